@@ -1,0 +1,32 @@
+# bt_add_plugin(NAME <so-name> PROTOS <proto> [<proto>...] SOURCES <files...>)
+#
+# Builds one epan plugin <so-name>.so.  Wireshark 4.0 wants three exported data
+# symbols and plugin_register(); plugin.c is generated from plugin.c.in so each
+# plugin registers its proto_register_<proto>/proto_reg_handoff_<proto> pairs
+# without a hand-copied registration file.  Built plugins are also copied to
+# ${CMAKE_BINARY_DIR}/plugin-dir/4.0/epan, the layout WIRESHARK_PLUGIN_DIR wants,
+# so the tests can load them without installing anything.
+set(BT_PLUGIN_DIR ${CMAKE_BINARY_DIR}/plugin-dir/${Wireshark_MAJOR_VERSION}.${Wireshark_MINOR_VERSION}/epan)
+
+function(bt_add_plugin)
+  cmake_parse_arguments(P "" "NAME" "PROTOS;SOURCES" ${ARGN})
+  set(PLUGIN_DECLS "")
+  set(PLUGIN_REGS "")
+  foreach(proto ${P_PROTOS})
+    string(APPEND PLUGIN_DECLS "void proto_register_${proto}(void);\nvoid proto_reg_handoff_${proto}(void);\n")
+    string(APPEND PLUGIN_REGS "    static const proto_plugin plug_${proto} = { proto_register_${proto}, proto_reg_handoff_${proto} };\n    proto_register_plugin(&plug_${proto});\n")
+  endforeach()
+  set(PLUGIN_VERSION ${PROJECT_VERSION})
+  set(PLUGIN_WANT_MAJOR ${Wireshark_MAJOR_VERSION})
+  set(PLUGIN_WANT_MINOR ${Wireshark_MINOR_VERSION})
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/plugin.c.in ${CMAKE_CURRENT_BINARY_DIR}/plugin.c @ONLY)
+
+  add_library(${P_NAME} MODULE ${CMAKE_CURRENT_BINARY_DIR}/plugin.c ${P_SOURCES})
+  set_target_properties(${P_NAME} PROPERTIES PREFIX "")
+  target_include_directories(${P_NAME} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/plugins)
+  target_link_libraries(${P_NAME} PRIVATE epan btcommon)
+  add_custom_command(TARGET ${P_NAME} POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${BT_PLUGIN_DIR}
+    COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:${P_NAME}> ${BT_PLUGIN_DIR}/)
+  install(TARGETS ${P_NAME} LIBRARY DESTINATION ${Wireshark_PLUGIN_INSTALL_DIR}/epan)
+endfunction()
