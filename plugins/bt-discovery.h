@@ -1,0 +1,41 @@
+/* bt-discovery.h
+ * How the discovery dissectors (btlsd: LSD, BEP 14; bttracker: BEP 15 / BEP 3)
+ * tell the connection dissectors (btpeer, utp) where an infohash or a peer
+ * endpoint was announced before.
+ *
+ * The discovery plugin records, on the first pass, each infohash and each peer
+ * endpoint (address, port) in the frame that announced it, and registers a
+ * dissector named BT_DISCOVERY_LOOKUP_DISSECTOR.  A connection dissector asks:
+ *
+ *   dissector_handle_t h = find_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR);
+ *   if (h) {
+ *       bt_discovery_query_t q = { .info_hash = ih, .before_frame = pinfo->num };
+ *       call_dissector_only(h, tvb, pinfo, NULL, &q);
+ *       if (q.info_hash_frame) ...
+ *   }
+ *
+ * The lookup dissector never touches the tree and returns 0.  Only frames
+ * before `before_frame` answer, so one-pass and two-pass runs agree.
+ */
+#ifndef BT_DISCOVERY_H
+#define BT_DISCOVERY_H
+
+#include <glib.h>
+#include <epan/address.h>
+
+#define BT_DISCOVERY_LOOKUP_DISSECTOR "bt_discovery_lookup"
+
+typedef struct bt_discovery_query {
+    /* in: any of these may be unset (NULL / AT_NONE) */
+    const guint8  *info_hash;       /* 20 bytes */
+    const address *peer_addr;       /* the peer endpoint looked up... */
+    guint16        peer_port;       /* ...with its port */
+    guint32        before_frame;    /* consider announcements in frames < this */
+    /* out: 0 / NULL when nothing is known */
+    guint32        info_hash_frame; /* first frame announcing info_hash */
+    const char    *info_hash_source;/* "LSD", "UDP tracker", "HTTP tracker" */
+    guint32        peer_frame;      /* first frame announcing peer_addr:peer_port */
+    const char    *peer_source;
+} bt_discovery_query_t;
+
+#endif /* BT_DISCOVERY_H */
