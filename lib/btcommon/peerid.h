@@ -1,0 +1,44 @@
+/* peerid.h
+ * Client name and version from a BitTorrent peer id (BEP 20, "Peer ID
+ * Conventions"), for the handshake's btpeer.client / btpeer.client_version.
+ *
+ * Three encodings are recognised:
+ *  - Azureus style  "-XXVVVV-"   two-letter client code, four version chars;
+ *  - Shadow style   "SVVV--"     one letter, version chars, '-' padding;
+ *  - Mainline style "M4-3-6--"   one letter, '-'-separated decimal numbers
+ *    (aria2 uses the same shape with "A2").
+ * plus a few fixed prefixes (BitComet "exbc", Tixati "TIX").
+ */
+#ifndef BTCOMMON_PEERID_H
+#define BTCOMMON_PEERID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BT_PEER_ID_LEN 20
+
+typedef enum {
+    BT_PEERID_UNKNOWN = 0,
+    BT_PEERID_AZUREUS,
+    BT_PEERID_SHADOW,
+    BT_PEERID_MAINLINE,
+    BT_PEERID_OTHER      /* a fixed prefix such as "exbc" or "TIX" */
+} bt_peerid_style_t;
+
+typedef struct {
+    bt_peerid_style_t style;
+    char client[48];     /* "qBittorrent"; "" when not recognised        */
+    char version[24];    /* "4.5.2"; "" when there is no version to read */
+    char code[4];        /* the client code as it appears: "qB", "S", "M" */
+} bt_peerid_info_t;
+
+/* Fills *info from a 20-byte peer id.  Returns the style (UNKNOWN when the id
+ * follows no known convention; the struct is then all empty). */
+bt_peerid_style_t bt_peerid_parse(const uint8_t id[BT_PEER_ID_LEN], bt_peerid_info_t *info);
+
+/* Name of an Azureus-style two-letter client code, or NULL. */
+const char *bt_peerid_azureus_name(const char code[2]);
+
+const char *bt_peerid_style_name(bt_peerid_style_t style);
+
+#endif /* BTCOMMON_PEERID_H */

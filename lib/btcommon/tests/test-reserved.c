@@ -1,0 +1,40 @@
+/* Unit tests for reserved.c: names of the handshake's reserved bits (BEP 4). */
+#include "check.h"
+#include "reserved.h"
+
+int main(void)
+{
+    /* libtorrent-rasterbar 2.0: extension protocol, DHT, fast, v2 */
+    const uint8_t lt[8] = { 0, 0, 0, 0, 0, 0x10, 0, 0x15 };
+    /* Transmission 3.00: extension protocol, fast, DHT */
+    const uint8_t tr[8] = { 0, 0, 0, 0, 0, 0x10, 0, 0x05 };
+    const uint8_t none[8] = { 0 };
+    const uint8_t odd[8] = { 0x80, 0x01, 0, 0, 0, 0, 0, 0x08 };
+    uint8_t unknown[8];
+    char buf[128];
+
+    CHECK_EQ_INT(bt_reserved_summary(lt, buf, sizeof(buf)), 4);
+    CHECK_EQ_STR(buf, "ext,dht,fast,v2");
+    CHECK(!bt_reserved_unknown(lt, unknown));
+    CHECK_EQ_INT(bt_reserved_summary(tr, buf, sizeof(buf)), 3);
+    CHECK_EQ_STR(buf, "ext,dht,fast");
+    CHECK_EQ_INT(bt_reserved_summary(none, buf, sizeof(buf)), 0);
+    CHECK_EQ_STR(buf, "");
+    /* unknown bit 0x01 in byte 1 is shown, not dropped */
+    CHECK_EQ_INT(bt_reserved_summary(odd, buf, sizeof(buf)), 2);
+    CHECK_EQ_STR(buf, "nat,azureus,+1:0x01");
+    CHECK(bt_reserved_unknown(odd, unknown));
+    CHECK_EQ_INT(unknown[1], 0x01);
+    CHECK_EQ_INT(unknown[0], 0);
+    CHECK_EQ_INT(unknown[7], 0);
+    /* truncation keeps the string terminated */
+    CHECK_EQ_INT(bt_reserved_summary(lt, buf, 6), 4);
+    CHECK_EQ_STR(buf, "ext,d");
+    CHECK(bt_reserved_find("fast") != NULL);
+    CHECK_EQ_INT(bt_reserved_find("fast")->byte, 7);
+    CHECK_EQ_INT(bt_reserved_find("fast")->mask, 0x04);
+    CHECK_EQ_INT(bt_reserved_find("ext")->byte, 5);
+    CHECK_EQ_INT(bt_reserved_find("ext")->mask, 0x10);
+    CHECK(bt_reserved_find("nope") == NULL);
+    return check_summary("test-reserved");
+}
