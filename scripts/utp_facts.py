@@ -21,9 +21,23 @@ with --peer. Connection pairing follows BEP 29: the SYN carries id X from the
 initiator, the initiator's later packets carry X+1, the acceptor's carry X
 (all mod 2^16); several connections may share one UDP port pair.
 
+Per direction of a uTP connection: data_packets (DATA with payload), unique_seqs
+(distinct seq_nr among DATA), repeated_seq_packets (DATA/FIN/SYN whose seq_nr was
+already sent in that direction: retransmissions), stream_bytes / stream_sha256 /
+stream_head_hex (payload of each seq_nr once, in seq order, 16-bit wraparound
+unwrapped), sack_packets (packets with a selective-ACK extension) and sack_lengths
+(their extension lengths), dup_ack_packets (ST_STATE whose ack_nr equals the ack_nr
+of the previous packet sent in that direction), missing_data_seqs (holes between
+the lowest and highest DATA seq_nr), retransmit_payload_mismatches, close_reasons
+(libtorrent's close-reason extension, type 3), handshake (the BitTorrent handshake
+if the stream starts with one). TCP directions: the byte stream reassembled by
+sequence number (first copy of each byte wins), with missing_bytes for holes.
+
 usage:
   utp_facts.py CAPTURE.pcap --torrent FILE.torrent --made-by "sentence"
                --peer "client|ip|port|peer_id_prefix" [--peer ...] [-o OUT.json]
+  utp_facts.py CAPTURE.pcap --refresh OLD.facts.json [-o OUT.json]
+      (recompute from the capture, keeping torrent, peers and made_by of OLD)
 """
 import argparse
 import hashlib
@@ -186,6 +200,8 @@ class Direction:
         self.sack_packets = 0
         self.sack_lengths = {}
         self.close_reasons = []
+        self.last_ack = None
+        self.dup_acks = 0
 
     def extend(self, seq: int) -> int:
         """16-bit seq_nr -> monotonic counter (nearest to the last one seen)."""
@@ -200,6 +216,9 @@ class Direction:
         return value
 
     def add(self, p: dict) -> None:
+        if p["type"] == "STATE" and p["ack"] == self.last_ack:
+            self.dup_acks += 1
+        self.last_ack = p["ack"]
         for etype, body in p["exts"]:
             if etype == UTP_EXT_SACK:
                 self.sack_lengths[len(body)] = self.sack_lengths.get(len(body), 0) + 1
@@ -234,6 +253,7 @@ class Direction:
                 "stream_sha256": hashlib.sha256(stream).hexdigest(),
                 "stream_head_hex": stream[:HEAD_BYTES].hex(),
                 "sack_packets": self.sack_packets,
+                "dup_ack_packets": self.dup_acks,
                 "sack_lengths": {str(k): v for k, v in sorted(self.sack_lengths.items())},
                 "missing_data_seqs": missing,
                 "retransmit_payload_mismatches": self.mismatch,
@@ -410,20 +430,26 @@ class TcpTracker:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("capture", type=Path)
-    ap.add_argument("--torrent", type=Path, required=True)
-    ap.add_argument("--made-by", required=True)
-    ap.add_argument("--peer", action="append", default=[], required=True,
-                    help="client|ip|port|peer_id_prefix")
+    ap.add_argument("--torrent", type=Path)
+    ap.add_argument("--made-by")
+    ap.add_argument("--peer", action="append", default=[], help="client|ip|port|peer_id_prefix")
+    ap.add_argument("--refresh", type=Path, help="take torrent, peers and made_by from this facts file")
     ap.add_argument("-o", "--output", type=Path)
     args = ap.parse_args()
 
-    peers, endpoints = [], set()
-    for spec in args.peer:
-        client, ip, port, prefix = spec.split("|")
-        ip_obj = ipaddress.ip_address(ip)
-        peers.append({"client": client, "ip": str(ip_obj), "port": int(port),
-                      "peer_id_prefix": prefix})
-        endpoints.add(ep(ip_obj, int(port)))
+    if args.refresh:
+        old = json.loads(args.refresh.read_text())
+        torrent, peers, made_by = old["torrent"], old["peers"], old["made_by"]
+    else:
+        if not (args.torrent and args.made_by and args.peer):
+            ap.error("--torrent, --made-by and --peer are required without --refresh")
+        torrent, made_by = torrent_facts(args.torrent), args.made_by
+        peers = []
+        for spec in args.peer:
+            client, ip, port, prefix = spec.split("|")
+            peers.append({"client": client, "ip": str(ipaddress.ip_address(ip)), "port": int(port),
+                          "peer_id_prefix": prefix})
+    endpoints = {ep(ipaddress.ip_address(p["ip"]), p["port"]) for p in peers}
 
     utp, tcp = UtpTracker(), TcpTracker()
     counts = {"frames": 0, "udp_between_peers": 0, "udp_other": 0, "tcp": 0, "ip_fragments": 0}
@@ -451,8 +477,8 @@ def main() -> None:
 
     utp_facts = utp.facts()
     utp_facts["udp_not_utp"] = utp.not_utp
-    facts = {"capture": args.capture.stem, "made_by": args.made_by,
-             "torrent": torrent_facts(args.torrent), "peers": peers,
+    facts = {"capture": args.capture.stem, "made_by": made_by,
+             "torrent": torrent, "peers": peers,
              "counts": counts, "utp": utp_facts, "tcp": tcp.facts()}
     text = json.dumps(facts, indent=1) + "\n"
     if args.output:
