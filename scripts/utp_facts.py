@@ -161,10 +161,29 @@ def ep(ip, port) -> str:
 
 
 # ---------------------------------------------------------------- uTP
+def parse_utp_v0(udp: bytes):
+    if len(udp) >= 23 and udp[18] in UTP_TYPES:
+        conn, = struct.unpack(">I", udp[:4])
+        seq, ack = struct.unpack(">HH", udp[19:23])
+        return {"version": 0, "type": UTP_TYPES[udp[18]], "conn": conn, "seq": seq,
+                "ack": ack, "exts": [], "bad_ext": False, "payload": udp[23:]}
+    return None
+
+
 def parse_utp(udp: bytes):
-    """Returns a dict for a version-1 or version-0 uTP datagram, or None."""
+    """Returns a dict for a version-1 or version-0 uTP datagram, or None.
+
+    libutp answers a packet it takes for version 0 (old libutp treats any extension
+    type >= 3, e.g. libtorrent's close reason, that way) with a 23-byte version-0
+    ST_RESET that echoes the first 4 bytes of that packet as its connection id, so
+    its first byte can look like a version-1 header (0x11 = FIN v1). Such a packet
+    is taken as version 0 when, read as version 1, its extension chain does not fit
+    or its timestamps and window are all zero (libutp's RESET leaves them zero; no
+    real version-1 sender does), and byte 18 is a valid version-0 type.
+    """
+    v0 = parse_utp_v0(udp)
     if len(udp) >= 20 and (udp[0] & 0x0F) == 1 and (udp[0] >> 4) in UTP_TYPES:
-        ptype, first_ext, conn, _ts, _tsd, _wnd, seq, ack = struct.unpack(">BBHIIIHH", udp[:20])
+        ptype, first_ext, conn, ts, tsd, wnd, seq, ack = struct.unpack(">BBHIIIHH", udp[:20])
         off, ext, exts, bad = 20, first_ext, [], False
         while ext != 0 and len(exts) < MAX_EXTENSIONS:
             if off + 2 > len(udp):
@@ -176,14 +195,11 @@ def parse_utp(udp: bytes):
                 break
             exts.append((ext, udp[off + 2:off + 2 + ln]))
             ext, off = nxt, off + 2 + ln
+        if v0 is not None and len(udp) == 23 and (bad or ts == tsd == wnd == 0):
+            return v0
         return {"version": 1, "type": UTP_TYPES[ptype >> 4], "conn": conn, "seq": seq,
                 "ack": ack, "exts": exts, "bad_ext": bad, "payload": udp[off:]}
-    if len(udp) >= 23 and udp[18] in UTP_TYPES:
-        conn, = struct.unpack(">I", udp[:4])
-        seq, ack = struct.unpack(">HH", udp[19:23])
-        return {"version": 0, "type": UTP_TYPES[udp[18]], "conn": conn, "seq": seq,
-                "ack": ack, "exts": [], "bad_ext": False, "payload": udp[23:]}
-    return None
+    return v0
 
 
 class Direction:
@@ -316,7 +332,10 @@ class UtpTracker:
         if p["version"] == 0:
             self.v0.append({"frame": frame, "src": src, "dst": dst, "type": p["type"],
                             "conn_id": p["conn"], "seq": p["seq"], "ack": p["ack"]})
-            c, _ = self.find(src, dst, p["conn"] & 0xFFFF)
+            # A version-0 RESET echoes the id of the packet it answers: X or X+1.
+            low = p["conn"] & 0xFFFF
+            c = next((c for c in reversed(self.conns) if {c.initiator, c.acceptor} == {src, dst}
+                      and low in (c.base, (c.base + 1) & 0xFFFF)), None)
             if c:
                 c.v0 += 1
                 c.last_frame = frame
