@@ -350,6 +350,12 @@ class UtpTracker:
             d = c.i2a
         else:
             c, d = self.find(src, dst, cid)
+            if c is None and p["type"] == "RESET":
+                # libutp resets an unknown or closed connection with the id it received,
+                # so a RESET may carry the id its sender would receive on.
+                c = next((c for c in reversed(self.conns) if {c.initiator, c.acceptor} == {src, dst}
+                          and cid in (c.base, (c.base + 1) & 0xFFFF)), None)
+                d = None if c is None else (c.i2a if c.initiator == src else c.a2i)
             if c is None:
                 # No SYN seen (connection older than the capture): take the sender as the
                 # acceptor of connection `cid`; roles_known is false for such connections.
