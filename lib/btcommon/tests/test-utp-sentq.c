@@ -1,0 +1,76 @@
+/* Unit tests: the unacknowledged-packet queue used for uTP ACK/RTT analysis. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "utp-sentq.h"
+
+static void *t_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
+static void t_release(void *ctx, void *p) { (void)ctx; free(p); }
+
+int main(void)
+{
+    utp_allocator_t a = { t_alloc, t_release, NULL };
+    utp_sentq_t q;
+    utp_sent_t e = { 0 }, last;
+
+    utp_sentq_init(&q, &a);
+    for (uint64_t s = 100; s < 140; s++) {        /* forces two grows */
+        e.seq = s; e.frame = (uint32_t)s + 1000; e.len = 1000;
+        CHECK(utp_sentq_push(&q, &e));
+    }
+    CHECK_EQ_INT(utp_sentq_count(&q), 40);
+    CHECK_EQ_INT(utp_sentq_bytes(&q), 40000);
+
+    /* not increasing: refused */
+    e.seq = 139;
+    CHECK(!utp_sentq_push(&q, &e));
+
+    /* lookup */
+    CHECK(utp_sentq_find(&q, 120) != NULL);
+    CHECK_EQ_INT(utp_sentq_find(&q, 120)->frame, 1120);
+    CHECK(utp_sentq_find(&q, 99) == NULL);
+    CHECK(utp_sentq_find(&q, 140) == NULL);
+
+    /* cumulative ACK of 100..109: the last removed is 109 */
+    CHECK_EQ_INT(utp_sentq_ack(&q, 109, &last), 10);
+    CHECK_EQ_INT(last.seq, 109);
+    CHECK_EQ_INT(last.frame, 1109);
+    CHECK_EQ_INT(utp_sentq_count(&q), 30);
+    CHECK_EQ_INT(utp_sentq_bytes(&q), 30000);
+    /* an old ACK removes nothing */
+    CHECK_EQ_INT(utp_sentq_ack(&q, 105, &last), 0);
+
+    /* SACK takes bytes out of flight once */
+    CHECK(utp_sentq_sack(&q, 115));
+    CHECK(!utp_sentq_sack(&q, 115));
+    CHECK(!utp_sentq_sack(&q, 5000));
+    CHECK_EQ_INT(utp_sentq_bytes(&q), 29000);
+    CHECK_EQ_INT(utp_sentq_ack(&q, 120, &last), 11);
+    CHECK_EQ_INT(utp_sentq_bytes(&q), 19000);
+
+    /* wrap inside the ring: push after removing from the front */
+    for (uint64_t s = 140; s < 180; s++) {
+        e.seq = s; e.frame = (uint32_t)s; e.len = 10;
+        CHECK(utp_sentq_push(&q, &e));
+    }
+    CHECK_EQ_INT(utp_sentq_count(&q), 19 + 40);
+    CHECK_EQ_INT(utp_sentq_find(&q, 179)->frame, 179);
+    CHECK_EQ_INT(utp_sentq_find(&q, 121)->frame, 1121);
+    CHECK_EQ_INT(utp_sentq_ack(&q, 1000000, &last), 59);
+    CHECK_EQ_INT(last.seq, 179);
+    CHECK_EQ_INT(utp_sentq_count(&q), 0);
+    CHECK_EQ_INT(utp_sentq_bytes(&q), 0);
+
+    /* the bound: never more than UTP_SENTQ_MAX entries */
+    for (uint64_t s = 0; s < UTP_SENTQ_MAX + 5; s++) {
+        e.seq = 1000 + s; e.len = 1;
+        utp_sentq_push(&q, &e);
+    }
+    CHECK_EQ_INT(utp_sentq_count(&q), UTP_SENTQ_MAX);
+    CHECK_EQ_INT(q.dropped, 5);
+    CHECK(utp_sentq_find(&q, 1004) == NULL);
+    CHECK(utp_sentq_find(&q, 1005) != NULL);
+    free(q.buf);
+
+    return check_summary("test-utp-sentq");
+}

@@ -1,0 +1,102 @@
+/* utp-header.c
+ * uTP header and extension-chain parser (BEP 29), see utp-header.h.
+ */
+#include <string.h>
+
+#include "utp-header.h"
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+utp_parse_status_t utp_parse_header(const uint8_t *buf, size_t len, utp_header_t *h)
+{
+    memset(h, 0, sizeof *h);
+    if (len < UTP_V1_HEADER_LEN)
+        return UTP_PARSE_SHORT;
+
+    h->version = buf[0] & 0x0f;
+    if (h->version == 1) {
+        h->type = buf[0] >> 4;
+        h->first_ext = buf[1];
+        h->conn_id = be16(buf + 2);
+        h->ts_us = be32(buf + 4);
+        h->ts_diff_us = be32(buf + 8);
+        h->wnd = be32(buf + 12);
+        h->seq = be16(buf + 16);
+        h->ack = be16(buf + 18);
+        h->hdr_len = UTP_V1_HEADER_LEN;
+    } else if (h->version == 0) {
+        if (len < UTP_V0_HEADER_LEN)
+            return UTP_PARSE_SHORT;
+        h->conn_id = be32(buf);
+        h->ts_sec = be32(buf + 4);
+        h->ts_us = be32(buf + 8);
+        h->ts_diff_us = be32(buf + 12);
+        h->wnd = buf[16];
+        h->first_ext = buf[17];
+        h->type = buf[18];
+        h->seq = be16(buf + 19);
+        h->ack = be16(buf + 21);
+        h->hdr_len = UTP_V0_HEADER_LEN;
+    } else {
+        return UTP_PARSE_BAD_VERSION;
+    }
+    if (h->type > UTP_ST_MAX)
+        return UTP_PARSE_BAD_TYPE;
+
+    /* Each extension takes at least 2 bytes, so the walk ends within
+     * len / 2 steps whatever the input. */
+    size_t off = h->hdr_len;
+    uint8_t type = h->first_ext;
+    while (type != UTP_EXT_NONE) {
+        if (off + 2 > len || off + 2 + buf[off + 1] > len) {
+            h->bad_ext_off = off;
+            h->payload_off = len;
+            h->payload_len = 0;
+            return UTP_PARSE_EXT_TRUNCATED;
+        }
+        if (type > UTP_EXT_KNOWN_MAX)
+            h->unknown_ext = true;
+        if (h->n_ext < UTP_MAX_EXT) {
+            utp_ext_t *e = &h->ext[h->n_ext];
+            e->type = type;
+            e->len = buf[off + 1];
+            e->hdr_off = off;
+            e->data_off = off + 2;
+        }
+        h->n_ext++;
+        type = buf[off];
+        off += 2 + (size_t)buf[off + 1];
+    }
+    h->payload_off = off;
+    h->payload_len = len - off;
+    return UTP_PARSE_OK;
+}
+
+/* Which types may carry payload: DATA always does; BEP 29 gives FIN no
+ * payload, but nothing in it forbids one, so a known connection's FIN may. */
+static bool payload_allowed(uint8_t type, size_t payload_len, bool known)
+{
+    switch (type) {
+    case UTP_ST_DATA:
+        return payload_len > 0;
+    case UTP_ST_FIN:
+        return known || payload_len == 0;
+    default:
+        return payload_len == 0;
+    }
+}
+
+bool utp_plausible_new(const utp_header_t *h)
+{
+    return h->version == 1 && h->type != UTP_ST_DATA && !h->unknown_ext &&
+           payload_allowed(h->type, h->payload_len, false);
+}
+
+bool utp_plausible_known(const utp_header_t *h)
+{
+    return payload_allowed(h->type, h->payload_len, true);
+}

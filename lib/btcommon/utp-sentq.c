@@ -1,0 +1,97 @@
+/* utp-sentq.c
+ * Ring buffer of unacknowledged uTP packets (BEP 29), see utp-sentq.h.
+ */
+#include <string.h>
+
+#include "utp-sentq.h"
+
+void utp_sentq_init(utp_sentq_t *q, const utp_allocator_t *a)
+{
+    memset(q, 0, sizeof *q);
+    q->a = *a;
+}
+
+static utp_sent_t *at(const utp_sentq_t *q, uint32_t i)
+{
+    return &q->buf[(q->head + i) & (q->cap - 1)];
+}
+
+static bool grow(utp_sentq_t *q)
+{
+    uint32_t ncap = q->cap ? q->cap * 2 : 16;
+    utp_sent_t *nbuf = q->a.alloc(q->a.ctx, (size_t)ncap * sizeof *nbuf);
+    if (!nbuf)
+        return false;
+    for (uint32_t i = 0; i < q->count; i++)
+        nbuf[i] = *at(q, i);
+    if (q->buf)
+        q->a.release(q->a.ctx, q->buf);
+    q->buf = nbuf;
+    q->cap = ncap;
+    q->head = 0;
+    return true;
+}
+
+static void drop_front(utp_sentq_t *q)
+{
+    utp_sent_t *e = at(q, 0);
+    if (!e->sacked)
+        q->bytes -= e->len;
+    q->head = (q->head + 1) & (q->cap - 1);
+    q->count--;
+}
+
+bool utp_sentq_push(utp_sentq_t *q, const utp_sent_t *e)
+{
+    if (q->count && e->seq <= at(q, q->count - 1)->seq)
+        return false;
+    if (q->count == UTP_SENTQ_MAX) {
+        drop_front(q);
+        q->dropped++;
+    }
+    if (q->count == q->cap && !grow(q))
+        return false;
+    *at(q, q->count) = *e;
+    q->count++;
+    if (!e->sacked)
+        q->bytes += e->len;
+    return true;
+}
+
+uint32_t utp_sentq_ack(utp_sentq_t *q, uint64_t ack, utp_sent_t *last)
+{
+    uint32_t n = 0;
+    while (q->count && at(q, 0)->seq <= ack) {
+        if (last)
+            *last = *at(q, 0);
+        drop_front(q);
+        n++;
+    }
+    return n;
+}
+
+utp_sent_t *utp_sentq_find(utp_sentq_t *q, uint64_t seq)
+{
+    uint32_t lo = 0, hi = q->count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        utp_sent_t *e = at(q, mid);
+        if (e->seq == seq)
+            return e;
+        if (e->seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+bool utp_sentq_sack(utp_sentq_t *q, uint64_t seq)
+{
+    utp_sent_t *e = utp_sentq_find(q, seq);
+    if (!e || e->sacked)
+        return false;
+    e->sacked = true;
+    q->bytes -= e->len;
+    return true;
+}

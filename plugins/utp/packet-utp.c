@@ -1,0 +1,599 @@
+/* packet-utp.c
+ * uTP, the Micro Transport Protocol of BitTorrent (BEP 29,
+ * https://www.bittorrent.org/beps/bep_0029.html): header and extension
+ * decoding, the UDP heuristic, registration.  Connection tracking and
+ * sequence analysis live in utp-analysis.c, stream reassembly in
+ * utp-reassembly.c, conversation table / stats tree / follow in utp-stats.c.
+ *
+ *    0       4       8               16              24              32
+ *    +-------+-------+---------------+---------------+---------------+
+ *    | type  | ver   | extension     | connection_id                 |
+ *    +-------+-------+---------------+---------------+---------------+
+ *    | timestamp_microseconds                                        |
+ *    | timestamp_difference_microseconds                             |
+ *    | wnd_size                                                      |
+ *    | seq_nr                        | ack_nr                        |
+ *    +---------------+---------------+---------------+---------------+
+ *    extensions: next_extension u8, len u8, len bytes; ...; then payload
+ *
+ * Filter name "utp" (the built-in 4.0 dissector is "bt-utp"; names must not
+ * collide or Wireshark refuses to start).
+ */
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/expert.h>
+#include <epan/conversation.h>
+#include <epan/proto_data.h>
+#include <epan/tap.h>
+#include <wsutil/str_util.h>
+
+#include "utp-int.h"
+#include "utp-sack.h"
+#include "packet-utp.h"
+
+int proto_utp = -1;
+
+static int hf_utp_ver = -1;
+static int hf_utp_type = -1;
+static int hf_utp_ext = -1;
+static int hf_utp_connection_id = -1;
+static int hf_utp_timestamp_us = -1;
+static int hf_utp_timestamp_diff_us = -1;
+static int hf_utp_wnd_size = -1;
+static int hf_utp_seq_raw = -1;
+static int hf_utp_ack_raw = -1;
+static int hf_utp_len = -1;
+static int hf_utp_v0_connection_id = -1;
+static int hf_utp_v0_timestamp_sec = -1;
+static int hf_utp_v0_wnd = -1;
+static int hf_utp_extension = -1;
+static int hf_utp_ext_type = -1;
+static int hf_utp_ext_next = -1;
+static int hf_utp_ext_len = -1;
+static int hf_utp_ext_sack_bitmask = -1;
+static int hf_utp_ext_sack_acked = -1;
+static int hf_utp_ext_sack_count = -1;
+static int hf_utp_ext_bits = -1;
+static int hf_utp_ext_close_reserved = -1;
+static int hf_utp_ext_close_reason = -1;
+static int hf_utp_ext_data = -1;
+static int hf_utp_payload = -1;
+
+int hf_utp_stream = -1;
+int hf_utp_seq = -1;
+int hf_utp_ack = -1;
+int hf_utp_time_relative = -1;
+int hf_utp_time_delta = -1;
+int hf_utp_analysis = -1;
+int hf_utp_analysis_acks_frame = -1;
+int hf_utp_analysis_ack_rtt = -1;
+int hf_utp_analysis_initial_rtt = -1;
+int hf_utp_analysis_retransmission = -1;
+int hf_utp_analysis_retrans_of = -1;
+int hf_utp_analysis_spurious = -1;
+int hf_utp_analysis_out_of_order = -1;
+int hf_utp_analysis_lost_segment = -1;
+int hf_utp_analysis_ack_lost_segment = -1;
+int hf_utp_analysis_duplicate_ack = -1;
+int hf_utp_analysis_duplicate_ack_num = -1;
+int hf_utp_analysis_duplicate_ack_frame = -1;
+int hf_utp_analysis_sacked = -1;
+int hf_utp_analysis_bytes_in_flight = -1;
+int hf_utp_analysis_zero_window = -1;
+int hf_utp_analysis_window_full = -1;
+int hf_utp_analysis_one_way_delay = -1;
+int hf_utp_analysis_base_delay = -1;
+int hf_utp_analysis_queuing_delay = -1;
+int hf_utp_analysis_completeness = -1;
+int hf_utp_analysis_close_reason = -1;
+int hf_utp_analysis_syn_frame = -1;
+int hf_utp_segments = -1;
+int hf_utp_segment = -1;
+int hf_utp_segment_count = -1;
+int hf_utp_reassembled_in = -1;
+int hf_utp_reassembled_length = -1;
+int hf_utp_reassembled_data = -1;
+int hf_utp_continued_in = -1;
+int hf_utp_payload_duplicate = -1;
+int hf_utp_delivered_in = -1;
+int hf_utp_completeness_syn = -1;
+int hf_utp_completeness_synack = -1;
+int hf_utp_completeness_data = -1;
+int hf_utp_completeness_fin = -1;
+int hf_utp_completeness_reset = -1;
+
+static gint ett_utp = -1;
+static gint ett_utp_extension = -1;
+static gint ett_utp_sack = -1;
+gint ett_utp_completeness = -1;
+gint ett_utp_analysis = -1;
+gint ett_utp_segments = -1;
+
+static expert_field ei_utp_ext_truncated = EI_INIT;
+static expert_field ei_utp_ext_unknown = EI_INIT;
+static expert_field ei_utp_ext_too_many = EI_INIT;
+static expert_field ei_utp_sack_len = EI_INIT;
+static expert_field ei_utp_ext_bad_len = EI_INIT;
+static expert_field ei_utp_payload_unexpected = EI_INIT;
+static expert_field ei_utp_close_reason = EI_INIT;
+static expert_field ei_utp_reset = EI_INIT;
+static expert_field ei_utp_version0 = EI_INIT;
+static expert_field ei_utp_bad_header = EI_INIT;
+expert_field ei_utp_retransmission = EI_INIT;
+expert_field ei_utp_spurious_retransmission = EI_INIT;
+expert_field ei_utp_out_of_order = EI_INIT;
+expert_field ei_utp_lost_segment = EI_INIT;
+expert_field ei_utp_ack_lost_segment = EI_INIT;
+expert_field ei_utp_dup_ack = EI_INIT;
+expert_field ei_utp_zero_window = EI_INIT;
+expert_field ei_utp_window_full = EI_INIT;
+expert_field ei_utp_reasm_skipped = EI_INIT;
+
+gboolean utp_pref_analyze_seq = TRUE;
+gboolean utp_pref_relative_seq = TRUE;
+gboolean utp_pref_reassemble = TRUE;
+
+static int utp_tap = -1;
+static dissector_handle_t utp_handle;
+
+/* Most selective-ACK numbers listed in the Info column: the tree lists all. */
+#define UTP_INFO_SACK_RANGES 4
+/* A SACK bitmask is at most 255 bytes (len is a u8): 2040 packet numbers. */
+#define UTP_SACK_MAX_BITS (255 * 8)
+
+static const true_false_string tfs_utp_present = { "Present", "Absent" };
+
+/* Selective ACK: every acknowledged packet number as its own field. */
+static void
+dissect_utp_sack(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ext_tree, proto_item *len_item,
+                 const utp_header_t *h, const utp_ext_t *e)
+{
+    proto_item *mask_item;
+    proto_tree *sack_tree;
+    const guint8 *mask;
+    guint16 *acked;
+    size_t n, shown;
+
+    if (e->len % 4 != 0)
+        expert_add_info(pinfo, len_item, &ei_utp_sack_len);
+    if (e->len == 0)
+        return;
+    mask_item = proto_tree_add_item(ext_tree, hf_utp_ext_sack_bitmask, tvb, (gint)e->data_off, e->len, ENC_NA);
+    sack_tree = proto_item_add_subtree(mask_item, ett_utp_sack);
+    mask = tvb_get_ptr(tvb, (gint)e->data_off, e->len);
+    acked = wmem_alloc_array(pinfo->pool, guint16, UTP_SACK_MAX_BITS);
+    n = utp_sack_decode(h->ack, mask, e->len, acked, UTP_SACK_MAX_BITS);
+    shown = MIN(n, UTP_SACK_MAX_BITS);
+    proto_item_append_text(mask_item, " (%u packet%s acknowledged)", (guint)n, plurality(n, "", "s"));
+    PROTO_ITEM_SET_GENERATED(proto_tree_add_uint(sack_tree, hf_utp_ext_sack_count, tvb,
+                                                 (gint)e->data_off, e->len, (guint32)n));
+    for (size_t i = 0; i < shown; i++) {
+        proto_item *it = proto_tree_add_uint(sack_tree, hf_utp_ext_sack_acked, tvb,
+                                             (gint)e->data_off, e->len, acked[i]);
+        PROTO_ITEM_SET_GENERATED(it);
+    }
+
+    /* Info column: [SACK a-b,c-d] with the raw packet numbers */
+    utp_sack_range_t ranges[UTP_INFO_SACK_RANGES];
+    size_t nr = utp_sack_ranges(h->ack, mask, e->len, ranges, UTP_INFO_SACK_RANGES);
+    if (nr) {
+        wmem_strbuf_t *sb = wmem_strbuf_new(pinfo->pool, " [SACK ");
+        for (size_t i = 0; i < MIN(nr, (size_t)UTP_INFO_SACK_RANGES); i++) {
+            if (i)
+                wmem_strbuf_append_c(sb, ',');
+            if (ranges[i].first == ranges[i].last)
+                wmem_strbuf_append_printf(sb, "%u", ranges[i].first);
+            else
+                wmem_strbuf_append_printf(sb, "%u-%u", ranges[i].first, ranges[i].last);
+        }
+        if (nr > UTP_INFO_SACK_RANGES)
+            wmem_strbuf_append(sb, ",...");
+        wmem_strbuf_append_c(sb, ']');
+        col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(sb));
+    }
+}
+
+/* The extension chain: one subtree per extension, each length checked. */
+static void
+dissect_utp_extensions(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                       const utp_header_t *h, utp_parse_status_t st)
+{
+    for (size_t i = 0; i < MIN(h->n_ext, (size_t)UTP_MAX_EXT); i++) {
+        const utp_ext_t *e = &h->ext[i];
+        proto_item *ei, *len_item, *ti;
+        proto_tree *et;
+
+        ei = proto_tree_add_uint_format(tree, hf_utp_extension, tvb, (gint)e->hdr_off, 2 + e->len,
+                                        e->type, "Extension: %s (%u), %u bytes",
+                                        val_to_str_const(e->type, utp_ext_vals, "Unknown"), e->type, e->len);
+        et = proto_item_add_subtree(ei, ett_utp_extension);
+        ti = proto_tree_add_uint(et, hf_utp_ext_type, tvb, (gint)e->hdr_off, 0, e->type);
+        PROTO_ITEM_SET_GENERATED(ti);
+        proto_tree_add_item(et, hf_utp_ext_next, tvb, (gint)e->hdr_off, 1, ENC_BIG_ENDIAN);
+        len_item = proto_tree_add_item(et, hf_utp_ext_len, tvb, (gint)e->hdr_off + 1, 1, ENC_BIG_ENDIAN);
+
+        switch (e->type) {
+        case UTP_EXT_SACK:
+            dissect_utp_sack(tvb, pinfo, et, len_item, h, e);
+            break;
+        case UTP_EXT_BITS:
+            if (e->len != 8)
+                expert_add_info_format(pinfo, len_item, &ei_utp_ext_bad_len,
+                                       "Extension bits should be 8 bytes long, not %u", e->len);
+            if (e->len)
+                proto_tree_add_item(et, hf_utp_ext_bits, tvb, (gint)e->data_off, e->len, ENC_NA);
+            break;
+        case UTP_EXT_CLOSE_REASON:
+            if (e->len != 4) {
+                expert_add_info_format(pinfo, len_item, &ei_utp_ext_bad_len,
+                                       "Close reason should be 4 bytes long, not %u", e->len);
+                if (e->len)
+                    proto_tree_add_item(et, hf_utp_ext_data, tvb, (gint)e->data_off, e->len, ENC_NA);
+            } else {
+                guint16 reason = tvb_get_ntohs(tvb, (gint)e->data_off + 2);
+                proto_tree_add_item(et, hf_utp_ext_close_reserved, tvb, (gint)e->data_off, 2, ENC_BIG_ENDIAN);
+                ti = proto_tree_add_item(et, hf_utp_ext_close_reason, tvb, (gint)e->data_off + 2, 2, ENC_BIG_ENDIAN);
+                expert_add_info_format(pinfo, ti, &ei_utp_close_reason, "Connection closed: %s",
+                                       val_to_str_const(reason, utp_close_reason_vals, "unknown reason"));
+                col_append_fstr(pinfo->cinfo, COL_INFO, " [Close: %s]",
+                                val_to_str_const(reason, utp_close_reason_vals, "unknown"));
+            }
+            break;
+        default:
+            expert_add_info_format(pinfo, ei, &ei_utp_ext_unknown, "Unknown extension type %u", e->type);
+            if (e->len)
+                proto_tree_add_item(et, hf_utp_ext_data, tvb, (gint)e->data_off, e->len, ENC_NA);
+            break;
+        }
+    }
+    if (h->n_ext > UTP_MAX_EXT)
+        proto_tree_add_expert_format(tree, pinfo, &ei_utp_ext_too_many, tvb, (gint)h->ext[UTP_MAX_EXT - 1].hdr_off, 0,
+                                     "%u more extensions not shown (chain of %u)",
+                                     (guint)(h->n_ext - UTP_MAX_EXT), (guint)h->n_ext);
+    if (st == UTP_PARSE_EXT_TRUNCATED) {
+        gint left = tvb_reported_length_remaining(tvb, (gint)h->bad_ext_off);
+        proto_tree_add_expert_format(tree, pinfo, &ei_utp_ext_truncated, tvb, (gint)h->bad_ext_off, left,
+                                     "Extension does not fit in the packet (%d bytes left)", left);
+    }
+}
+
+static proto_tree *
+dissect_utp_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_header_t *h)
+{
+    proto_item *ti = proto_tree_add_item(tree, proto_utp, tvb, 0, -1, ENC_NA);
+    proto_tree *ut = proto_item_add_subtree(ti, ett_utp);
+
+    proto_item_append_text(ti, ", Type: %s, Conn: %u, Seq: %u, Ack: %u, Len: %u",
+                           val_to_str_const(h->type, utp_type_vals, "?"), h->conn_id, h->seq, h->ack,
+                           (guint)h->payload_len);
+    if (h->version == 1) {
+        proto_tree_add_item(ut, hf_utp_type, tvb, 0, 1, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_ver, tvb, 0, 1, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_ext, tvb, 1, 1, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_connection_id, tvb, 2, 2, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_timestamp_us, tvb, 4, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_timestamp_diff_us, tvb, 8, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_wnd_size, tvb, 12, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_seq_raw, tvb, 16, 2, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_ack_raw, tvb, 18, 2, ENC_BIG_ENDIAN);
+    } else {
+        /* version 0: the pre-BEP-29 layout libutp still uses in some RESETs */
+        proto_item *vi = proto_tree_add_uint(ut, hf_utp_ver, tvb, 0, 0, 0);
+        PROTO_ITEM_SET_GENERATED(vi);
+        expert_add_info(pinfo, vi, &ei_utp_version0);
+        proto_tree_add_item(ut, hf_utp_v0_connection_id, tvb, 0, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_v0_timestamp_sec, tvb, 4, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_timestamp_us, tvb, 8, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_timestamp_diff_us, tvb, 12, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_v0_wnd, tvb, 16, 1, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_ext, tvb, 17, 1, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_type, tvb, 18, 1, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_seq_raw, tvb, 19, 2, ENC_BIG_ENDIAN);
+        proto_tree_add_item(ut, hf_utp_ack_raw, tvb, 21, 2, ENC_BIG_ENDIAN);
+    }
+    return ut;
+}
+
+static void
+utp_set_info(packet_info *pinfo, const utp_header_t *h, const utp_frame_t *fa)
+{
+    guint32 seq = h->seq, ack = h->ack;
+    gboolean rel = fa && utp_pref_relative_seq && utp_pref_analyze_seq;
+
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "uTP");
+    if (rel) {
+        seq = fa->rel_seq;
+        if (fa->flags & UTP_A_REL_ACK)
+            ack = fa->rel_ack;
+    }
+    col_add_fstr(pinfo->cinfo, COL_INFO, "%u \xe2\x86\x92 %u [%s] Seq=%u", pinfo->srcport, pinfo->destport,
+                 val_to_str_const(h->type, utp_type_short_vals, "?"), seq);
+    if (h->type != UTP_ST_SYN)
+        col_append_fstr(pinfo->cinfo, COL_INFO, " Ack=%u", ack);
+    col_append_fstr(pinfo->cinfo, COL_INFO, " Win=%u Len=%u", h->wnd, (guint)h->payload_len);
+    if (h->version == 0)
+        col_append_str(pinfo->cinfo, COL_INFO, " [v0]");
+}
+
+static int
+dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_header_t *h,
+                   utp_parse_status_t st, utp_conn_t *conn)
+{
+    utp_frame_t *fa = NULL;
+    proto_tree *ut;
+    proto_item *ti;
+
+    if (conn) {
+        if (!PINFO_FD_VISITED(pinfo)) {
+            fa = utp_analyze(pinfo, tvb, h, conn);
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_utp, 0, fa);
+        } else {
+            fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
+        }
+    }
+
+    utp_set_info(pinfo, h, fa);
+    ut = dissect_utp_header(tvb, pinfo, tree, h);
+    if (h->type == UTP_ST_RESET)
+        expert_add_info(pinfo, proto_tree_get_parent(ut), &ei_utp_reset);
+    dissect_utp_extensions(tvb, pinfo, ut, h, st);
+    ti = proto_tree_add_uint(ut, hf_utp_len, tvb, (gint)h->payload_off, 0, (guint32)h->payload_len);
+    PROTO_ITEM_SET_GENERATED(ti);
+    if (h->payload_len && h->type != UTP_ST_DATA)
+        expert_add_info_format(pinfo, ti, &ei_utp_payload_unexpected, "%s carries %u bytes of payload",
+                               val_to_str_const(h->type, utp_type_vals, "?"), (guint)h->payload_len);
+
+    if (fa) {
+        utp_analysis_tree(tvb, pinfo, ut, h, fa);
+        utp_tap_info_t *tap = wmem_new(pinfo->pool, utp_tap_info_t);
+        tap->conn = fa->conn;
+        tap->fa = fa;
+        tap->hdr = h;
+        tap_queue_packet(utp_tap, pinfo, tap);
+    }
+
+    if (h->payload_len) {
+        if (fa && h->type == UTP_ST_DATA) {
+            utp_payload(tvb, pinfo, tree, ut, h, fa);
+        } else {
+            tvbuff_t *ptvb = tvb_new_subset_remaining(tvb, (gint)h->payload_off);
+            proto_tree_add_item(ut, hf_utp_payload, ptvb, 0, -1, ENC_NA);
+        }
+    }
+    return tvb_captured_length(tvb);
+}
+
+/* The whole packet must be captured for the chain walk and the payload. */
+static utp_parse_status_t
+utp_parse_tvb(tvbuff_t *tvb, utp_header_t *h)
+{
+    guint len = tvb_captured_length(tvb);
+    if (len < UTP_V1_HEADER_LEN)
+        return UTP_PARSE_SHORT;
+    return utp_parse_header(tvb_get_ptr(tvb, 0, len), len, h);
+}
+
+/* The user chose "Decode As uTP" for one of this packet's UDP ports. */
+static gboolean
+utp_forced(packet_info *pinfo)
+{
+    dissector_table_t t = find_dissector_table("udp.port");
+    return t && (dissector_get_uint_handle(t, pinfo->srcport) == utp_handle ||
+                 dissector_get_uint_handle(t, pinfo->destport) == utp_handle);
+}
+
+/* Decides whether this UDP payload is uTP and dissects it.  Without `forced`
+ * (heuristic, pinned conversation) only plausible packets are taken: a SYN,
+ * STATE, FIN or RESET that could open a connection, or any well-formed packet
+ * of a connection already known.  Decisions of the first pass are kept: on
+ * later passes a frame is uTP exactly when it was then (it has analysis
+ * data), so the GUI, one-pass and two-pass runs agree. */
+static int
+utp_claim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
+{
+    utp_header_t *h = wmem_new(pinfo->pool, utp_header_t);
+    utp_parse_status_t st = utp_parse_tvb(tvb, h);
+    gboolean parsed = (st == UTP_PARSE_OK || st == UTP_PARSE_EXT_TRUNCATED);
+    utp_conn_t *conn = NULL;
+
+    if (pinfo->flags.in_error_pkt) {
+        /* uTP quoted in an ICMP error: shown, never fed to the analysis */
+        if (!forced && !(st == UTP_PARSE_OK &&
+                         (utp_plausible_new(h) || utp_conn_find(pinfo, h, FALSE))))
+            return 0;
+    } else if (PINFO_FD_VISITED(pinfo)) {
+        utp_frame_t *fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
+        if (fa)
+            conn = fa->conn;
+        else if (!forced)
+            return 0;
+    } else if (parsed) {
+        conn = utp_conn_find(pinfo, h, FALSE);
+        if (conn) {
+            if (st == UTP_PARSE_OK && !utp_plausible_known(h) && !forced)
+                return 0;
+        } else if (st == UTP_PARSE_OK && (forced || utp_plausible_new(h))) {
+            conn = utp_conn_find(pinfo, h, TRUE);
+        } else if (!forced) {
+            return 0;
+        }
+        if (conn && !forced) {
+            /* Pin the UDP conversation to uTP so that port-based dissectors
+             * (and other heuristics, e.g. WireGuard's) do not take later
+             * packets.  DHT shares the port in libtorrent: such packets do
+             * not parse and are given back to UDP. */
+            conversation_set_dissector(find_or_create_conversation(pinfo), utp_handle);
+        }
+    } else if (!forced) {
+        return 0;
+    }
+
+    if (!parsed) {
+        proto_item *ti;
+        col_set_str(pinfo->cinfo, COL_PROTOCOL, "uTP");
+        col_set_str(pinfo->cinfo, COL_INFO, "Malformed uTP header");
+        ti = proto_tree_add_item(tree, proto_utp, tvb, 0, -1, ENC_NA);
+        expert_add_info(pinfo, ti, &ei_utp_bad_header);
+        return tvb_captured_length(tvb);
+    }
+    return dissect_utp_parsed(tvb, pinfo, tree, h, st, conn);
+}
+
+/* "Decode As" and the pinned UDP conversation. */
+static int
+dissect_utp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    return utp_claim(tvb, pinfo, tree, utp_forced(pinfo));
+}
+
+static gboolean
+dissect_utp_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    if (tvb_captured_length(tvb) < UTP_V1_HEADER_LEN)
+        return FALSE;
+    return utp_claim(tvb, pinfo, tree, FALSE) > 0;
+}
+
+static void
+utp_init(void)
+{
+    utp_analysis_init();
+    utp_reassembly_init();
+}
+
+void
+proto_register_utp(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_utp_ver, { "Version", "utp.ver", FT_UINT8, BASE_DEC, NULL, 0x0f, "uTP version (1 in BEP 29; 0 = pre-BEP-29 libutp header)", HFILL } },
+        { &hf_utp_type, { "Type", "utp.type", FT_UINT8, BASE_DEC, VALS(utp_type_vals), 0x0, NULL, HFILL } },
+        { &hf_utp_ext, { "First extension", "utp.ext", FT_UINT8, BASE_DEC, VALS(utp_ext_vals), 0x0, "Type of the first extension in the chain", HFILL } },
+        { &hf_utp_connection_id, { "Connection ID", "utp.connection_id", FT_UINT16, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_timestamp_us, { "Timestamp (us)", "utp.timestamp_us", FT_UINT32, BASE_DEC, NULL, 0x0, "Sender's clock when sending, microseconds", HFILL } },
+        { &hf_utp_timestamp_diff_us, { "Timestamp difference (us)", "utp.timestamp_diff_us", FT_UINT32, BASE_DEC, NULL, 0x0, "Sender's latest measurement of the peer-to-sender one-way delay (plus clock offset)", HFILL } },
+        { &hf_utp_wnd_size, { "Window size", "utp.wnd_size", FT_UINT32, BASE_DEC, NULL, 0x0, "Receive window advertised, bytes", HFILL } },
+        { &hf_utp_seq_raw, { "Sequence number (raw)", "utp.seq_raw", FT_UINT16, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_ack_raw, { "Acknowledgment number (raw)", "utp.ack_raw", FT_UINT16, BASE_DEC, NULL, 0x0, "Last packet received in order", HFILL } },
+        { &hf_utp_len, { "Payload length", "utp.len", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_v0_connection_id, { "Connection ID (v0)", "utp.v0.connection_id", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_v0_timestamp_sec, { "Timestamp seconds (v0)", "utp.v0.timestamp_sec", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_v0_wnd, { "Window size byte (v0)", "utp.v0.wnd", FT_UINT8, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_extension, { "Extension", "utp.extension", FT_UINT8, BASE_DEC, VALS(utp_ext_vals), 0x0, NULL, HFILL } },
+        { &hf_utp_ext_type, { "Type", "utp.ext.type", FT_UINT8, BASE_DEC, VALS(utp_ext_vals), 0x0, "Type of this extension (named by the byte before it)", HFILL } },
+        { &hf_utp_ext_next, { "Next extension", "utp.ext.next", FT_UINT8, BASE_DEC, VALS(utp_ext_vals), 0x0, NULL, HFILL } },
+        { &hf_utp_ext_len, { "Length", "utp.ext.len", FT_UINT8, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_ext_sack_bitmask, { "Selective ACK bitmask", "utp.ext.sack.bitmask", FT_BYTES, BASE_NONE, NULL, 0x0, "Bit i set: packet ack_nr + 2 + i was received", HFILL } },
+        { &hf_utp_ext_sack_acked, { "Selectively acknowledged", "utp.ext.sack.acked", FT_UINT16, BASE_DEC, NULL, 0x0, "Raw sequence number of a packet received out of order", HFILL } },
+        { &hf_utp_ext_sack_count, { "Packets selectively acknowledged", "utp.ext.sack.count", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_ext_bits, { "Extension bits", "utp.ext.bits", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_ext_close_reserved, { "Reserved", "utp.ext.close_reason.reserved", FT_UINT16, BASE_HEX, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_ext_close_reason, { "Close reason", "utp.ext.close_reason", FT_UINT16, BASE_DEC, VALS(utp_close_reason_vals), 0x0, "libtorrent close_reason_t", HFILL } },
+        { &hf_utp_ext_data, { "Extension data", "utp.ext.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_payload, { "Payload", "utp.payload", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+
+        { &hf_utp_stream, { "Stream index", "utp.stream", FT_UINT32, BASE_DEC, NULL, 0x0, "uTP connection number in this capture", HFILL } },
+        { &hf_utp_seq, { "Sequence number", "utp.seq", FT_UINT32, BASE_DEC, NULL, 0x0, "Relative sequence number (packets)", HFILL } },
+        { &hf_utp_ack, { "Acknowledgment number", "utp.ack", FT_UINT32, BASE_DEC, NULL, 0x0, "Relative acknowledgment number (packets)", HFILL } },
+        { &hf_utp_time_relative, { "Time since first frame in this connection", "utp.time_relative", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_time_delta, { "Time since previous frame in this connection", "utp.time_delta", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_analysis, { "SEQ/ACK analysis", "utp.analysis", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_acks_frame, { "This is an ACK to the packet in frame", "utp.analysis.acks_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_ack_rtt, { "The RTT to ACK the packet was", "utp.analysis.ack_rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, "Time from the packet to its ACK (not for retransmitted packets)", HFILL } },
+        { &hf_utp_analysis_initial_rtt, { "iRTT", "utp.analysis.initial_rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, "Time from the SYN to the STATE that answers it", HFILL } },
+        { &hf_utp_analysis_syn_frame, { "SYN in frame", "utp.analysis.syn_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_retransmission, { "Retransmission", "utp.analysis.retransmission", FT_NONE, BASE_NONE, NULL, 0x0, "This packet's sequence number was already sent", HFILL } },
+        { &hf_utp_analysis_retrans_of, { "Retransmission of frame", "utp.analysis.retransmitted_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_DUP_ACK), 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_spurious, { "Spurious retransmission", "utp.analysis.spurious_retransmission", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmission of a packet already acknowledged", HFILL } },
+        { &hf_utp_analysis_out_of_order, { "Out-of-order", "utp.analysis.out_of_order", FT_NONE, BASE_NONE, NULL, 0x0, "First sight of a sequence number lower than one already seen", HFILL } },
+        { &hf_utp_analysis_lost_segment, { "Previous packet(s) not captured", "utp.analysis.lost_segment", FT_UINT32, BASE_DEC, NULL, 0x0, "Number of sequence numbers skipped", HFILL } },
+        { &hf_utp_analysis_ack_lost_segment, { "ACKed packet that wasn't captured", "utp.analysis.ack_lost_segment", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_duplicate_ack, { "Duplicate ACK", "utp.analysis.duplicate_ack", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_duplicate_ack_num, { "Duplicate ACK #", "utp.analysis.duplicate_ack_num", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_duplicate_ack_frame, { "Duplicate to the ACK in frame", "utp.analysis.duplicate_ack_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_DUP_ACK), 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_sacked, { "Packets newly selectively acknowledged", "utp.analysis.sacked", FT_UINT32, BASE_DEC, NULL, 0x0, "Packets in flight that this SACK acknowledges for the first time", HFILL } },
+        { &hf_utp_analysis_bytes_in_flight, { "Bytes in flight", "utp.analysis.bytes_in_flight", FT_UINT32, BASE_DEC, NULL, 0x0, "Payload sent by this side and not yet acknowledged (cumulatively or selectively)", HFILL } },
+        { &hf_utp_analysis_zero_window, { "Zero window", "utp.analysis.zero_window", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_window_full, { "Window full", "utp.analysis.window_full", FT_NONE, BASE_NONE, NULL, 0x0, "Bytes in flight reach the window the peer advertised", HFILL } },
+        { &hf_utp_analysis_one_way_delay, { "One-way delay (us)", "utp.analysis.one_way_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "timestamp_diff_us: peer-to-sender delay including clock offset", HFILL } },
+        { &hf_utp_analysis_base_delay, { "Base delay (us)", "utp.analysis.base_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "Lowest one-way delay this side reported so far (LEDBAT base delay)", HFILL } },
+        { &hf_utp_analysis_queuing_delay, { "Queuing delay (us)", "utp.analysis.queuing_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "One-way delay minus base delay (LEDBAT target: 100000)", HFILL } },
+        { &hf_utp_analysis_completeness, { "Connection completeness", "utp.completeness", FT_UINT8, BASE_HEX, NULL, 0x0, "Which packet kinds the connection showed: SYN 1, STATE answering SYN 2, DATA 4, FIN 8, RESET 16", HFILL } },
+        { &hf_utp_completeness_syn, { "SYN", "utp.completeness.syn", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYN, NULL, HFILL } },
+        { &hf_utp_completeness_synack, { "STATE answering SYN", "utp.completeness.syn_ack", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYNACK, NULL, HFILL } },
+        { &hf_utp_completeness_data, { "Data", "utp.completeness.data", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_DATA, NULL, HFILL } },
+        { &hf_utp_completeness_fin, { "FIN", "utp.completeness.fin", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_FIN, NULL, HFILL } },
+        { &hf_utp_completeness_reset, { "RESET", "utp.completeness.reset", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_RESET, NULL, HFILL } },
+        { &hf_utp_analysis_close_reason, { "Connection close reason", "utp.analysis.close_reason", FT_UINT16, BASE_DEC, VALS(utp_close_reason_vals), 0x0, "Close reason sent on this connection (libtorrent)", HFILL } },
+
+        { &hf_utp_segments, { "Reassembled uTP segments", "utp.segments", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_segment, { "uTP segment", "utp.segment", FT_FRAMENUM, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_segment_count, { "Segment count", "utp.segment.count", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_reassembled_in, { "Reassembled PDU in frame", "utp.reassembled_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The PDU this packet's bytes belong to is dissected in that frame", HFILL } },
+        { &hf_utp_reassembled_length, { "Reassembled uTP length", "utp.reassembled.length", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_reassembled_data, { "Reassembled uTP data", "utp.reassembled.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_continued_in, { "PDU continues in frame", "utp.continued_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The unfinished PDU at the end of this packet is completed in that frame", HFILL } },
+        { &hf_utp_payload_duplicate, { "Payload already delivered", "utp.payload_duplicate", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmitted payload: its bytes were handed on earlier", HFILL } },
+        { &hf_utp_delivered_in, { "Payload delivered in frame", "utp.delivered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Arrived before a missing packet; handed on in order in that frame", HFILL } },
+    };
+
+    static gint *ett[] = {
+        &ett_utp, &ett_utp_extension, &ett_utp_sack, &ett_utp_analysis, &ett_utp_segments,
+        &ett_utp_completeness,
+    };
+
+    static ei_register_info ei[] = {
+        { &ei_utp_ext_truncated, { "utp.ext.truncated", PI_MALFORMED, PI_ERROR, "Extension does not fit in the packet", EXPFILL } },
+        { &ei_utp_ext_unknown, { "utp.ext.unknown", PI_PROTOCOL, PI_WARN, "Unknown extension type", EXPFILL } },
+        { &ei_utp_ext_too_many, { "utp.ext.too_many", PI_MALFORMED, PI_WARN, "Unusually long extension chain", EXPFILL } },
+        { &ei_utp_sack_len, { "utp.ext.sack.len_not_multiple_of_4", PI_PROTOCOL, PI_CHAT, "Selective ACK length is not a multiple of 4 (BEP 29); libtorrent sends such short masks", EXPFILL } },
+        { &ei_utp_ext_bad_len, { "utp.ext.len.invalid", PI_MALFORMED, PI_WARN, "Extension length invalid for its type", EXPFILL } },
+        { &ei_utp_payload_unexpected, { "utp.len.unexpected", PI_PROTOCOL, PI_WARN, "Payload on a packet type that carries none", EXPFILL } },
+        { &ei_utp_close_reason, { "utp.ext.close_reason.expert", PI_SEQUENCE, PI_CHAT, "Connection closed with a reason", EXPFILL } },
+        { &ei_utp_reset, { "utp.reset", PI_SEQUENCE, PI_NOTE, "Connection reset (ST_RESET)", EXPFILL } },
+        { &ei_utp_version0, { "utp.ver.zero", PI_PROTOCOL, PI_NOTE, "Version 0 header (pre-BEP-29 libutp layout)", EXPFILL } },
+        { &ei_utp_bad_header, { "utp.malformed", PI_MALFORMED, PI_ERROR, "Not a valid uTP header", EXPFILL } },
+        { &ei_utp_retransmission, { "utp.analysis.retransmission.expert", PI_SEQUENCE, PI_NOTE, "This packet is a retransmission", EXPFILL } },
+        { &ei_utp_spurious_retransmission, { "utp.analysis.spurious_retransmission.expert", PI_SEQUENCE, PI_NOTE, "Spurious retransmission: the packet had been acknowledged", EXPFILL } },
+        { &ei_utp_out_of_order, { "utp.analysis.out_of_order.expert", PI_SEQUENCE, PI_WARN, "This packet is out of order", EXPFILL } },
+        { &ei_utp_lost_segment, { "utp.analysis.lost_segment.expert", PI_SEQUENCE, PI_WARN, "Previous packet(s) not captured (common at capture start)", EXPFILL } },
+        { &ei_utp_ack_lost_segment, { "utp.analysis.ack_lost_segment.expert", PI_SEQUENCE, PI_WARN, "ACKed packet that wasn't captured (common at capture start)", EXPFILL } },
+        { &ei_utp_dup_ack, { "utp.analysis.duplicate_ack.expert", PI_SEQUENCE, PI_NOTE, "Duplicate ACK", EXPFILL } },
+        { &ei_utp_zero_window, { "utp.analysis.zero_window.expert", PI_SEQUENCE, PI_WARN, "Zero window", EXPFILL } },
+        { &ei_utp_window_full, { "utp.analysis.window_full.expert", PI_SEQUENCE, PI_WARN, "Window is full", EXPFILL } },
+        { &ei_utp_reasm_skipped, { "utp.reassembly.skipped.expert", PI_REASSEMBLE, PI_WARN, "Reassembly gave up on missing packets", EXPFILL } },
+    };
+
+    module_t *m;
+    expert_module_t *em;
+
+    /* Names distinct from the built-in "bt-utp" / "BT-uTP" / "uTorrent Transport Protocol". */
+    proto_utp = proto_register_protocol("Micro Transport Protocol (BEP 29)", "uTP", "utp");
+    proto_register_field_array(proto_utp, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    em = expert_register_protocol(proto_utp);
+    expert_register_field_array(em, ei, array_length(ei));
+
+    m = prefs_register_protocol(proto_utp, NULL);
+    prefs_register_bool_preference(m, "analyze_sequence_numbers", "Analyze uTP sequence numbers",
+        "Track each connection: relative numbers, ACK/RTT, retransmissions, duplicate ACKs, "
+        "bytes in flight, LEDBAT delays", &utp_pref_analyze_seq);
+    prefs_register_bool_preference(m, "relative_sequence_numbers", "Relative sequence numbers",
+        "Show sequence and acknowledgment numbers relative to the first packet of each side", &utp_pref_relative_seq);
+    prefs_register_bool_preference(m, "reassemble", "Reassemble payload PDUs spanning several uTP packets",
+        "Let the payload dissector (BitTorrent) ask for more bytes, like TCP desegmentation. "
+        "Off: each packet's payload is handed on alone.", &utp_pref_reassemble);
+
+    utp_handle = register_dissector("utp", dissect_utp, proto_utp);
+    utp_tap = register_tap("utp");
+    register_init_routine(utp_init);
+    utp_reassembly_register();
+    utp_stats_register();
+}
+
+void
+proto_reg_handoff_utp(void)
+{
+    heur_dissector_add("udp", dissect_utp_heur, "uTP over UDP (BEP 29)", "utp_udp", proto_utp, HEURISTIC_ENABLE);
+    dissector_add_for_decode_as_with_preference("udp.port", utp_handle);
+    utp_reassembly_handoff();
+}

@@ -1,0 +1,558 @@
+/* utp-analysis.c
+ * uTP (BEP 29) connection tracking and sequence analysis, in the spirit of
+ * Wireshark's TCP analysis: the two directions of a connection are paired by
+ * connection id, sequence and ACK numbers are unwrapped and made relative,
+ * and every packet gets its ACK/RTT, retransmission, out-of-order, duplicate
+ * ACK, SACK, bytes-in-flight, window and LEDBAT delay facts.  All of it is
+ * computed on the first pass and stored per frame (utp_frame_t), so later
+ * passes and the GUI's random access show the same tree.
+ *
+ * Connection ids (BEP 29): the initiator sends its SYN with id X, then sends
+ * everything else with X+1; the acceptor sends with X.  A connection is found
+ * under (sender direction, id the sender puts in its packets).
+ */
+#include <epan/conversation.h>
+#include <epan/to_str.h>
+
+#include "utp-int.h"
+#include "utp-seq.h"
+#include "utp-sack.h"
+
+/* Unwrapped sequence numbers start at 2^16 + the first raw value, so that
+ * "one before the first packet" (the relative base of a side first seen
+ * through a non-SYN packet) is still a positive number. */
+#define UTP_ABS_START 0x10000u
+/* The seen-bitmap remembers the last 2^16 sequence numbers of a side: no
+ * sender can have more distinct packets in flight with 16-bit numbers. */
+#define UTP_SEEN_BITS 65536u
+
+typedef struct {
+    wmem_map_t *by_key;   /* (dir << 16 | id as sent) -> utp_conn_t */
+} utp_conv_t;
+
+static guint32 utp_stream_count;
+
+void
+utp_analysis_init(void)
+{
+    utp_stream_count = 0;
+}
+
+int
+utp_dir(const packet_info *pinfo)
+{
+    int c = cmp_address(&pinfo->src, &pinfo->dst);
+    if (c != 0)
+        return c > 0;
+    return pinfo->srcport > pinfo->destport;
+}
+
+gboolean
+utp_conn_from_initiator(const utp_conn_t *conn, int dir)
+{
+    return conn->initiator == dir;
+}
+
+static void *
+utp_wmem_alloc(void *ctx _U_, size_t size)
+{
+    return wmem_alloc(wmem_file_scope(), size);
+}
+
+static void
+utp_wmem_release(void *ctx _U_, void *ptr)
+{
+    wmem_free(wmem_file_scope(), ptr);
+}
+
+static const utp_allocator_t utp_file_allocator = { utp_wmem_alloc, utp_wmem_release, NULL };
+
+static utp_conn_t *
+utp_conn_new(packet_info *pinfo, int dir)
+{
+    utp_conn_t *c = wmem_new0(wmem_file_scope(), utp_conn_t);
+    c->stream = utp_stream_count++;
+    c->initiator = -1;
+    copy_address_wmem(wmem_file_scope(), &c->addr[dir], &pinfo->src);
+    copy_address_wmem(wmem_file_scope(), &c->addr[!dir], &pinfo->dst);
+    c->port[dir] = pinfo->srcport;
+    c->port[!dir] = pinfo->destport;
+    for (int i = 0; i < 2; i++)
+        utp_sentq_init(&c->flow[i].sentq, &utp_file_allocator);
+    return c;
+}
+
+static guint32
+utp_key(int dir, guint16 id)
+{
+    return (guint32)dir << 16 | id;
+}
+
+static utp_conn_t *
+utp_lookup(utp_conv_t *uc, int dir, guint16 id)
+{
+    return (utp_conn_t *)wmem_map_lookup(uc->by_key, GUINT_TO_POINTER(utp_key(dir, id)));
+}
+
+static void
+utp_register(utp_conv_t *uc, int dir, guint16 id, utp_conn_t *c)
+{
+    wmem_map_insert(uc->by_key, GUINT_TO_POINTER(utp_key(dir, id)), c);
+}
+
+utp_conn_t *
+utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create)
+{
+    conversation_t *conv = create ? find_or_create_conversation(pinfo) : find_conversation_pinfo(pinfo, 0);
+    utp_conv_t *uc;
+    utp_conn_t *c, *t;
+    int dir = utp_dir(pinfo);
+    guint16 id;
+
+    if (!conv)
+        return NULL;
+    if (h->conn_id > 0xffff)        /* v0 ids are 32 bits; real ones fit 16 */
+        return NULL;
+    id = (guint16)h->conn_id;
+    uc = (utp_conv_t *)conversation_get_proto_data(conv, proto_utp);
+    if (!uc) {
+        if (!create)
+            return NULL;
+        uc = wmem_new0(wmem_file_scope(), utp_conv_t);
+        uc->by_key = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+        conversation_add_proto_data(conv, proto_utp, uc);
+    }
+
+    c = utp_lookup(uc, dir, id);
+    if (h->type == UTP_ST_SYN) {
+        /* The same SYN again is a retransmission; any other SYN opens a new
+         * connection, even when it reuses the id of a finished one. */
+        if (c && c->initiator == dir && c->syn_frame && c->syn_seq == h->seq && !c->closed)
+            return c;
+        if (!create)
+            return NULL;
+        c = utp_conn_new(pinfo, dir);
+        c->initiator = dir;
+        utp_register(uc, dir, id, c);
+        utp_register(uc, dir, (guint16)(id + 1), c);
+        utp_register(uc, !dir, id, c);
+        return c;
+    }
+    if (c)
+        return c;
+
+    /* Seen from one side only so far (the SYN was not captured)?  The other
+     * side's id tells who initiated (utp_roles_from_ids). */
+    for (int delta = -1; delta <= 1; delta += 2) {
+        guint16 other_id = (guint16)(id + delta);
+        t = utp_lookup(uc, !dir, other_id);
+        if (t && t->tentative) {
+            utp_role_t r = utp_roles_from_ids(other_id, id);
+            t->initiator = (r == UTP_ROLE_FIRST_IS_INITIATOR) ? !dir : dir;
+            t->tentative = FALSE;
+            utp_register(uc, dir, id, t);
+            return t;
+        }
+    }
+    if (!create)
+        return NULL;
+    c = utp_conn_new(pinfo, dir);
+    c->tentative = TRUE;
+    utp_register(uc, dir, id, c);
+    return c;
+}
+
+/* ---- the seen-bitmap: which recent sequence numbers a side has sent ---- */
+
+static gboolean
+utp_seen_get(const utp_flow_t *f, guint64 seq)
+{
+    if (!f->seen || seq + UTP_SEEN_BITS <= f->highest || seq > f->highest)
+        return seq + UTP_SEEN_BITS <= f->highest;   /* too old to tell: assume seen */
+    guint32 i = (guint32)(seq % UTP_SEEN_BITS);
+    return (f->seen[i / 8] >> (i % 8)) & 1;
+}
+
+static void
+utp_seen_set(utp_flow_t *f, guint64 seq, gboolean v)
+{
+    guint32 i = (guint32)(seq % UTP_SEEN_BITS);
+    if (!f->seen)
+        f->seen = (guint8 *)wmem_alloc0(wmem_file_scope(), UTP_SEEN_BITS / 8);
+    if (v)
+        f->seen[i / 8] |= (guint8)(1u << (i % 8));
+    else
+        f->seen[i / 8] &= (guint8)~(1u << (i % 8));
+}
+
+/* A new highest sequence number: forget what the bitmap said about the
+ * numbers it now stands for (at most 2^16 of them). */
+static void
+utp_seen_advance(utp_flow_t *f, guint64 new_highest)
+{
+    guint64 from = f->highest + 1;
+    if (new_highest - f->highest > UTP_SEEN_BITS)
+        from = new_highest - UTP_SEEN_BITS + 1;
+    for (guint64 s = from; s < new_highest; s++)
+        utp_seen_set(f, s, FALSE);
+    utp_seen_set(f, new_highest, TRUE);
+    f->highest = new_highest;
+}
+
+/* Sequence analysis of a packet that consumes a number (SYN, DATA, FIN). */
+static void
+utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
+{
+    guint64 s = fa->abs_seq;
+    utp_sent_t e = { 0 };
+
+    e.seq = s;
+    e.frame = pinfo->num;
+    e.len = (guint32)h->payload_len;
+    e.t_sec = pinfo->abs_ts.secs;
+    e.t_nsec = pinfo->abs_ts.nsecs;
+
+    if (!flow->any_seq || s > flow->highest) {
+        if (flow->any_seq && s > flow->highest + 1) {
+            fa->flags |= UTP_A_LOST;
+            fa->lost_count = (guint32)MIN(s - flow->highest - 1, G_MAXUINT32);
+        }
+        if (!flow->any_seq) {
+            flow->any_seq = TRUE;
+            flow->highest = s;
+            utp_seen_set(flow, s, TRUE);
+        } else {
+            utp_seen_advance(flow, s);
+        }
+        utp_sentq_push(&flow->sentq, &e);
+    } else if (utp_seen_get(flow, s)) {
+        utp_sent_t *orig = utp_sentq_find(&flow->sentq, s);
+        fa->flags |= UTP_A_RETRANS;
+        if (orig) {
+            fa->retrans_of = orig->frame;
+            orig->retransmitted = TRUE;
+        } else {
+            fa->flags |= UTP_A_SPURIOUS;   /* already cumulatively acknowledged */
+        }
+    } else {
+        fa->flags |= UTP_A_OOO;
+        utp_seen_set(flow, s, TRUE);
+    }
+    if (h->payload_len) {
+        fa->bytes_in_flight = (guint32)MIN(utp_sentq_bytes(&flow->sentq), G_MAXUINT32);
+        fa->flags |= UTP_A_IN_FLIGHT;
+    }
+}
+
+/* What this packet's ack_nr (and SACK) says about the other side's packets. */
+static void
+utp_analyze_ack(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_flow_t *flow,
+                utp_flow_t *peer, utp_frame_t *fa)
+{
+    guint64 ack_abs;
+
+    if (!peer->base_set) {
+        /* The other side has not been seen: its last in-order packet
+         * becomes its relative 0. */
+        peer->base = UTP_ABS_START + h->ack;
+        peer->ref = peer->base;
+        peer->base_set = TRUE;
+    }
+    ack_abs = utp_seq_unwrap(peer->ref, h->ack);
+    fa->rel_ack = (guint32)(ack_abs - peer->base);
+    fa->flags |= UTP_A_REL_ACK;
+
+    if (peer->any_seq) {
+        utp_sent_t last;
+        if (ack_abs > peer->highest)
+            fa->flags |= UTP_A_ACK_UNSEEN;
+        if (utp_sentq_ack(&peer->sentq, ack_abs, &last)) {
+            fa->flags |= UTP_A_ACKS;
+            fa->acks_frame = last.frame;
+            if (!last.retransmitted) {   /* Karn: no RTT from an ambiguous ACK */
+                nstime_t sent = { (time_t)last.t_sec, last.t_nsec };
+                nstime_delta(&fa->ack_rtt, &pinfo->abs_ts, &sent);
+                fa->flags |= UTP_A_RTT;
+            }
+        }
+    }
+    if (ack_abs > peer->ref)
+        peer->ref = ack_abs;
+
+    /* Packets selectively acknowledged for the first time */
+    for (size_t i = 0; i < MIN(h->n_ext, (size_t)UTP_MAX_EXT); i++) {
+        const utp_ext_t *e = &h->ext[i];
+        if (e->type != UTP_EXT_SACK || !e->len)
+            continue;
+        const guint8 *mask = tvb_get_ptr(tvb, (gint)e->data_off, e->len);
+        for (guint bit = 0; bit < (guint)e->len * 8; bit++) {
+            if ((mask[bit / 8] >> (bit % 8)) & 1) {
+                if (utp_sentq_sack(&peer->sentq, ack_abs + 2 + bit))
+                    fa->sacked_new++;
+            }
+        }
+    }
+
+    /* Duplicate ACK: a STATE repeating this side's last ack_nr while the
+     * other side has packets beyond it in flight. */
+    if (h->type == UTP_ST_STATE && flow->ack_set && h->ack == flow->last_ack &&
+        peer->any_seq && ack_abs < peer->highest) {
+        flow->dup_acks++;
+        fa->flags |= UTP_A_DUP_ACK;
+        fa->dup_ack_num = flow->dup_acks;
+        fa->dup_ack_of = flow->last_ack_frame;
+    } else if (!flow->ack_set || h->ack != flow->last_ack) {
+        flow->ack_set = TRUE;
+        flow->last_ack = h->ack;
+        flow->last_ack_frame = pinfo->num;
+        flow->dup_acks = 0;
+    }
+}
+
+utp_frame_t *
+utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn)
+{
+    utp_frame_t *fa = wmem_new0(wmem_file_scope(), utp_frame_t);
+    int dir = utp_dir(pinfo);
+    utp_flow_t *flow = &conn->flow[dir], *peer = &conn->flow[!dir];
+    gboolean consumes = h->type == UTP_ST_DATA || h->type == UTP_ST_FIN || h->type == UTP_ST_SYN;
+
+    fa->conn = conn;
+    fa->dir = (guint8)dir;
+
+    /* times */
+    if (!conn->first_frame) {
+        conn->first_frame = pinfo->num;
+        conn->first_time = pinfo->abs_ts;
+        conn->last_time = pinfo->abs_ts;
+    }
+    nstime_delta(&fa->ts_rel, &pinfo->abs_ts, &conn->first_time);
+    nstime_delta(&fa->ts_delta, &pinfo->abs_ts, &conn->last_time);
+    conn->last_time = pinfo->abs_ts;
+
+    /* relative sequence number: SYN is 0, a side's first data is 1 */
+    if (!flow->base_set) {
+        guint64 first = UTP_ABS_START + h->seq;
+        flow->base = (h->type == UTP_ST_SYN) ? first : first - 1;
+        flow->ref = first;
+        flow->base_set = TRUE;
+    }
+    fa->abs_seq = utp_seq_unwrap(flow->ref, h->seq);
+    if (fa->abs_seq > flow->ref)
+        flow->ref = fa->abs_seq;
+    fa->rel_seq = (guint32)(fa->abs_seq - flow->base);
+
+    /* connection milestones */
+    switch (h->type) {
+    case UTP_ST_SYN:
+        conn->completeness |= UTP_COMPL_SYN;
+        if (!conn->syn_frame) {
+            conn->syn_frame = pinfo->num;
+            conn->syn_time = pinfo->abs_ts;
+            conn->syn_seq = h->seq;
+        }
+        break;
+    case UTP_ST_STATE:
+        if (conn->syn_frame && !conn->synack_frame && dir != conn->initiator && h->ack == conn->syn_seq) {
+            conn->synack_frame = pinfo->num;
+            nstime_delta(&conn->irtt, &pinfo->abs_ts, &conn->syn_time);
+            conn->completeness |= UTP_COMPL_SYNACK;
+        }
+        break;
+    case UTP_ST_DATA:
+        if (h->payload_len)
+            conn->completeness |= UTP_COMPL_DATA;
+        break;
+    case UTP_ST_FIN:
+        conn->completeness |= UTP_COMPL_FIN;
+        flow->fin_seen = TRUE;
+        if (peer->fin_seen)
+            conn->closed = TRUE;
+        break;
+    case UTP_ST_RESET:
+        conn->completeness |= UTP_COMPL_RESET;
+        conn->closed = TRUE;
+        break;
+    }
+    for (size_t i = 0; i < MIN(h->n_ext, (size_t)UTP_MAX_EXT); i++) {
+        const utp_ext_t *e = &h->ext[i];
+        if (e->type == UTP_EXT_CLOSE_REASON && e->len == 4 && !conn->have_close_reason) {
+            conn->have_close_reason = TRUE;
+            conn->close_reason = tvb_get_ntohs(tvb, (gint)e->data_off + 2);
+            conn->close_reason_frame = pinfo->num;
+        }
+    }
+
+    if (!utp_pref_analyze_seq)
+        return fa;
+
+    if (consumes)
+        utp_analyze_seq(pinfo, h, flow, fa);
+    if (h->type != UTP_ST_SYN && h->type != UTP_ST_RESET)
+        utp_analyze_ack(pinfo, tvb, h, flow, peer, fa);
+
+    /* windows: this packet advertises this side's; data is limited by the peer's */
+    if (h->version == 1) {
+        if (h->wnd == 0 && (h->type == UTP_ST_DATA || h->type == UTP_ST_STATE))
+            fa->flags |= UTP_A_ZERO_WIN;
+        if ((fa->flags & UTP_A_IN_FLIGHT) && peer->wnd_set && peer->wnd &&
+            fa->bytes_in_flight >= peer->wnd)
+            fa->flags |= UTP_A_WIN_FULL;
+        flow->wnd = h->wnd;
+        flow->wnd_set = TRUE;
+
+        /* LEDBAT: the minimum one-way delay a side reports is its base delay;
+         * what is above it is queuing.  0 means "no measurement yet". */
+        if (h->ts_diff_us) {
+            if (!flow->delay_set || utp_u32_wrapping_lt(h->ts_diff_us, flow->base_delay)) {
+                flow->base_delay = h->ts_diff_us;
+                flow->delay_set = TRUE;
+            }
+            fa->one_way_delay = h->ts_diff_us;
+            fa->base_delay = flow->base_delay;
+            fa->queuing_delay = h->ts_diff_us - flow->base_delay;
+            fa->flags |= UTP_A_DELAY;
+        }
+    }
+    return fa;
+}
+
+/* ---- display ---- */
+
+static void
+utp_add_flag(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int hf, expert_field *ei,
+             const char *info)
+{
+    proto_item *it = proto_tree_add_none_format(tree, hf, tvb, 0, 0, "%s", info);
+    PROTO_ITEM_SET_GENERATED(it);
+    expert_add_info(pinfo, it, ei);
+}
+
+void
+utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_header_t *h,
+                  const utp_frame_t *fa)
+{
+    const utp_conn_t *c = fa->conn;
+    proto_item *it;
+    proto_tree *at;
+
+    it = proto_tree_add_uint(tree, hf_utp_stream, tvb, 0, 0, c->stream);
+    PROTO_ITEM_SET_GENERATED(it);
+    {
+        static int * const compl_bits[] = {
+            &hf_utp_completeness_reset, &hf_utp_completeness_fin, &hf_utp_completeness_data,
+            &hf_utp_completeness_synack, &hf_utp_completeness_syn, NULL
+        };
+        it = proto_tree_add_bitmask_value_with_flags(tree, tvb, 0, hf_utp_analysis_completeness,
+                ett_utp_completeness, compl_bits, c->completeness, BMT_NO_APPEND);
+        PROTO_ITEM_SET_GENERATED(it);
+    }
+    if (utp_pref_analyze_seq) {
+        it = proto_tree_add_uint(tree, hf_utp_seq, tvb, 0, 0, fa->rel_seq);
+        PROTO_ITEM_SET_GENERATED(it);
+        if (fa->flags & UTP_A_REL_ACK) {
+            it = proto_tree_add_uint(tree, hf_utp_ack, tvb, 0, 0, fa->rel_ack);
+            PROTO_ITEM_SET_GENERATED(it);
+        }
+    }
+    it = proto_tree_add_time(tree, hf_utp_time_relative, tvb, 0, 0, &fa->ts_rel);
+    PROTO_ITEM_SET_GENERATED(it);
+    it = proto_tree_add_time(tree, hf_utp_time_delta, tvb, 0, 0, &fa->ts_delta);
+    PROTO_ITEM_SET_GENERATED(it);
+    if (c->have_close_reason) {
+        it = proto_tree_add_uint(tree, hf_utp_analysis_close_reason, tvb, 0, 0, c->close_reason);
+        PROTO_ITEM_SET_GENERATED(it);
+    }
+
+    if (!utp_pref_analyze_seq)
+        return;
+
+    it = proto_tree_add_item(tree, hf_utp_analysis, tvb, 0, 0, ENC_NA);
+    PROTO_ITEM_SET_GENERATED(it);
+    at = proto_item_add_subtree(it, ett_utp_analysis);
+
+    if (c->syn_frame && pinfo->num != c->syn_frame) {
+        it = proto_tree_add_uint(at, hf_utp_analysis_syn_frame, tvb, 0, 0, c->syn_frame);
+        PROTO_ITEM_SET_GENERATED(it);
+    }
+    if (c->synack_frame) {
+        it = proto_tree_add_time(at, hf_utp_analysis_initial_rtt, tvb, 0, 0, &c->irtt);
+        PROTO_ITEM_SET_GENERATED(it);
+    }
+    if (fa->flags & UTP_A_ACKS) {
+        it = proto_tree_add_uint(at, hf_utp_analysis_acks_frame, tvb, 0, 0, fa->acks_frame);
+        PROTO_ITEM_SET_GENERATED(it);
+        if (fa->flags & UTP_A_RTT) {
+            it = proto_tree_add_time(at, hf_utp_analysis_ack_rtt, tvb, 0, 0, &fa->ack_rtt);
+            PROTO_ITEM_SET_GENERATED(it);
+        }
+    }
+    if (fa->flags & UTP_A_IN_FLIGHT) {
+        it = proto_tree_add_uint(at, hf_utp_analysis_bytes_in_flight, tvb, 0, 0, fa->bytes_in_flight);
+        PROTO_ITEM_SET_GENERATED(it);
+    }
+    if (fa->sacked_new) {
+        it = proto_tree_add_uint(at, hf_utp_analysis_sacked, tvb, 0, 0, fa->sacked_new);
+        PROTO_ITEM_SET_GENERATED(it);
+    }
+    if (fa->flags & UTP_A_DELAY) {
+        it = proto_tree_add_uint(at, hf_utp_analysis_one_way_delay, tvb, 0, 0, fa->one_way_delay);
+        PROTO_ITEM_SET_GENERATED(it);
+        it = proto_tree_add_uint(at, hf_utp_analysis_base_delay, tvb, 0, 0, fa->base_delay);
+        PROTO_ITEM_SET_GENERATED(it);
+        it = proto_tree_add_uint(at, hf_utp_analysis_queuing_delay, tvb, 0, 0, fa->queuing_delay);
+        PROTO_ITEM_SET_GENERATED(it);
+    }
+
+    if (fa->flags & UTP_A_RETRANS) {
+        utp_add_flag(at, pinfo, tvb, hf_utp_analysis_retransmission, &ei_utp_retransmission,
+                     "This packet is a retransmission");
+        if (fa->retrans_of) {
+            it = proto_tree_add_uint(at, hf_utp_analysis_retrans_of, tvb, 0, 0, fa->retrans_of);
+            PROTO_ITEM_SET_GENERATED(it);
+        }
+        if (fa->flags & UTP_A_SPURIOUS)
+            utp_add_flag(at, pinfo, tvb, hf_utp_analysis_spurious, &ei_utp_spurious_retransmission,
+                         "The retransmitted packet had already been acknowledged");
+        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "%s", (fa->flags & UTP_A_SPURIOUS) ?
+                               "[Spurious Retransmission] " : "[Retransmission] ");
+    }
+    if (fa->flags & UTP_A_OOO) {
+        utp_add_flag(at, pinfo, tvb, hf_utp_analysis_out_of_order, &ei_utp_out_of_order,
+                     "This packet is out of order");
+        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Out-Of-Order] ");
+    }
+    if (fa->flags & UTP_A_LOST) {
+        it = proto_tree_add_uint(at, hf_utp_analysis_lost_segment, tvb, 0, 0, fa->lost_count);
+        PROTO_ITEM_SET_GENERATED(it);
+        expert_add_info(pinfo, it, &ei_utp_lost_segment);
+        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Lost %u] ", fa->lost_count);
+    }
+    if (fa->flags & UTP_A_ACK_UNSEEN) {
+        utp_add_flag(at, pinfo, tvb, hf_utp_analysis_ack_lost_segment, &ei_utp_ack_lost_segment,
+                     "ACKed packet that wasn't captured");
+        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[ACKed unseen] ");
+    }
+    if (fa->flags & UTP_A_DUP_ACK) {
+        it = proto_tree_add_none_format(at, hf_utp_analysis_duplicate_ack, tvb, 0, 0,
+                                        "This is a duplicate ACK (#%u)", fa->dup_ack_num);
+        PROTO_ITEM_SET_GENERATED(it);
+        expert_add_info_format(pinfo, it, &ei_utp_dup_ack, "Duplicate ACK (#%u)", fa->dup_ack_num);
+        it = proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_num, tvb, 0, 0, fa->dup_ack_num);
+        PROTO_ITEM_SET_GENERATED(it);
+        it = proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_frame, tvb, 0, 0, fa->dup_ack_of);
+        PROTO_ITEM_SET_GENERATED(it);
+        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Dup ACK %u#%u] ", fa->dup_ack_of, fa->dup_ack_num);
+    }
+    if (fa->flags & UTP_A_ZERO_WIN) {
+        utp_add_flag(at, pinfo, tvb, hf_utp_analysis_zero_window, &ei_utp_zero_window,
+                     "The receive window is zero");
+        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Zero window] ");
+    }
+    if (fa->flags & UTP_A_WIN_FULL) {
+        utp_add_flag(at, pinfo, tvb, hf_utp_analysis_window_full, &ei_utp_window_full,
+                     "Bytes in flight fill the peer's window");
+        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Window full] ");
+    }
+    (void)h;
+}

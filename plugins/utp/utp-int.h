@@ -1,0 +1,215 @@
+/* utp-int.h
+ * Declarations shared by the files of the uTP plugin (BEP 29): connection
+ * and per-frame analysis records, reassembly records, field ids.  Nothing
+ * here is for other plugins (see packet-utp.h for that).
+ */
+#ifndef UTP_INT_H
+#define UTP_INT_H
+
+#include <epan/packet.h>
+#include <epan/expert.h>
+
+#include "utp-header.h"
+#include "utp-sentq.h"
+
+/* ---- reassembly (utp-reassembly.c) ---- */
+
+typedef enum {
+    UTP_RF_NONE = 0,
+    UTP_RF_DELIVER,     /* in-order bytes handed to the payload dissector here */
+    UTP_RF_SEGMENT,     /* in-order bytes held: part of a PDU completed later */
+    UTP_RF_DUPLICATE,   /* payload already delivered (retransmission) */
+    UTP_RF_BUFFERED,    /* arrived before a missing packet; delivered later */
+    UTP_RF_DROPPED      /* out-of-order buffer full: payload not reassembled */
+} utp_rf_kind_t;
+
+typedef struct utp_reasm_frame {
+    utp_rf_kind_t kind;
+    guint32  deliver_frame;    /* SEGMENT/BUFFERED: where the bytes are dissected */
+    guint32  tail_frame;       /* DELIVER: frame completing the unfinished tail */
+    /* New in-order bytes of this frame (own payload plus packets that had
+     * arrived early), for Follow Stream: NULL means "the own payload". */
+    guint8  *chunk;
+    guint32  chunk_len;
+    guint64  chunk_off;        /* stream offset of chunk[0] */
+    guint32  skipped;          /* packets given up as missing before this one */
+    /* DELIVER: what the payload dissector gets (NULL = the chunk) */
+    guint8  *data;
+    guint32  data_len;
+    guint64  data_off;
+    guint32 *segments;         /* frames whose bytes are in data, when > 1 */
+    guint32  nsegments;
+    guint32  consumed;         /* bytes of data the payload dissector used */
+    heur_dtbl_entry_t *heur;   /* payload dissector chosen on the first pass */
+    dissector_handle_t handle;
+} utp_reasm_frame_t;
+
+typedef struct utp_ooo {
+    guint32  frame;
+    guint8  *bytes;
+    guint32  len;
+    utp_reasm_frame_t *rf;
+} utp_ooo_t;
+
+typedef struct utp_reasm_flow {
+    gboolean started;
+    guint64  next_seq;         /* next unwrapped seq to deliver */
+    guint64  stream_off;       /* bytes delivered in order so far */
+    wmem_tree_t *ooo;          /* unwrapped seq (32 bits) -> utp_ooo_t */
+    guint32  ooo_count;
+    guint64  ooo_min;          /* lowest seq buffered */
+    /* unfinished PDU */
+    guint8  *pend;
+    guint32  pend_len, pend_cap;
+    guint64  pend_off;
+    guint32  pend_need;        /* total bytes wanted, or DESEGMENT_ONE_MORE_SEGMENT */
+    wmem_array_t *pend_frames; /* guint32 frame numbers */
+    wmem_array_t *pend_rfs;    /* utp_reasm_frame_t * to tell where it completed */
+} utp_reasm_flow_t;
+
+/* ---- connections (utp-analysis.c) ---- */
+
+typedef struct utp_flow {
+    gboolean base_set;
+    guint64  base;             /* unwrapped seq shown as relative 0 */
+    guint64  ref;              /* unwrap reference for this side's seq numbers */
+    gboolean any_seq;          /* has sent a SYN/DATA/FIN */
+    guint64  highest;          /* highest unwrapped seq sent */
+    guint8  *seen;             /* 2^16 bits: which of the last 65536 seqs were seen */
+    utp_sentq_t sentq;         /* sent, not yet cumulatively acked */
+    gboolean ack_set;
+    guint16  last_ack;
+    guint32  last_ack_frame;
+    guint32  dup_acks;
+    gboolean wnd_set;
+    guint32  wnd;              /* last window this side advertised */
+    gboolean delay_set;
+    guint32  base_delay;       /* minimum timestamp_difference seen */
+    gboolean fin_seen;
+    utp_reasm_flow_t reasm;
+} utp_flow_t;
+
+#define UTP_COMPL_SYN    0x01
+#define UTP_COMPL_SYNACK 0x02
+#define UTP_COMPL_DATA   0x04
+#define UTP_COMPL_FIN    0x08
+#define UTP_COMPL_RESET  0x10
+
+typedef struct utp_conn {
+    guint32  stream;
+    int      initiator;        /* flow index of the SYN sender, -1 unknown */
+    gboolean tentative;        /* created mid-stream, roles not known yet */
+    guint16  syn_seq;
+    guint32  syn_frame;
+    nstime_t syn_time;
+    guint32  synack_frame;
+    nstime_t irtt;
+    guint8   completeness;
+    gboolean have_close_reason;
+    guint16  close_reason;
+    guint32  close_reason_frame;
+    gboolean closed;           /* RESET, or FIN both ways: a new SYN starts anew */
+    guint32  first_frame;
+    nstime_t first_time;
+    nstime_t last_time;
+    address  addr[2];
+    guint32  port[2];
+    utp_flow_t flow[2];        /* indexed by sender direction (see utp_dir) */
+    heur_dtbl_entry_t *payload_heur;
+} utp_conn_t;
+
+#define UTP_A_RETRANS     0x0001
+#define UTP_A_SPURIOUS    0x0002   /* retransmission of an already acked packet */
+#define UTP_A_OOO         0x0004
+#define UTP_A_LOST        0x0008   /* packets before this one were not captured */
+#define UTP_A_ACK_UNSEEN  0x0010
+#define UTP_A_DUP_ACK     0x0020
+#define UTP_A_ZERO_WIN    0x0040
+#define UTP_A_WIN_FULL    0x0080
+#define UTP_A_ACKS        0x0100
+#define UTP_A_RTT         0x0200
+#define UTP_A_DELAY       0x0400
+#define UTP_A_REL_ACK     0x0800
+#define UTP_A_IN_FLIGHT   0x1000
+
+typedef struct utp_frame {
+    utp_conn_t *conn;
+    guint8   dir;
+    guint32  flags;
+    guint32  rel_seq, rel_ack;
+    guint64  abs_seq;
+    nstime_t ts_rel, ts_delta;
+    guint32  acks_frame;
+    nstime_t ack_rtt;
+    guint32  retrans_of;
+    guint32  dup_ack_num, dup_ack_of;
+    guint32  lost_count;
+    guint32  sacked_new;
+    guint32  bytes_in_flight;
+    guint32  one_way_delay, base_delay, queuing_delay;
+    utp_reasm_frame_t *rf;
+} utp_frame_t;
+
+/* Tap record for utp (conversation table, stats tree) */
+typedef struct utp_tap_info {
+    const utp_conn_t   *conn;
+    const utp_frame_t  *fa;
+    const utp_header_t *hdr;
+} utp_tap_info_t;
+
+/* ---- fields and expert infos (packet-utp.c) ---- */
+extern int proto_utp;
+extern int hf_utp_stream, hf_utp_seq, hf_utp_ack, hf_utp_time_relative, hf_utp_time_delta;
+extern int hf_utp_analysis, hf_utp_analysis_acks_frame, hf_utp_analysis_ack_rtt,
+           hf_utp_analysis_initial_rtt, hf_utp_analysis_retransmission, hf_utp_analysis_retrans_of,
+           hf_utp_analysis_spurious, hf_utp_analysis_out_of_order, hf_utp_analysis_lost_segment,
+           hf_utp_analysis_ack_lost_segment, hf_utp_analysis_duplicate_ack,
+           hf_utp_analysis_duplicate_ack_num, hf_utp_analysis_duplicate_ack_frame,
+           hf_utp_analysis_sacked, hf_utp_analysis_bytes_in_flight, hf_utp_analysis_zero_window,
+           hf_utp_analysis_window_full, hf_utp_analysis_one_way_delay, hf_utp_analysis_base_delay,
+           hf_utp_analysis_queuing_delay, hf_utp_analysis_completeness,
+           hf_utp_analysis_close_reason, hf_utp_analysis_syn_frame;
+extern int hf_utp_segments, hf_utp_segment, hf_utp_segment_count, hf_utp_reassembled_in,
+           hf_utp_reassembled_length, hf_utp_reassembled_data, hf_utp_continued_in,
+           hf_utp_payload_duplicate, hf_utp_delivered_in;
+extern int hf_utp_completeness_syn, hf_utp_completeness_synack, hf_utp_completeness_data,
+           hf_utp_completeness_fin, hf_utp_completeness_reset;
+extern gint ett_utp_analysis, ett_utp_segments, ett_utp_completeness;
+extern expert_field ei_utp_retransmission, ei_utp_spurious_retransmission, ei_utp_out_of_order,
+                    ei_utp_lost_segment, ei_utp_ack_lost_segment, ei_utp_dup_ack,
+                    ei_utp_zero_window, ei_utp_window_full, ei_utp_reasm_skipped;
+extern int utp_follow_tap;
+
+/* preferences */
+extern gboolean utp_pref_analyze_seq, utp_pref_relative_seq, utp_pref_reassemble;
+
+/* ---- utp-analysis.c ---- */
+void        utp_analysis_init(void);
+int         utp_dir(const packet_info *pinfo);
+/* Finds (or, when create is set, creates) the connection of this packet;
+ * NULL when none is known and create is FALSE. */
+utp_conn_t *utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create);
+/* First pass only: computes and returns the analysis of this frame. */
+utp_frame_t *utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn);
+void        utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                              const utp_header_t *h, const utp_frame_t *fa);
+gboolean    utp_conn_from_initiator(const utp_conn_t *conn, int dir);
+
+/* ---- utp-reassembly.c ---- */
+void utp_reassembly_init(void);
+/* Every pass: hands this frame's payload on (reassembling on the first pass). */
+void utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
+                 const utp_header_t *h, utp_frame_t *fa);
+void utp_reassembly_register(void);
+void utp_reassembly_handoff(void);
+
+/* ---- utp-stats.c ---- */
+void utp_stats_register(void);
+
+/* ---- utp-tables.c ---- */
+extern const value_string utp_type_vals[];
+extern const value_string utp_type_short_vals[];
+extern const value_string utp_ext_vals[];
+extern const value_string utp_close_reason_vals[];
+
+#endif /* UTP_INT_H */

@@ -1,0 +1,439 @@
+/* utp-reassembly.c
+ * uTP (BEP 29) stream reassembly: each direction of a connection is put back
+ * into its in-order byte stream (packets that arrive early are held until the
+ * gap is filled, retransmitted payload is dropped) and handed to the payload
+ * dissectors registered on "utp.payload" (see packet-utp.h), which may ask
+ * for more bytes exactly like TCP subdissectors do (desegment_offset /
+ * desegment_len).  Everything is decided on the first pass and recorded per
+ * frame (utp_reasm_frame_t); later passes replay the record, so the tree is
+ * the same whatever the order frames are dissected in.
+ */
+#include <epan/packet.h>
+#include <epan/tap.h>
+#include <epan/follow.h>
+#include <epan/proto_data.h>
+#include <epan/to_str.h>
+
+#include "utp-int.h"
+#include "packet-utp.h"
+
+/* Packets held out of order per direction: a libutp/libtorrent receive
+ * window is about 1 MiB, i.e. under 1000 full packets, so 4096 is ample;
+ * past it the missing packet is given up on and reassembly skips the gap. */
+#define UTP_REASM_MAX_OOO 4096u
+/* A PDU larger than this is not reassembled: BitTorrent messages are at most
+ * a 16 KiB block plus header, or an extension message of some hundred KiB;
+ * 16 MiB also bounds what a hostile length prefix can make us buffer. */
+#define UTP_REASM_MAX_PDU (16u * 1024 * 1024)
+
+static heur_dissector_list_t utp_payload_heur;
+static dissector_handle_t bittorrent_utp_handle;
+static dissector_handle_t data_handle;
+int utp_follow_tap = -1;
+
+void
+utp_reassembly_init(void)
+{
+}
+
+/* ---- first pass: ordering ---- */
+
+static void
+utp_pend_append(utp_reasm_flow_t *r, const guint8 *p, guint32 len)
+{
+    if (r->pend_len + len > r->pend_cap) {
+        guint32 ncap = MAX(r->pend_cap * 2, r->pend_len + len);
+        r->pend = (guint8 *)wmem_realloc(wmem_file_scope(), r->pend, ncap);
+        r->pend_cap = ncap;
+    }
+    memcpy(r->pend + r->pend_len, p, len);
+    r->pend_len += len;
+}
+
+static void
+utp_pend_reset(utp_reasm_flow_t *r)
+{
+    wmem_free(wmem_file_scope(), r->pend);
+    r->pend = NULL;
+    r->pend_len = r->pend_cap = 0;
+    r->pend_need = 0;
+    r->pend_frames = NULL;
+    r->pend_rfs = NULL;
+}
+
+/* The lowest buffered sequence number (the tree is keyed by the low 32 bits
+ * of the unwrapped number: 4 billion packets per direction). */
+static utp_ooo_t *
+utp_ooo_take(utp_reasm_flow_t *r, guint64 seq)
+{
+    utp_ooo_t *o;
+    if (!r->ooo_count)
+        return NULL;
+    o = (utp_ooo_t *)wmem_tree_lookup32(r->ooo, (guint32)seq);
+    if (o) {
+        wmem_tree_remove32(r->ooo, (guint32)seq);
+        r->ooo_count--;
+    }
+    return o;
+}
+
+/* Collects the new in-order bytes this frame makes available: its own
+ * payload plus the packets held behind it. */
+static void
+utp_collect_chunk(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *own, guint32 own_len,
+                  utp_reasm_frame_t *rf)
+{
+    wmem_array_t *extra = NULL;
+    utp_ooo_t *o;
+
+    r->next_seq++;
+    while ((o = utp_ooo_take(r, r->next_seq)) != NULL) {
+        if (!extra) {
+            extra = wmem_array_new(pinfo->pool, 1);
+            wmem_array_append(extra, own, own_len);
+        }
+        wmem_array_append(extra, o->bytes, o->len);
+        o->rf->deliver_frame = pinfo->num;
+        wmem_free(wmem_file_scope(), o->bytes);
+        r->next_seq++;
+    }
+    rf->chunk_off = r->stream_off;
+    if (extra) {
+        rf->chunk_len = wmem_array_get_count(extra);
+        rf->chunk = (guint8 *)wmem_memdup(wmem_file_scope(), wmem_array_get_raw(extra), rf->chunk_len);
+    } else {
+        rf->chunk_len = own_len;
+    }
+    r->stream_off += rf->chunk_len;
+}
+
+/* Hold a packet that arrived before the one the stream waits for.  When the
+ * buffer is full, give up on the missing packets: the stream continues from
+ * the lowest held packet and an unfinished PDU is abandoned. */
+static gboolean
+utp_hold(utp_reasm_flow_t *r, packet_info *pinfo, guint64 seq, const guint8 *p, guint32 len,
+         utp_reasm_frame_t *rf)
+{
+    utp_ooo_t *o;
+
+    if (!r->ooo)
+        r->ooo = wmem_tree_new(wmem_file_scope());
+    if (wmem_tree_lookup32(r->ooo, (guint32)seq)) {
+        rf->kind = UTP_RF_DUPLICATE;
+        return FALSE;
+    }
+    o = wmem_new0(wmem_file_scope(), utp_ooo_t);
+    o->frame = pinfo->num;
+    o->bytes = (guint8 *)wmem_memdup(wmem_file_scope(), p, len);
+    o->len = len;
+    o->rf = rf;
+    wmem_tree_insert32(r->ooo, (guint32)seq, o);
+    if (!r->ooo_count || seq < r->ooo_min)
+        r->ooo_min = seq;
+    r->ooo_count++;
+    rf->kind = UTP_RF_BUFFERED;
+    return r->ooo_count > UTP_REASM_MAX_OOO;
+}
+
+/* ---- every pass: handing bytes to the payload dissector ---- */
+
+static void
+utp_call_payload(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, utp_frame_t *fa,
+                 utp_reasm_frame_t *rf, guint64 off)
+{
+    utp_conn_t *conn = fa->conn;
+    utp_payload_info_t info;
+    gboolean first = !PINFO_FD_VISITED(pinfo);
+    gint16 saved_can_desegment = pinfo->can_desegment;
+
+    info.stream = conn->stream;
+    info.from_initiator = utp_conn_from_initiator(conn, fa->dir);
+    info.stream_offset = off;
+
+    pinfo->can_desegment = utp_pref_reassemble ? 2 : 0;
+    pinfo->desegment_offset = 0;
+    pinfo->desegment_len = 0;
+
+    if (first) {
+        heur_dtbl_entry_t *hdtbl = NULL;
+        if (conn->payload_heur) {
+            rf->heur = conn->payload_heur;
+            call_heur_dissector_direct(rf->heur, ptvb, pinfo, tree, &info);
+        } else if (dissector_try_heuristic(utp_payload_heur, ptvb, pinfo, tree, &hdtbl, &info)) {
+            conn->payload_heur = rf->heur = hdtbl;
+        } else {
+            rf->handle = bittorrent_utp_handle ? bittorrent_utp_handle : data_handle;
+            /* the built-in BitTorrent dissector knows nothing of our info */
+            if (!call_dissector_only(rf->handle, ptvb, pinfo, tree, NULL)) {
+                rf->handle = data_handle;
+                call_dissector(data_handle, ptvb, pinfo, tree);
+            }
+        }
+    } else if (rf->heur) {
+        call_heur_dissector_direct(rf->heur, ptvb, pinfo, tree, &info);
+    } else if (rf->handle) {
+        call_dissector_with_data(rf->handle, ptvb, pinfo, tree, NULL);
+    }
+    pinfo->can_desegment = saved_can_desegment;
+}
+
+/* First pass: the frame brings new in-order bytes; decide what is handed on
+ * here and what waits for more. */
+static void
+utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, guint32 chunk_len,
+                  utp_reasm_frame_t *rf)
+{
+    if (utp_pref_reassemble && r->pend_len) {
+        guint32 f = pinfo->num;
+        utp_pend_append(r, chunk, chunk_len);
+        if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT && r->pend_len < r->pend_need &&
+            r->pend_len <= UTP_REASM_MAX_PDU) {
+            rf->kind = UTP_RF_SEGMENT;
+            wmem_array_append_one(r->pend_frames, f);
+            wmem_array_append_one(r->pend_rfs, rf);
+            return;
+        }
+        /* complete (or given up on): this frame dissects it */
+        wmem_array_append_one(r->pend_frames, f);
+        rf->nsegments = wmem_array_get_count(r->pend_frames);
+        rf->segments = (guint32 *)wmem_memdup(wmem_file_scope(), wmem_array_get_raw(r->pend_frames),
+                                              rf->nsegments * sizeof(guint32));
+        for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
+            utp_reasm_frame_t *prf = *(utp_reasm_frame_t **)wmem_array_index(r->pend_rfs, i);
+            if (prf->kind == UTP_RF_SEGMENT)
+                prf->deliver_frame = f;
+            else
+                prf->tail_frame = f;
+        }
+        rf->data = (guint8 *)wmem_memdup(wmem_file_scope(), r->pend, r->pend_len);
+        rf->data_len = r->pend_len;
+        rf->data_off = r->pend_off;
+        utp_pend_reset(r);
+    } else {
+        rf->data = NULL;    /* the chunk itself */
+        rf->data_len = chunk_len;
+        rf->data_off = rf->chunk_off;
+    }
+    rf->kind = UTP_RF_DELIVER;
+}
+
+/* After the first-pass call: keep the unfinished tail the dissector asked
+ * more bytes for. */
+static void
+utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data, utp_reasm_frame_t *rf)
+{
+    rf->consumed = rf->data_len;
+    if (!utp_pref_reassemble || !pinfo->desegment_len || pinfo->desegment_offset < 0 ||
+        (guint32)pinfo->desegment_offset >= rf->data_len)
+        return;
+    rf->consumed = (guint32)pinfo->desegment_offset;
+    guint32 tail = rf->data_len - rf->consumed;
+    utp_pend_append(r, data + rf->consumed, tail);
+    r->pend_off = rf->data_off + rf->consumed;
+    r->pend_need = (pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT)
+                   ? DESEGMENT_ONE_MORE_SEGMENT : tail + pinfo->desegment_len;
+    r->pend_frames = wmem_array_new(wmem_file_scope(), sizeof(guint32));
+    r->pend_rfs = wmem_array_new(wmem_file_scope(), sizeof(utp_reasm_frame_t *));
+    wmem_array_append_one(r->pend_rfs, rf);
+    /* the frames whose bytes are in the tail (this one at least) */
+    if (rf->nsegments) {
+        for (guint i = 0; i < rf->nsegments; i++)
+            wmem_array_append_one(r->pend_frames, rf->segments[i]);
+    }
+}
+
+static void
+utp_show_segments(tvbuff_t *rtvb, packet_info *pinfo, proto_tree *tree, const utp_reasm_frame_t *rf)
+{
+    proto_item *ti = proto_tree_add_none_format(tree, hf_utp_segments, rtvb, 0, -1,
+                                                "[%u Reassembled uTP Segments (%u bytes)]",
+                                                rf->nsegments, rf->data_len);
+    proto_tree *st = proto_item_add_subtree(ti, ett_utp_segments);
+    PROTO_ITEM_SET_GENERATED(ti);
+    for (guint i = 0; i < rf->nsegments; i++) {
+        ti = proto_tree_add_uint(st, hf_utp_segment, rtvb, 0, 0, rf->segments[i]);
+        PROTO_ITEM_SET_GENERATED(ti);
+    }
+    ti = proto_tree_add_uint(st, hf_utp_segment_count, rtvb, 0, 0, rf->nsegments);
+    PROTO_ITEM_SET_GENERATED(ti);
+    ti = proto_tree_add_uint(st, hf_utp_reassembled_length, rtvb, 0, 0, rf->data_len);
+    PROTO_ITEM_SET_GENERATED(ti);
+    proto_tree_add_item(st, hf_utp_reassembled_data, rtvb, 0, -1, ENC_NA);
+    (void)pinfo;
+}
+
+void
+utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
+            const utp_header_t *h, utp_frame_t *fa)
+{
+    utp_conn_t *conn = fa->conn;
+    utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
+    utp_reasm_frame_t *rf = fa->rf;
+    tvbuff_t *own = tvb_new_subset_remaining(tvb, (gint)h->payload_off);
+    const guint8 *own_bytes = tvb_get_ptr(own, 0, (gint)h->payload_len);
+    proto_item *ti;
+
+    if (!PINFO_FD_VISITED(pinfo)) {
+        rf = fa->rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
+        if (!r->started) {
+            /* the stream starts after the SYN, or with the first packet seen */
+            r->started = TRUE;
+            r->next_seq = conn->flow[fa->dir].base + 1;
+        }
+        if (fa->abs_seq < r->next_seq) {
+            rf->kind = UTP_RF_DUPLICATE;
+        } else if (fa->abs_seq > r->next_seq) {
+            if (utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf)) {
+                /* give up on what is missing: resume at the lowest held packet */
+                guint64 lowest = r->next_seq;
+                while (lowest < fa->abs_seq && !wmem_tree_lookup32(r->ooo, (guint32)lowest))
+                    lowest++;
+                rf->skipped = (guint32)(lowest - r->next_seq);
+                r->next_seq = lowest;
+                utp_pend_reset(r);
+                utp_ooo_t *o = utp_ooo_take(r, lowest);
+                if (o) {
+                    /* deliver the held run from here, in this frame */
+                    utp_reasm_frame_t tmp = { 0 };
+                    utp_collect_chunk(r, pinfo, o->bytes, o->len, &tmp);
+                    o->rf->deliver_frame = pinfo->num;
+                    rf->kind = UTP_RF_NONE;
+                    rf->chunk = tmp.chunk ? tmp.chunk
+                                          : (guint8 *)wmem_memdup(wmem_file_scope(), o->bytes, o->len);
+                    rf->chunk_len = tmp.chunk_len;
+                    rf->chunk_off = tmp.chunk_off;
+                    utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, rf);
+                }
+            }
+        } else {
+            utp_collect_chunk(r, pinfo, own_bytes, (guint32)h->payload_len, rf);
+            utp_deliver_first(r, pinfo, rf->chunk ? rf->chunk : own_bytes, rf->chunk_len, rf);
+        }
+    }
+    if (!rf)
+        return;
+
+    if (rf->skipped) {
+        ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_skipped, tvb, 0, 0,
+                                          "Reassembly gave up on %u missing packet(s)", rf->skipped);
+        PROTO_ITEM_SET_GENERATED(ti);
+    }
+
+    /* Follow Stream gets each new in-order byte exactly once */
+    if (rf->kind == UTP_RF_DELIVER || rf->kind == UTP_RF_SEGMENT) {
+        tvbuff_t *ctvb = own;
+        if (rf->chunk) {
+            ctvb = tvb_new_child_real_data(tvb, rf->chunk, rf->chunk_len, rf->chunk_len);
+        }
+        if (have_tap_listener(utp_follow_tap))
+            tap_queue_packet(utp_follow_tap, pinfo, ctvb);
+    }
+
+    switch (rf->kind) {
+    case UTP_RF_DUPLICATE:
+        ti = proto_tree_add_item(utp_tree, hf_utp_payload_duplicate, own, 0, -1, ENC_NA);
+        PROTO_ITEM_SET_GENERATED(ti);
+        col_append_str(pinfo->cinfo, COL_INFO, " [payload already delivered]");
+        return;
+    case UTP_RF_BUFFERED:
+    case UTP_RF_DROPPED:
+        if (rf->deliver_frame) {
+            ti = proto_tree_add_uint(utp_tree, hf_utp_delivered_in, own, 0, 0, rf->deliver_frame);
+            PROTO_ITEM_SET_GENERATED(ti);
+        }
+        col_append_str(pinfo->cinfo, COL_INFO, " [held until the gap is filled]");
+        return;
+    case UTP_RF_SEGMENT:
+        if (rf->deliver_frame) {
+            ti = proto_tree_add_uint(utp_tree, hf_utp_reassembled_in, own, 0, 0, rf->deliver_frame);
+            PROTO_ITEM_SET_GENERATED(ti);
+        }
+        col_append_str(pinfo->cinfo, COL_INFO, " [uTP segment of a reassembled PDU]");
+        return;
+    case UTP_RF_DELIVER:
+        break;
+    default:
+        return;
+    }
+
+    /* What the payload dissector gets in this frame */
+    tvbuff_t *ptvb;
+    const guint8 *pdata;
+    if (rf->data) {
+        ptvb = tvb_new_child_real_data(tvb, rf->data, rf->data_len, rf->data_len);
+        add_new_data_source(pinfo, ptvb, "Reassembled uTP");
+        pdata = rf->data;
+    } else if (rf->chunk) {
+        ptvb = tvb_new_child_real_data(tvb, rf->chunk, rf->chunk_len, rf->chunk_len);
+        add_new_data_source(pinfo, ptvb, "In-order uTP data");
+        pdata = rf->chunk;
+    } else {
+        ptvb = own;
+        pdata = own_bytes;
+    }
+    if (rf->nsegments > 1)
+        utp_show_segments(ptvb, pinfo, utp_tree, rf);
+    if (rf->tail_frame) {
+        ti = proto_tree_add_uint(utp_tree, hf_utp_continued_in, own, 0, 0, rf->tail_frame);
+        PROTO_ITEM_SET_GENERATED(ti);
+    }
+
+    utp_call_payload(ptvb, pinfo, tree, fa, rf, rf->data_off);
+    if (!PINFO_FD_VISITED(pinfo))
+        utp_after_first_call(r, pinfo, pdata, rf);
+    pinfo->desegment_offset = 0;
+    pinfo->desegment_len = 0;
+}
+
+/* ---- Follow uTP Stream ---- */
+
+static gchar *
+utp_follow_conv_filter(epan_dissect_t *edt _U_, packet_info *pinfo, guint *stream, guint *sub_stream _U_)
+{
+    utp_frame_t *fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
+    if (!fa)
+        return NULL;
+    *stream = fa->conn->stream;
+    return g_strdup_printf("utp.stream eq %u", fa->conn->stream);
+}
+
+static gchar *
+utp_follow_index_filter(guint stream, guint sub_stream _U_)
+{
+    return g_strdup_printf("utp.stream eq %u", stream);
+}
+
+static gchar *
+utp_follow_address_filter(address *src_addr, address *dst_addr, int src_port, int dst_port)
+{
+    const gchar *ip = (src_addr->type == AT_IPv6) ? "ipv6" : "ip";
+    gchar *src = address_to_str(NULL, src_addr), *dst = address_to_str(NULL, dst_addr);
+    gchar *f = g_strdup_printf("((%s.src eq %s and udp.srcport eq %d) and (%s.dst eq %s and udp.dstport eq %d))"
+                               " or ((%s.src eq %s and udp.srcport eq %d) and (%s.dst eq %s and udp.dstport eq %d))",
+                               ip, src, src_port, ip, dst, dst_port, ip, dst, dst_port, ip, src, src_port);
+    wmem_free(NULL, src);
+    wmem_free(NULL, dst);
+    return f;
+}
+
+static gchar *
+utp_port_to_display(wmem_allocator_t *allocator, guint port)
+{
+    return wmem_strdup_printf(allocator, "%u", port);
+}
+
+void
+utp_reassembly_register(void)
+{
+    utp_payload_heur = register_heur_dissector_list(UTP_PAYLOAD_HEUR_LIST, proto_utp);
+    utp_follow_tap = register_tap("utp_follow");
+    register_follow_stream(proto_utp, "utp_follow", utp_follow_conv_filter, utp_follow_index_filter,
+                           utp_follow_address_filter, utp_port_to_display, follow_tvb_tap_listener);
+}
+
+void
+utp_reassembly_handoff(void)
+{
+    bittorrent_utp_handle = find_dissector("bittorrent.tcp");
+    data_handle = find_dissector("data");
+}
