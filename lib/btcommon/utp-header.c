@@ -11,6 +11,8 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static utp_parse_status_t utp_parse_chain(const uint8_t *buf, size_t len, utp_header_t *h);
+
 utp_parse_status_t utp_parse_header(const uint8_t *buf, size_t len, utp_header_t *h)
 {
     memset(h, 0, sizeof *h);
@@ -29,21 +31,34 @@ utp_parse_status_t utp_parse_header(const uint8_t *buf, size_t len, utp_header_t
         h->ack = be16(buf + 18);
         h->hdr_len = UTP_V1_HEADER_LEN;
     } else if (h->version == 0) {
-        if (len < UTP_V0_HEADER_LEN)
-            return UTP_PARSE_SHORT;
-        h->conn_id = be32(buf);
-        h->ts_sec = be32(buf + 4);
-        h->ts_us = be32(buf + 8);
-        h->ts_diff_us = be32(buf + 12);
-        h->wnd = buf[16];
-        h->first_ext = buf[17];
-        h->type = buf[18];
-        h->seq = be16(buf + 19);
-        h->ack = be16(buf + 21);
-        h->hdr_len = UTP_V0_HEADER_LEN;
+        return utp_parse_header_v0(buf, len, h);
     } else {
         return UTP_PARSE_BAD_VERSION;
     }
+    return utp_parse_chain(buf, len, h);
+}
+
+utp_parse_status_t utp_parse_header_v0(const uint8_t *buf, size_t len, utp_header_t *h)
+{
+    memset(h, 0, sizeof *h);
+    if (len < UTP_V0_HEADER_LEN)
+        return UTP_PARSE_SHORT;
+    h->version = 0;
+    h->conn_id = be32(buf);
+    h->ts_sec = be32(buf + 4);
+    h->ts_us = be32(buf + 8);
+    h->ts_diff_us = be32(buf + 12);
+    h->wnd = buf[16];
+    h->first_ext = buf[17];
+    h->type = buf[18];
+    h->seq = be16(buf + 19);
+    h->ack = be16(buf + 21);
+    h->hdr_len = UTP_V0_HEADER_LEN;
+    return utp_parse_chain(buf, len, h);
+}
+
+static utp_parse_status_t utp_parse_chain(const uint8_t *buf, size_t len, utp_header_t *h)
+{
     if (h->type > UTP_ST_MAX)
         return UTP_PARSE_BAD_TYPE;
 

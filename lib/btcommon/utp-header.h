@@ -86,6 +86,13 @@ typedef struct {
  * extensions before the broken one are filled, and payload_len is 0. */
 utp_parse_status_t utp_parse_header(const uint8_t *buf, size_t len, utp_header_t *h);
 
+/* Parses buf as a version-0 header whatever its first byte says.  libutp
+ * answers a packet of a connection it does not know with a 23-byte version-0
+ * ST_RESET whose 32-bit connection id is the first 4 bytes of the packet it
+ * got (so the first byte can look like a version-1 type/version byte): the
+ * low 16 bits are the id the *receiver* of the RESET sends with. */
+utp_parse_status_t utp_parse_header_v0(const uint8_t *buf, size_t len, utp_header_t *h);
+
 /* The structural test of the UDP heuristic, for a packet of a connection
  * not seen before: a SYN, STATE, FIN or RESET with a version-1 header, a
  * valid chain of known extension types and no payload (none of them carries

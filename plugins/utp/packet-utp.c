@@ -301,7 +301,7 @@ utp_set_info(packet_info *pinfo, const utp_header_t *h, const utp_frame_t *fa)
     gboolean rel = fa && utp_pref_relative_seq && utp_pref_analyze_seq;
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "uTP");
-    if (rel) {
+    if (rel && (fa->flags & UTP_A_REL_SEQ)) {
         seq = fa->rel_seq;
         if (fa->flags & UTP_A_REL_ACK)
             ack = fa->rel_ack;
@@ -326,6 +326,7 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
     if (conn) {
         if (!PINFO_FD_VISITED(pinfo)) {
             fa = utp_analyze(pinfo, tvb, h, conn);
+            fa->v0 = (h->version == 0);
             p_add_proto_data(wmem_file_scope(), pinfo, proto_utp, 0, fa);
         } else {
             fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
@@ -373,6 +374,15 @@ utp_parse_tvb(tvbuff_t *tvb, utp_header_t *h)
     return utp_parse_header(tvb_get_ptr(tvb, 0, len), len, h);
 }
 
+static utp_parse_status_t
+utp_parse_tvb_v0(tvbuff_t *tvb, utp_header_t *h)
+{
+    guint len = tvb_captured_length(tvb);
+    if (len < UTP_V0_HEADER_LEN)
+        return UTP_PARSE_SHORT;
+    return utp_parse_header_v0(tvb_get_ptr(tvb, 0, len), len, h);
+}
+
 /* The user chose "Decode As uTP" for one of this packet's UDP ports. */
 static gboolean
 utp_forced(packet_info *pinfo)
@@ -403,12 +413,27 @@ utp_claim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
             return 0;
     } else if (PINFO_FD_VISITED(pinfo)) {
         utp_frame_t *fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
-        if (fa)
+        if (fa) {
             conn = fa->conn;
-        else if (!forced)
+            if (fa->v0)
+                st = utp_parse_tvb_v0(tvb, h);
+        } else if (!forced) {
             return 0;
+        }
     } else if (parsed) {
         conn = utp_conn_find(pinfo, h, FALSE);
+        if (!conn || st != UTP_PARSE_OK) {
+            /* libutp's 23-byte version-0 RESET can start like a version-1
+             * header (see utp_parse_header_v0): try it as one. */
+            utp_header_t *h0 = wmem_new(pinfo->pool, utp_header_t);
+            utp_conn_t *c0;
+            if (utp_parse_tvb_v0(tvb, h0) == UTP_PARSE_OK && h0->type == UTP_ST_RESET &&
+                h0->payload_len == 0 && (c0 = utp_conn_find(pinfo, h0, FALSE)) != NULL) {
+                h = h0;
+                st = UTP_PARSE_OK;
+                conn = c0;
+            }
+        }
         if (conn) {
             if (st == UTP_PARSE_OK && !utp_plausible_known(h) && !forced)
                 return 0;

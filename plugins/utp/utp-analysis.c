@@ -111,9 +111,7 @@ utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create)
 
     if (!conv)
         return NULL;
-    if (h->conn_id > 0xffff)        /* v0 ids are 32 bits; real ones fit 16 */
-        return NULL;
-    id = (guint16)h->conn_id;
+    id = (guint16)h->conn_id;      /* v0 ids are 32 bits; only 16 are used */
     uc = (utp_conv_t *)conversation_get_proto_data(conv, proto_utp);
     if (!uc) {
         if (!create)
@@ -123,6 +121,12 @@ utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create)
         conversation_add_proto_data(conv, proto_utp, uc);
     }
 
+    if (h->version == 0) {
+        /* Never opens a connection.  libutp's version-0 RESET echoes the id
+         * of the packet it answers, i.e. the id the receiver sends with. */
+        c = utp_lookup(uc, !dir, id);
+        return c ? c : utp_lookup(uc, dir, id);
+    }
     c = utp_lookup(uc, dir, id);
     if (h->type == UTP_ST_SYN) {
         /* The same SYN again is a retransmission; any other SYN opens a new
@@ -330,18 +334,6 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
     nstime_delta(&fa->ts_delta, &pinfo->abs_ts, &conn->last_time);
     conn->last_time = pinfo->abs_ts;
 
-    /* relative sequence number: SYN is 0, a side's first data is 1 */
-    if (!flow->base_set) {
-        guint64 first = UTP_ABS_START + h->seq;
-        flow->base = (h->type == UTP_ST_SYN) ? first : first - 1;
-        flow->ref = first;
-        flow->base_set = TRUE;
-    }
-    fa->abs_seq = utp_seq_unwrap(flow->ref, h->seq);
-    if (fa->abs_seq > flow->ref)
-        flow->ref = fa->abs_seq;
-    fa->rel_seq = (guint32)(fa->abs_seq - flow->base);
-
     /* connection milestones */
     switch (h->type) {
     case UTP_ST_SYN:
@@ -382,6 +374,25 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
             conn->close_reason_frame = pinfo->num;
         }
     }
+
+    /* libutp's version-0 RESET echoes numbers of another packet: it takes
+     * no part in the sequence analysis */
+    if (h->version == 0)
+        return fa;
+
+    /* relative sequence number: SYN is 0, a side's first data is 1 */
+    if (!flow->base_set) {
+        guint64 first = UTP_ABS_START + h->seq;
+        flow->base = (h->type == UTP_ST_SYN) ? first : first - 1;
+        flow->ref = first;
+        flow->base_set = TRUE;
+    }
+    fa->abs_seq = utp_seq_unwrap(flow->ref, h->seq);
+    if (fa->abs_seq > flow->ref)
+        flow->ref = fa->abs_seq;
+    fa->rel_seq = (guint32)(fa->abs_seq - flow->base);
+    fa->flags |= UTP_A_REL_SEQ;
+
 
     if (!utp_pref_analyze_seq)
         return fa;
@@ -447,7 +458,7 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
                 ett_utp_completeness, compl_bits, c->completeness, BMT_NO_APPEND);
         PROTO_ITEM_SET_GENERATED(it);
     }
-    if (utp_pref_analyze_seq) {
+    if (utp_pref_analyze_seq && (fa->flags & UTP_A_REL_SEQ)) {
         it = proto_tree_add_uint(tree, hf_utp_seq, tvb, 0, 0, fa->rel_seq);
         PROTO_ITEM_SET_GENERATED(it);
         if (fa->flags & UTP_A_REL_ACK) {

@@ -131,10 +131,12 @@ typedef struct utp_conn {
 #define UTP_A_DELAY       0x0400
 #define UTP_A_REL_ACK     0x0800
 #define UTP_A_IN_FLIGHT   0x1000
+#define UTP_A_REL_SEQ     0x2000
 
 typedef struct utp_frame {
     utp_conn_t *conn;
     guint8   dir;
+    gboolean v0;               /* decoded with the version-0 layout */
     guint32  flags;
     guint32  rel_seq, rel_ack;
     guint64  abs_seq;

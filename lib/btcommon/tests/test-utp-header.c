@@ -107,6 +107,22 @@ int main(void)
     b[18] = 7;
     CHECK_EQ_INT(utp_parse_header(b, 23, &h), UTP_PARSE_BAD_TYPE);
 
+    /* the real libutp (Transmission 3.00) answer to libtorrent's FIN, from
+     * test-captures/utp-transmission.pcap: it echoes the FIN's first 4 bytes
+     * (11 03 = FIN v1 with close-reason ext; 89 51 = id) as a v0 conn id */
+    {
+        static const uint8_t rst[23] = { 0x11, 0x03, 0x89, 0x51, 0,0,0,0, 0,0,0,0, 0,0,0,0,
+                                         0x00, 0x00, 0x03, 0xf1, 0xb7, 0x68, 0x00 };
+        CHECK(utp_parse_header(rst, 23, &h) != UTP_PARSE_OK);   /* as v1 the chain overflows */
+        CHECK_EQ_INT(utp_parse_header_v0(rst, 23, &h), UTP_PARSE_OK);
+        CHECK_EQ_INT(h.version, 0);
+        CHECK_EQ_INT(h.type, UTP_ST_RESET);
+        CHECK_EQ_INT(h.conn_id & 0xffff, 0x8951);
+        CHECK_EQ_INT(h.seq, 0xf1b7);
+        CHECK_EQ_INT(h.ack, 0x6800);
+        CHECK_EQ_INT(h.payload_len, 0);
+    }
+
     /* a long chain of empty extensions: counted, only UTP_MAX_EXT kept */
     put_v1(b, UTP_ST_STATE, 2, 7, 10, 20);
     for (int i = 0; i < 40; i++) { b[20 + 2 * i] = (i == 39) ? 0 : 2; b[21 + 2 * i] = 0; }
