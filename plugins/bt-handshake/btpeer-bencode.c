@@ -1,0 +1,149 @@
+/* btpeer-bencode.c
+ * Any bencoded value (BEP 3) as a protocol tree: dictionaries, lists,
+ * integers and strings, under btpeer.bencode.*.  Parsing is done by the
+ * bounded reader of lib/btcommon (bencode.c); nesting is limited to
+ * BENCODE_DEFAULT_MAX_DEPTH, so displaying recurses at most that deep.
+ */
+#include "btpeer.h"
+
+#include <epan/strutil.h>
+
+static int hf_btpeer_bencode_dict = -1;
+static int hf_btpeer_bencode_list = -1;
+static int hf_btpeer_bencode_key = -1;
+static int hf_btpeer_bencode_int = -1;
+static int hf_btpeer_bencode_string = -1;
+static int hf_btpeer_bencode_bytes = -1;
+
+static int ett_btpeer_bencode = -1;
+static int ett_btpeer_bencode_entry = -1;
+
+static expert_field ei_btpeer_bencode_invalid = EI_INIT;
+
+static gboolean is_printable(const guint8 *s, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++) {
+        if (s[i] < 0x20 || s[i] == 0x7f)
+            return FALSE;
+    }
+    return g_utf8_validate((const gchar *)s, (gssize)len, NULL);
+}
+
+static proto_item *add_value(proto_tree *tree, tvbuff_t *tvb, const guint8 *buf, size_t len,
+                             const bencode_value_t *v, unsigned depth);
+
+/* "key: value" on the key's line, so the tree reads without expanding. */
+static void append_summary(proto_item *ki, const guint8 *buf, const bencode_value_t *v)
+{
+    switch (v->type) {
+    case BENC_INT:
+        proto_item_append_text(ki, ": %" G_GINT64_FORMAT, v->ival);
+        break;
+    case BENC_STR:
+        if (is_printable(buf + v->str_off, v->str_len))
+            proto_item_append_text(ki, ": \"%s\"", format_text(wmem_packet_scope(), buf + v->str_off, v->str_len));
+        else
+            proto_item_append_text(ki, ": <%u bytes>", (unsigned)v->str_len);
+        break;
+    case BENC_LIST:
+        proto_item_append_text(ki, ": list");
+        break;
+    case BENC_DICT:
+        proto_item_append_text(ki, ": dictionary");
+        break;
+    }
+}
+
+static void add_children(proto_tree *tree, tvbuff_t *tvb, const guint8 *buf, size_t len,
+                         const bencode_value_t *v, unsigned depth)
+{
+    bencode_iter_t it;
+    bencode_value_t key, elem;
+
+    bencode_iter_init(&it, buf, len, v, depth);
+    while (bencode_iter_next(&it, v->type == BENC_DICT ? &key : NULL, &elem)) {
+        if (v->type == BENC_DICT) {
+            proto_item *ki = proto_tree_add_item(tree, hf_btpeer_bencode_key, tvb, (gint)key.str_off,
+                                                 (gint)key.str_len, ENC_UTF_8);
+            proto_tree *kt = proto_item_add_subtree(ki, ett_btpeer_bencode_entry);
+            add_value(kt, tvb, buf, len, &elem, depth - 1);
+            proto_item_set_len(ki, (gint)(elem.end - key.start));
+            append_summary(ki, buf, &elem);
+        } else {
+            add_value(tree, tvb, buf, len, &elem, depth - 1);
+        }
+    }
+}
+
+static proto_item *add_value(proto_tree *tree, tvbuff_t *tvb, const guint8 *buf, size_t len,
+                             const bencode_value_t *v, unsigned depth)
+{
+    proto_item *ti = NULL;
+    gint start = (gint)v->start, vlen = (gint)(v->end - v->start);
+
+    switch (v->type) {
+    case BENC_INT:
+        ti = proto_tree_add_int64(tree, hf_btpeer_bencode_int, tvb, start, vlen, v->ival);
+        break;
+    case BENC_STR:
+        if (is_printable(buf + v->str_off, v->str_len))
+            ti = proto_tree_add_item(tree, hf_btpeer_bencode_string, tvb, (gint)v->str_off, (gint)v->str_len, ENC_UTF_8);
+        else
+            ti = proto_tree_add_item(tree, hf_btpeer_bencode_bytes, tvb, (gint)v->str_off, (gint)v->str_len, ENC_NA);
+        break;
+    case BENC_LIST:
+    case BENC_DICT:
+        ti = proto_tree_add_item(tree, v->type == BENC_DICT ? hf_btpeer_bencode_dict : hf_btpeer_bencode_list,
+                                 tvb, start, vlen, ENC_NA);
+        if (depth > 0)
+            add_children(proto_item_add_subtree(ti, ett_btpeer_bencode), tvb, buf, len, v, depth);
+        break;
+    }
+    return ti;
+}
+
+gboolean btpeer_bencode(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset,
+                        const guint8 **buf_out, bencode_value_t *value)
+{
+    size_t len = (size_t)tvb_captured_length(tvb);
+    const guint8 *buf = tvb_get_ptr(tvb, 0, (gint)len);
+    size_t err_off = 0;
+    bencode_err_t err = bencode_parse(buf, len, (size_t)offset, BENCODE_DEFAULT_MAX_DEPTH, value, &err_off);
+
+    *buf_out = buf;
+    if (err != BENC_OK) {
+        proto_item *ti = proto_tree_add_item(tree, hf_btpeer_bencode_bytes, tvb, offset, -1, ENC_NA);
+        expert_add_info_format(pinfo, ti, &ei_btpeer_bencode_invalid, "Invalid bencoding at byte %u: %s",
+                               (unsigned)(err_off - (size_t)offset), bencode_err_str(err));
+        return FALSE;
+    }
+    add_value(tree, tvb, buf, len, value, BENCODE_DEFAULT_MAX_DEPTH);
+    return TRUE;
+}
+
+void btpeer_register_bencode(int proto, expert_module_t *em)
+{
+    static hf_register_info hf[] = {
+        { &hf_btpeer_bencode_dict,
+          { "Dictionary", "btpeer.bencode.dict", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_bencode_list,
+          { "List", "btpeer.bencode.list", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_bencode_key,
+          { "Key", "btpeer.bencode.key", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_bencode_int,
+          { "Integer", "btpeer.bencode.int", FT_INT64, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_bencode_string,
+          { "String", "btpeer.bencode.string", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_bencode_bytes,
+          { "Bytes", "btpeer.bencode.bytes", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+    };
+    static gint *ett[] = { &ett_btpeer_bencode, &ett_btpeer_bencode_entry };
+    static ei_register_info ei[] = {
+        { &ei_btpeer_bencode_invalid,
+          { "btpeer.bencode.invalid", PI_MALFORMED, PI_ERROR, "Invalid bencoding", EXPFILL } },
+    };
+    proto_register_field_array(proto, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(em, ei, array_length(ei));
+}

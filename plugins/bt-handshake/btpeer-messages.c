@@ -1,0 +1,350 @@
+/* btpeer-messages.c
+ * Length-prefixed peer-wire messages: BEP 3 (choke .. port), BEP 6 fast
+ * extension (suggest, have all, have none, reject request, allowed fast),
+ * BEP 52 (hash request, hashes, hash reject); extended messages (id 20,
+ * BEP 10) are handed to btpeer-extended.c.
+ *
+ *   | length u32 | id u8 | payload (length - 1 bytes) |     length 0: keep-alive
+ */
+#include "btpeer.h"
+
+#include <wsutil/bits_count_ones.h>
+
+#define MSG_CHOKE           0
+#define MSG_UNCHOKE         1
+#define MSG_INTERESTED      2
+#define MSG_NOT_INTERESTED  3
+#define MSG_HAVE            4
+#define MSG_BITFIELD        5
+#define MSG_REQUEST         6
+#define MSG_PIECE           7
+#define MSG_CANCEL          8
+#define MSG_PORT            9
+#define MSG_SUGGEST         13
+#define MSG_HAVE_ALL        14
+#define MSG_HAVE_NONE       15
+#define MSG_REJECT          16
+#define MSG_ALLOWED_FAST    17
+#define MSG_EXTENDED        20
+#define MSG_HASH_REQUEST    21
+#define MSG_HASHES          22
+#define MSG_HASH_REJECT     23
+
+static const value_string msg_type_vals[] = {
+    { MSG_CHOKE,          "Choke" },
+    { MSG_UNCHOKE,        "Unchoke" },
+    { MSG_INTERESTED,     "Interested" },
+    { MSG_NOT_INTERESTED, "Not Interested" },
+    { MSG_HAVE,           "Have" },
+    { MSG_BITFIELD,       "Bitfield" },
+    { MSG_REQUEST,        "Request" },
+    { MSG_PIECE,          "Piece" },
+    { MSG_CANCEL,         "Cancel" },
+    { MSG_PORT,           "Port" },
+    { MSG_SUGGEST,        "Suggest Piece" },
+    { MSG_HAVE_ALL,       "Have All" },
+    { MSG_HAVE_NONE,      "Have None" },
+    { MSG_REJECT,         "Reject Request" },
+    { MSG_ALLOWED_FAST,   "Allowed Fast" },
+    { MSG_EXTENDED,       "Extended" },
+    { MSG_HASH_REQUEST,   "Hash Request" },
+    { MSG_HASHES,         "Hashes" },
+    { MSG_HASH_REJECT,    "Hash Reject" },
+    { 0, NULL }
+};
+
+/* Lengths counted from the id byte (the value of the length prefix). */
+typedef struct {
+    guint8  id;
+    guint32 min_len;
+    guint32 max_len;   /* 0: no fixed maximum */
+} msg_len_t;
+
+#define HASH_HDR_LEN  49   /* id + pieces root 32 + base layer, index, length, proof layers */
+#define HASH_LEN      32   /* SHA-256 */
+
+static const msg_len_t msg_lens[] = {
+    { MSG_CHOKE, 1, 1 }, { MSG_UNCHOKE, 1, 1 }, { MSG_INTERESTED, 1, 1 }, { MSG_NOT_INTERESTED, 1, 1 },
+    { MSG_HAVE, 5, 5 }, { MSG_BITFIELD, 1, 0 }, { MSG_REQUEST, 13, 13 }, { MSG_PIECE, 9, 0 },
+    { MSG_CANCEL, 13, 13 }, { MSG_PORT, 3, 3 }, { MSG_SUGGEST, 5, 5 }, { MSG_HAVE_ALL, 1, 1 },
+    { MSG_HAVE_NONE, 1, 1 }, { MSG_REJECT, 13, 13 }, { MSG_ALLOWED_FAST, 5, 5 }, { MSG_EXTENDED, 2, 0 },
+    { MSG_HASH_REQUEST, HASH_HDR_LEN, HASH_HDR_LEN }, { MSG_HASHES, HASH_HDR_LEN, 0 },
+    { MSG_HASH_REJECT, HASH_HDR_LEN, HASH_HDR_LEN },
+};
+
+static int hf_btpeer_msg_len = -1;
+static int hf_btpeer_msg_type = -1;
+int hf_btpeer_piece_index = -1;
+static int hf_btpeer_bitfield = -1;
+static int hf_btpeer_bitfield_have = -1;
+static int hf_btpeer_request_index = -1;
+static int hf_btpeer_request_begin = -1;
+static int hf_btpeer_request_length = -1;
+static int hf_btpeer_piece_idx = -1;
+static int hf_btpeer_piece_begin = -1;
+static int hf_btpeer_piece_length = -1;
+static int hf_btpeer_piece_data = -1;
+static int hf_btpeer_port = -1;
+static int hf_btpeer_hash_pieces_root = -1;
+static int hf_btpeer_hash_base_layer = -1;
+static int hf_btpeer_hash_index = -1;
+static int hf_btpeer_hash_length = -1;
+static int hf_btpeer_hash_proof_layers = -1;
+static int hf_btpeer_hash = -1;
+static int hf_btpeer_data = -1;
+
+static int ett_btpeer_invalid = -1;
+
+static expert_field ei_btpeer_msg_len_bad = EI_INIT;
+static expert_field ei_btpeer_msg_unknown = EI_INIT;
+static expert_field ei_btpeer_msg_too_long = EI_INIT;
+static expert_field ei_btpeer_msg_partial = EI_INIT;
+static expert_field ei_btpeer_hashes_len = EI_INIT;
+
+static const msg_len_t *msg_len_lookup(guint8 id)
+{
+    size_t i;
+    for (i = 0; i < G_N_ELEMENTS(msg_lens); i++) {
+        if (msg_lens[i].id == id)
+            return &msg_lens[i];
+    }
+    return NULL;
+}
+
+/* A length prefix that cannot be a message (or, without reassembly, the
+ * start of one): say so and show the bytes. */
+void btpeer_dissect_too_long(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, guint64 pdu_len)
+{
+    proto_item *ti = proto_tree_add_item(tree, proto_btpeer, tvb, offset, -1, ENC_NA);
+    proto_tree *st = proto_item_add_subtree(ti, ett_btpeer_invalid);
+    proto_item *len_item = NULL;
+
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, BTPEER_SHORT_NAME);
+    if (tvb_reported_length_remaining(tvb, offset) >= 4)
+        len_item = proto_tree_add_item(st, hf_btpeer_msg_len, tvb, offset, 4, ENC_BIG_ENDIAN);
+    proto_tree_add_item(st, hf_btpeer_data, tvb, offset, -1, ENC_NA);
+    if (pdu_len) {
+        expert_add_info_format(pinfo, len_item ? len_item : ti, &ei_btpeer_msg_too_long,
+                               "Message length %" G_GUINT64_FORMAT " is above the %u-byte limit: not a valid message",
+                               pdu_len - 4, btpeer_pref_max_msg_len);
+        col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Invalid message length");
+    } else {
+        expert_add_info(pinfo, ti, &ei_btpeer_msg_partial);
+        col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Message fragment");
+    }
+}
+
+static void add_block_ref(btpeer_ctx_t *ctx, int offset, const char *what, btpeer_req_kind_t kind)
+{
+    tvbuff_t *tvb = ctx->tvb;
+    guint32 index, begin, length;
+    proto_item *it;
+
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_request_index, tvb, offset, 4, ENC_BIG_ENDIAN, &index);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_request_begin, tvb, offset + 4, 4, ENC_BIG_ENDIAN, &begin);
+    it = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_request_length, tvb, offset + 8, 4, ENC_BIG_ENDIAN, &length);
+    btpeer_info(ctx, "%s %u/%u+%u", what, index, begin, length);
+    btpeer_track_request(ctx, kind, index, begin, length, it);
+}
+
+static void dissect_piece(btpeer_ctx_t *ctx, guint32 len)
+{
+    tvbuff_t *tvb = ctx->tvb;
+    guint32 index, begin, block = len - 9;
+    proto_item *it;
+
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, 5, 4, ENC_BIG_ENDIAN, &index);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, 9, 4, ENC_BIG_ENDIAN, &begin);
+    it = proto_tree_add_uint(ctx->tree, hf_btpeer_piece_length, tvb, 13, block, block);
+    proto_item_set_generated(it);
+    if (block)
+        proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, 13, block, ENC_NA);
+    btpeer_info(ctx, "Piece %u/%u (%u bytes)", index, begin, block);
+    btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
+}
+
+static void dissect_bitfield(btpeer_ctx_t *ctx, guint32 len)
+{
+    guint32 nbytes = len - 1, have = 0, i;
+    proto_item *it;
+
+    if (nbytes)
+        proto_tree_add_item(ctx->tree, hf_btpeer_bitfield, ctx->tvb, 5, nbytes, ENC_NA);
+    for (i = 0; i < nbytes; i++)
+        have += (guint32)ws_count_ones(tvb_get_guint8(ctx->tvb, 5 + i));
+    it = proto_tree_add_uint(ctx->tree, hf_btpeer_bitfield_have, ctx->tvb, 5, nbytes, have);
+    proto_item_set_generated(it);
+    btpeer_info(ctx, "Bitfield %u/%u pieces", have, nbytes * 8);
+}
+
+static void dissect_hash_msg(btpeer_ctx_t *ctx, guint8 id, guint32 len)
+{
+    tvbuff_t *tvb = ctx->tvb;
+    guint32 base, index, length, proof, n, i;
+
+    proto_tree_add_item(ctx->tree, hf_btpeer_hash_pieces_root, tvb, 5, HASH_LEN, ENC_NA);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_base_layer, tvb, 37, 4, ENC_BIG_ENDIAN, &base);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_index, tvb, 41, 4, ENC_BIG_ENDIAN, &index);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_length, tvb, 45, 4, ENC_BIG_ENDIAN, &length);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_proof_layers, tvb, 49, 4, ENC_BIG_ENDIAN, &proof);
+    if (id == MSG_HASHES) {
+        n = (len - HASH_HDR_LEN) / HASH_LEN;
+        for (i = 0; i < n; i++)
+            proto_tree_add_item(ctx->tree, hf_btpeer_hash, tvb, 4 + HASH_HDR_LEN + i * HASH_LEN, HASH_LEN, ENC_NA);
+        if ((len - HASH_HDR_LEN) % HASH_LEN) {
+            proto_item *it = proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 4 + HASH_HDR_LEN + n * HASH_LEN, -1, ENC_NA);
+            expert_add_info(ctx->pinfo, it, &ei_btpeer_hashes_len);
+        }
+        btpeer_info(ctx, "Hashes layer %u index %u length %u proof %u (%u hashes)", base, index, length, proof, n);
+    } else {
+        btpeer_info(ctx, "%s layer %u index %u length %u proof %u",
+                    val_to_str_const(id, msg_type_vals, "?"), base, index, length, proof);
+    }
+}
+
+void btpeer_dissect_message(btpeer_ctx_t *ctx)
+{
+    tvbuff_t *tvb = ctx->tvb;
+    proto_item *len_item, *type_item;
+    const msg_len_t *ml;
+    guint32 len, id, v;
+
+    len_item = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_len, tvb, 0, 4, ENC_BIG_ENDIAN, &len);
+    if (len == 0) {
+        btpeer_info(ctx, "Keep-alive");
+        return;
+    }
+    type_item = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, 4, 1, ENC_BIG_ENDIAN, &id);
+    ml = msg_len_lookup((guint8)id);
+    if (!ml) {
+        expert_add_info_format(ctx->pinfo, type_item, &ei_btpeer_msg_unknown, "Unknown message id %u", id);
+        if (len > 1)
+            proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 5, -1, ENC_NA);
+        btpeer_info(ctx, "Unknown message id %u (%u bytes)", id, len - 1);
+        return;
+    }
+    if (len < ml->min_len || (ml->max_len && len > ml->max_len)) {
+        expert_add_info_format(ctx->pinfo, len_item, &ei_btpeer_msg_len_bad,
+                               "Length %u does not fit %s, which needs %u%s", len,
+                               val_to_str_const(id, msg_type_vals, "?"), ml->min_len,
+                               ml->max_len ? "" : " or more");
+        if (len < ml->min_len) {
+            if (len > 1)
+                proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 5, -1, ENC_NA);
+            btpeer_info(ctx, "%s (bad length %u)", val_to_str_const(id, msg_type_vals, "?"), len);
+            return;
+        }
+        /* Longer than the fixed size: decode the fields, show the excess. */
+        proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 4 + ml->max_len, -1, ENC_NA);
+    }
+    switch (id) {
+    case MSG_HAVE:
+    case MSG_SUGGEST:
+    case MSG_ALLOWED_FAST:
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, tvb, 5, 4, ENC_BIG_ENDIAN, &v);
+        btpeer_info(ctx, "%s %u", val_to_str_const(id, msg_type_vals, "?"), v);
+        break;
+    case MSG_BITFIELD:
+        dissect_bitfield(ctx, len);
+        break;
+    case MSG_REQUEST:
+        add_block_ref(ctx, 5, "Request", BTPEER_REQ_REQUEST);
+        break;
+    case MSG_CANCEL:
+        add_block_ref(ctx, 5, "Cancel", BTPEER_REQ_CANCEL);
+        break;
+    case MSG_REJECT:
+        add_block_ref(ctx, 5, "Reject", BTPEER_REQ_REJECT);
+        break;
+    case MSG_PIECE:
+        dissect_piece(ctx, len);
+        break;
+    case MSG_PORT:
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_port, tvb, 5, 2, ENC_BIG_ENDIAN, &v);
+        btpeer_info(ctx, "Port %u", v);
+        break;
+    case MSG_EXTENDED:
+        btpeer_dissect_extended(ctx, 5);
+        break;
+    case MSG_HASH_REQUEST:
+    case MSG_HASHES:
+    case MSG_HASH_REJECT:
+        dissect_hash_msg(ctx, (guint8)id, len);
+        break;
+    default:   /* choke, unchoke, interested, not interested, have all, have none */
+        btpeer_info(ctx, "%s", val_to_str_const(id, msg_type_vals, "?"));
+        break;
+    }
+}
+
+void btpeer_register_messages(int proto, expert_module_t *em)
+{
+    static hf_register_info hf[] = {
+        { &hf_btpeer_msg_len,
+          { "Message length", "btpeer.msg_len", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Bytes after the length prefix (0: keep-alive)", HFILL } },
+        { &hf_btpeer_msg_type,
+          { "Message type", "btpeer.msg_type", FT_UINT8, BASE_DEC, VALS(msg_type_vals), 0x0, NULL, HFILL } },
+        { &hf_btpeer_piece_index,
+          { "Piece index", "btpeer.piece_index", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Piece of Have, Suggest Piece, Allowed Fast and lt_donthave", HFILL } },
+        { &hf_btpeer_bitfield,
+          { "Bitfield", "btpeer.bitfield", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_bitfield_have,
+          { "Pieces present", "btpeer.bitfield.have", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Number of bits set in the bitfield", HFILL } },
+        { &hf_btpeer_request_index,
+          { "Piece index", "btpeer.request.index", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Piece of a Request, Cancel or Reject Request", HFILL } },
+        { &hf_btpeer_request_begin,
+          { "Begin", "btpeer.request.begin", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Offset of the block in the piece", HFILL } },
+        { &hf_btpeer_request_length,
+          { "Length", "btpeer.request.length", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Length of the block", HFILL } },
+        { &hf_btpeer_piece_idx,
+          { "Piece index", "btpeer.piece.index", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_piece_begin,
+          { "Begin", "btpeer.piece.begin", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Offset of the block in the piece", HFILL } },
+        { &hf_btpeer_piece_length,
+          { "Block length", "btpeer.piece.length", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Bytes of block data in this Piece message", HFILL } },
+        { &hf_btpeer_piece_data,
+          { "Block data", "btpeer.piece.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_port,
+          { "DHT port", "btpeer.port", FT_UINT16, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_hash_pieces_root,
+          { "Pieces root", "btpeer.hash.pieces_root", FT_BYTES, BASE_NONE, NULL, 0x0,
+            "Merkle root of the file (BEP 52)", HFILL } },
+        { &hf_btpeer_hash_base_layer,
+          { "Base layer", "btpeer.hash.base_layer", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_hash_index,
+          { "Index", "btpeer.hash.index", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_hash_length,
+          { "Length", "btpeer.hash.length", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_hash_proof_layers,
+          { "Proof layers", "btpeer.hash.proof_layers", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_hash,
+          { "Hash", "btpeer.hash.hash", FT_BYTES, BASE_NONE, NULL, 0x0, "SHA-256 hash", HFILL } },
+        { &hf_btpeer_data,
+          { "Undecoded data", "btpeer.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+    };
+    static ei_register_info ei[] = {
+        { &ei_btpeer_msg_len_bad,
+          { "btpeer.msg_len.invalid", PI_MALFORMED, PI_ERROR, "Message length does not fit its type", EXPFILL } },
+        { &ei_btpeer_msg_unknown,
+          { "btpeer.msg_type.unknown", PI_UNDECODED, PI_WARN, "Unknown message id", EXPFILL } },
+        { &ei_btpeer_msg_too_long,
+          { "btpeer.msg_len.too_long", PI_MALFORMED, PI_ERROR, "Message length above the limit", EXPFILL } },
+        { &ei_btpeer_msg_partial,
+          { "btpeer.msg.partial", PI_REASSEMBLE, PI_NOTE,
+            "Start of a message whose rest is not available (reassembly off or capture ends)", EXPFILL } },
+        { &ei_btpeer_hashes_len,
+          { "btpeer.hash.trailing", PI_MALFORMED, PI_WARN, "Hashes payload is not a whole number of 32-byte hashes", EXPFILL } },
+    };
+    static gint *ett[] = { &ett_btpeer_invalid };
+    proto_register_field_array(proto, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(em, ei, array_length(ei));
+}

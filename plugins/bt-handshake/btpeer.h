@@ -1,0 +1,119 @@
+/* btpeer.h
+ * Internal interface between the files of the BitTorrent peer-wire plugin
+ * (filter name "btpeer"; BEP 3 with BEP 6, 9, 10, 11, 52, 55 and MSE/PE).
+ *
+ *   packet-btpeer.c    registration, TCP and uTP glue, the PDU loop
+ *   btpeer-handshake.c the 68-byte handshake, client names, discovery link
+ *   btpeer-messages.c  length-prefixed messages of BEP 3, 6 and 52
+ *   btpeer-extended.c  BEP 10 extension messages (handshake, ut_metadata,
+ *                      ut_pex, ut_holepunch, lt_donthave, upload_only)
+ *   btpeer-bencode.c   bencoded values as a protocol tree
+ *   btpeer-requests.c  request / piece / cancel / reject matching
+ *   btpeer-mse.c       MSE/PE (encrypted connection) recognition and display
+ */
+#ifndef BTPEER_H
+#define BTPEER_H
+
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/wmem_scopes.h>
+
+#include "bencode.h"
+
+#define BTPEER_SHORT_NAME "BT-Peer"
+
+extern int proto_btpeer;
+
+/* Preferences (packet-btpeer.c). */
+extern guint    btpeer_pref_max_msg_len;
+extern gboolean btpeer_pref_client_names;
+extern gboolean btpeer_pref_track_requests;
+
+/* One side of a connection.  Side indexes are transport directions: for TCP
+ * the conversation's first and second flow, for uTP 0 = initiator. */
+typedef struct btpeer_side {
+    wmem_map_t *ext_by_id;       /* extension id -> name, as this side announced
+                                    (ids of the messages this side receives)    */
+    wmem_map_t *requests;        /* (index,begin) -> btpeer_request_t, requests
+                                    this side sent and still waiting            */
+    guint32     handshake_frame;
+    guint32     mse_key_frame;   /* frame holding this side's MSE DH key, or 0  */
+    gboolean    payload_seen;    /* first pass: some payload already went by    */
+} btpeer_side_t;
+
+typedef enum {
+    BTPEER_CONN_PROBING = 0,     /* nothing recognised yet                      */
+    BTPEER_CONN_PLAIN,           /* plaintext handshake seen                    */
+    BTPEER_CONN_ENCRYPTED        /* MSE/PE key exchange seen                    */
+} btpeer_conn_state_t;
+
+typedef struct btpeer_conn {
+    btpeer_conn_state_t state;
+    btpeer_side_t side[2];
+} btpeer_conn_t;
+
+/* Per-request record shared by the request, piece, cancel and reject PDUs
+ * that concern it; filled on the first pass. */
+typedef struct btpeer_request {
+    guint32  index, begin, length;
+    guint32  request_frame;
+    nstime_t request_time;
+    guint32  piece_frame;
+    nstime_t piece_time;
+    guint32  cancel_frame;
+    guint32  reject_frame;
+} btpeer_request_t;
+
+/* Per-PDU analysis, computed on the first pass and looked up afterwards. */
+typedef struct btpeer_pdu {
+    const char       *ext_name;   /* extended messages: name of the id, or NULL */
+    btpeer_request_t *req;        /* request/piece/cancel/reject: the request   */
+} btpeer_pdu_t;
+
+/* Everything the decoders of one PDU need. */
+typedef struct btpeer_ctx {
+    tvbuff_t      *tvb;     /* exactly one PDU (handshake or message) */
+    packet_info   *pinfo;
+    proto_tree    *tree;    /* this PDU's btpeer subtree */
+    proto_item    *pdu_item;
+    btpeer_conn_t *conn;
+    int            dir;     /* index of the sending side */
+    btpeer_pdu_t  *pdu;
+} btpeer_ctx_t;
+
+/* packet-btpeer.c */
+void btpeer_info(btpeer_ctx_t *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* btpeer-handshake.c */
+void btpeer_register_handshake(int proto, expert_module_t *em);
+void btpeer_dissect_handshake(btpeer_ctx_t *ctx);
+
+/* btpeer-messages.c */
+void btpeer_register_messages(int proto, expert_module_t *em);
+void btpeer_dissect_message(btpeer_ctx_t *ctx);
+void btpeer_dissect_too_long(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, guint64 pdu_len);
+extern int hf_btpeer_piece_index;
+
+/* btpeer-extended.c */
+void btpeer_register_extended(int proto, expert_module_t *em);
+void btpeer_dissect_extended(btpeer_ctx_t *ctx, int offset);
+
+/* btpeer-bencode.c: shows the bencoded value at offset as a subtree (when
+ * tree is not NULL) and returns it parsed, or FALSE with an expert info. */
+void btpeer_register_bencode(int proto, expert_module_t *em);
+gboolean btpeer_bencode(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset,
+                        const guint8 **buf, bencode_value_t *value);
+
+/* btpeer-requests.c */
+void btpeer_register_requests(int proto, expert_module_t *em);
+typedef enum { BTPEER_REQ_REQUEST, BTPEER_REQ_PIECE, BTPEER_REQ_CANCEL, BTPEER_REQ_REJECT } btpeer_req_kind_t;
+void btpeer_track_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 index, guint32 begin,
+                          guint32 length, proto_item *anchor);
+
+/* btpeer-mse.c */
+void btpeer_register_mse(int proto, expert_module_t *em);
+gboolean btpeer_mse_is_key_flight(tvbuff_t *tvb, int offset);
+void btpeer_dissect_encrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                              btpeer_conn_t *conn, int dir);
+
+#endif /* BTPEER_H */
