@@ -119,7 +119,6 @@ void btpeer_dissect_too_long(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     proto_tree *st = proto_item_add_subtree(ti, ett_btpeer_invalid);
     proto_item *len_item = NULL;
 
-    col_set_str(pinfo->cinfo, COL_PROTOCOL, BTPEER_SHORT_NAME);
     if (tvb_reported_length_remaining(tvb, offset) >= 4)
         len_item = proto_tree_add_item(st, hf_btpeer_msg_len, tvb, offset, 4, ENC_BIG_ENDIAN);
     proto_tree_add_item(st, hf_btpeer_data, tvb, offset, -1, ENC_NA);
@@ -127,10 +126,10 @@ void btpeer_dissect_too_long(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         expert_add_info_format(pinfo, len_item ? len_item : ti, &ei_btpeer_msg_too_long,
                                "Message length %" G_GUINT64_FORMAT " is above the %u-byte limit: not a valid message",
                                pdu_len - 4, btpeer_pref_max_msg_len);
-        col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Invalid message length");
+        btpeer_info_item(pinfo, ti, "Invalid message length");
     } else {
         expert_add_info(pinfo, ti, &ei_btpeer_msg_partial);
-        col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Message fragment");
+        btpeer_info_item(pinfo, ti, "Message fragment");
     }
 }
 

@@ -34,7 +34,6 @@ void btpeer_dissect_encrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 
     ti = proto_tree_add_item(tree, proto_btpeer, tvb, 0, -1, ENC_NA);
     st = proto_item_add_subtree(ti, ett_btpeer_mse);
-    col_set_str(pinfo->cinfo, COL_PROTOCOL, BTPEER_SHORT_NAME);
     flag = proto_tree_add_boolean(st, hf_btpeer_encrypted, tvb, 0, 0, TRUE);
     proto_item_set_generated(flag);
     if (conn->side[dir].mse_key_frame == pinfo->num && len >= BT_MSE_KEY_LEN) {
@@ -42,13 +41,12 @@ void btpeer_dissect_encrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
         if (len > BT_MSE_KEY_LEN)
             proto_tree_add_item(st, hf_btpeer_mse_padding, tvb, BT_MSE_KEY_LEN, -1, ENC_NA);
         expert_add_info(pinfo, flag, &ei_btpeer_encrypted);
-        proto_item_append_text(ti, ", Encrypted (MSE/PE) key exchange");
-        col_add_fstr(pinfo->cinfo, COL_INFO, "Encrypted (MSE/PE) key exchange: %d-byte DH key + %d bytes padding",
-                     BT_MSE_KEY_LEN, len - BT_MSE_KEY_LEN);
+        btpeer_info_item(pinfo, ti, wmem_strdup_printf(pinfo->pool,
+                         "Encrypted (MSE/PE) key exchange: %d-byte DH key + %d bytes padding",
+                         BT_MSE_KEY_LEN, len - BT_MSE_KEY_LEN));
     } else {
         proto_tree_add_item(st, hf_btpeer_mse_data, tvb, 0, -1, ENC_NA);
-        proto_item_append_text(ti, ", Encrypted (MSE/PE) data");
-        col_add_fstr(pinfo->cinfo, COL_INFO, "Encrypted (MSE/PE) data, %d bytes", len);
+        btpeer_info_item(pinfo, ti, wmem_strdup_printf(pinfo->pool, "Encrypted (MSE/PE) data, %d bytes", len));
     }
 }
 

@@ -82,6 +82,7 @@ typedef struct btpeer_ctx {
 } btpeer_ctx_t;
 
 /* packet-btpeer.c */
+void btpeer_info_item(packet_info *pinfo, proto_item *item, const char *text);
 void btpeer_info(btpeer_ctx_t *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* btpeer-handshake.c */

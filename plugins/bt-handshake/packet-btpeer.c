@@ -81,17 +81,11 @@ static btpeer_pdu_t *pdu_record(packet_info *pinfo)
     return pdu;
 }
 
-/* Appends one PDU's summary to the Info column, clearing the column at the
- * first PDU of the frame (a frame may be handed to us more than once). */
-void btpeer_info(btpeer_ctx_t *ctx, const char *fmt, ...)
+/* Appends one PDU's summary to the Info column (and to its tree item),
+ * clearing the column at the first PDU of the frame: a frame may be handed
+ * to us more than once, and each PDU adds its own summary. */
+void btpeer_info_item(packet_info *pinfo, proto_item *item, const char *text)
 {
-    packet_info *pinfo = ctx->pinfo;
-    va_list ap;
-    char *text;
-
-    va_start(ap, fmt);
-    text = wmem_strdup_vprintf(pinfo->pool, fmt, ap);
-    va_end(ap);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, BTPEER_SHORT_NAME);
     if (!p_get_proto_data(pinfo->pool, pinfo, proto_btpeer, BTPEER_KEY_INFO)) {
         p_add_proto_data(pinfo->pool, pinfo, proto_btpeer, BTPEER_KEY_INFO, GUINT_TO_POINTER(1));
@@ -100,7 +94,18 @@ void btpeer_info(btpeer_ctx_t *ctx, const char *fmt, ...)
     } else {
         col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", text);
     }
-    proto_item_append_text(ctx->pdu_item, ", %s", text);
+    proto_item_append_text(item, ", %s", text);
+}
+
+void btpeer_info(btpeer_ctx_t *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    char *text;
+
+    va_start(ap, fmt);
+    text = wmem_strdup_vprintf(ctx->pinfo->pool, fmt, ap);
+    va_end(ap);
+    btpeer_info_item(ctx->pinfo, ctx->pdu_item, text);
 }
 
 static void dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,

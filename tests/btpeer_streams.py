@@ -1,0 +1,299 @@
+"""Independent peer-wire reader for the btpeer tests (stdlib only).
+
+Reads a classic pcap (Ethernet or Linux cooked), reassembles every TCP
+connection and every uTP connection (BEP 29: DATA packets ordered by seq_nr,
+duplicates dropped) into one byte stream per direction, and walks the
+BitTorrent peer wire in each stream: the 68-byte handshake, then
+length-prefixed messages (BEP 3), decoding just enough of extended messages
+(BEP 10) to name them.  It shares no code with the C dissector, so counts
+that agree with tshark are two independent readings of the same bytes.
+"""
+import hashlib
+import struct
+from collections import Counter, defaultdict
+
+PSTR = b"\x13BitTorrent protocol"
+
+
+# ---------------------------------------------------------------- pcap / IP
+
+def read_pcap(path):
+    """Yields (frame_number, link_payload, linktype)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = data[:4]
+    if magic == b"\xd4\xc3\xb2\xa1" or magic == b"\x4d\x3c\xb2\xa1":
+        endian = "<"
+    elif magic == b"\xa1\xb2\xc3\xd4" or magic == b"\xa1\xb2\x3c\x4d":
+        endian = ">"
+    else:
+        raise ValueError("not a classic pcap file")
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    off, num = 24, 0
+    while off + 16 <= len(data):
+        _, _, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        off += 16
+        num += 1
+        yield num, data[off:off + incl], linktype
+        off += incl
+
+
+def ip_payload(frame, linktype):
+    """(proto, src, dst, payload) of an IPv4/IPv6 packet, or None."""
+    if linktype == 1:            # Ethernet
+        etype, p = struct.unpack("!H", frame[12:14])[0], 14
+        while etype == 0x8100:   # VLAN
+            etype, p = struct.unpack("!H", frame[p + 2:p + 4])[0], p + 4
+    elif linktype == 113:        # Linux cooked
+        etype, p = struct.unpack("!H", frame[14:16])[0], 16
+    elif linktype == 101:        # raw IP
+        etype = 0x0800 if frame[0] >> 4 == 4 else 0x86DD
+        p = 0
+    else:
+        return None
+    if etype == 0x0800:
+        ihl = (frame[p] & 0x0F) * 4
+        total = struct.unpack("!H", frame[p + 2:p + 4])[0]
+        frag = struct.unpack("!H", frame[p + 6:p + 8])[0]
+        if frag & 0x3FFF:
+            return None          # fragments: none in our captures
+        return frame[p + 9], frame[p + 12:p + 16], frame[p + 16:p + 20], frame[p + ihl:p + total]
+    if etype == 0x86DD:
+        plen = struct.unpack("!H", frame[p + 4:p + 6])[0]
+        return frame[p + 6], frame[p + 8:p + 24], frame[p + 24:p + 40], frame[p + 40:p + 40 + plen]
+    return None
+
+
+# ---------------------------------------------------------------- TCP
+
+class TcpFlow:
+    def __init__(self):
+        self.isn = None
+        self.segments = {}       # seq -> bytes (first copy wins)
+
+    def stream(self):
+        if not self.segments:
+            return b""
+        base = self.isn + 1 if self.isn is not None else min(self.segments)
+        out = bytearray()
+        pos = base
+        for seq in sorted(self.segments, key=lambda s: (s - base) & 0xFFFFFFFF):
+            data = self.segments[seq]
+            rel = (seq - pos) & 0xFFFFFFFF
+            if rel > 0x7FFFFFFF:          # starts before pos: overlap
+                skip = (pos - seq) & 0xFFFFFFFF
+                data = data[skip:]
+                rel = 0
+            if rel != 0:
+                break                     # hole: stop at the first gap
+            out += data
+            pos = (pos + len(data)) & 0xFFFFFFFF
+        return bytes(out)
+
+
+# ---------------------------------------------------------------- uTP
+
+def utp_header(udp_payload):
+    """(type, conn_id, seq, payload) of a uTP v1 packet, or None."""
+    if len(udp_payload) < 20 or udp_payload[0] & 0x0F != 1 or udp_payload[0] >> 4 > 4:
+        return None
+    ptype = udp_payload[0] >> 4
+    ext = udp_payload[1]
+    conn_id, = struct.unpack("!H", udp_payload[2:4])
+    seq, = struct.unpack("!H", udp_payload[16:18])
+    p = 20
+    hops = 0
+    while ext != 0:
+        if p + 2 > len(udp_payload) or hops > 64:
+            return None
+        ext, elen = udp_payload[p], udp_payload[p + 1]
+        p += 2 + elen
+        hops += 1
+    if p > len(udp_payload):
+        return None
+    return ptype, conn_id, seq, udp_payload[p:]
+
+
+class UtpFlow:
+    def __init__(self):
+        self.packets = {}        # unwrapped seq -> payload
+        self.last = None
+
+    def add(self, seq, payload):
+        if self.last is None:
+            full = seq
+        else:                    # unwrap relative to the last seq seen
+            delta = (seq - (self.last & 0xFFFF)) & 0xFFFF
+            full = self.last + delta if delta < 0x8000 else self.last - (0x10000 - delta)
+        self.last = full if self.last is None else max(self.last, full)
+        self.packets.setdefault(full, payload)
+
+    def stream(self):
+        out = bytearray()
+        seqs = sorted(self.packets)
+        for i, s in enumerate(seqs):
+            if i and s != seqs[i - 1] + 1:
+                break
+            out += self.packets[s]
+        return bytes(out)
+
+
+# ---------------------------------------------------------------- streams
+
+class Connection:
+    def __init__(self, transport, a, b):
+        self.transport = transport
+        self.ends = (a, b)       # (ip bytes, port) of direction 0's sender and receiver
+        self.streams = [b"", b""]
+
+
+def connections(path):
+    """All TCP and uTP connections of a capture with their two streams."""
+    tcp = {}
+    utp_syn = {}                 # (initiator, acceptor, syn id) from SYN packets
+    utp_flows = defaultdict(UtpFlow)
+    for _, frame, linktype in read_pcap(path):
+        ip = ip_payload(frame, linktype)
+        if not ip:
+            continue
+        proto, src, dst, payload = ip
+        if proto == 6 and len(payload) >= 20:
+            sport, dport, seq = struct.unpack("!HHI", payload[:8])
+            doff = (payload[12] >> 4) * 4
+            flags = payload[13]
+            key = ((src, sport), (dst, dport))
+            flow = tcp.setdefault(key, TcpFlow())
+            if flags & 0x02:
+                flow.isn = seq
+            data = payload[doff:]
+            if data:
+                flow.segments.setdefault(seq, data)
+        elif proto == 17 and len(payload) >= 8:
+            sport, dport = struct.unpack("!HH", payload[:4])
+            h = utp_header(payload[8:])
+            if not h:
+                continue
+            ptype, conn_id, seq, data = h
+            if ptype == 4:       # SYN
+                utp_syn[((src, sport), (dst, dport), conn_id)] = True
+            elif ptype == 0 and data:
+                utp_flows[((src, sport), (dst, dport), conn_id)].add(seq, data)
+    out = []
+    seen = set()
+    for (a, b), flow in tcp.items():
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        seen.add((b, a))
+        c = Connection("tcp", a, b)
+        c.streams[0] = flow.stream()
+        c.streams[1] = tcp[(b, a)].stream() if (b, a) in tcp else b""
+        if c.streams[0] or c.streams[1]:
+            out.append(c)
+    # uTP: the initiator sends with SYN id + 1, the acceptor with the SYN id.
+    for (ini, acc, syn_id) in utp_syn:
+        c = Connection("utp", ini, acc)
+        f0 = utp_flows.get((ini, acc, (syn_id + 1) & 0xFFFF))
+        f1 = utp_flows.get((acc, ini, syn_id))
+        c.streams[0] = f0.stream() if f0 else b""
+        c.streams[1] = f1.stream() if f1 else b""
+        out.append(c)
+    return out
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------- peer wire
+
+def bdecode(data, i=0, depth=0):
+    """Minimal bencode decoder: (value, end)."""
+    if depth > 32:
+        raise ValueError("too deep")
+    c = data[i:i + 1]
+    if c == b"i":
+        e = data.index(b"e", i)
+        return int(data[i + 1:e]), e + 1
+    if c == b"l":
+        i += 1
+        out = []
+        while data[i:i + 1] != b"e":
+            v, i = bdecode(data, i, depth + 1)
+            out.append(v)
+        return out, i + 1
+    if c == b"d":
+        i += 1
+        out = {}
+        while data[i:i + 1] != b"e":
+            k, i = bdecode(data, i, depth + 1)
+            v, i = bdecode(data, i, depth + 1)
+            out[k] = v
+        return out, i + 1
+    colon = data.index(b":", i)
+    n = int(data[i:colon])
+    return data[colon + 1:colon + 1 + n], colon + 1 + n
+
+
+MSG_NAMES = {0: "choke", 1: "unchoke", 2: "interested", 3: "not_interested", 4: "have",
+             5: "bitfield", 6: "request", 7: "piece", 8: "cancel", 9: "port", 13: "suggest",
+             14: "have_all", 15: "have_none", 16: "reject", 17: "allowed_fast", 20: "extended",
+             21: "hash_request", 22: "hashes", 23: "hash_reject"}
+
+
+class Direction:
+    """What one direction's stream holds."""
+    def __init__(self):
+        self.handshake = None    # the 68 bytes
+        self.types = Counter()   # message id -> count ("keepalive" for length 0)
+        self.piece_bytes = 0
+        self.ext_announced = {}  # name -> id from this side's extension handshake
+        self.ext_sent = Counter()  # extension name (per the receiver's ids) -> count
+        self.complete = True     # stream ended on a message boundary
+        self.messages = 0
+
+
+def walk(conn):
+    """Parses both directions; extended ids are named with the receiver's m dict,
+    as announced before the message in stream order of the receiver's side
+    (both sides send their extension handshake before using an id)."""
+    dirs = [Direction(), Direction()]
+    parsed = []
+    for d, data in enumerate(conn.streams):
+        msgs = []
+        i = 0
+        if data.startswith(PSTR) and len(data) >= 68:
+            dirs[d].handshake = data[:68]
+            i = 68
+        elif data:
+            dirs[d].complete = False   # not plaintext BitTorrent
+            parsed.append(msgs)
+            continue
+        while i + 4 <= len(data):
+            n, = struct.unpack("!I", data[i:i + 4])
+            if i + 4 + n > len(data):
+                break
+            msgs.append(data[i + 4:i + 4 + n])
+            i += 4 + n
+        dirs[d].complete = i == len(data)
+        parsed.append(msgs)
+    for d, msgs in enumerate(parsed):
+        for body in msgs:
+            dirs[d].messages += 1
+            if not body:
+                dirs[d].types["keepalive"] += 1
+                continue
+            mid = body[0]
+            dirs[d].types[mid] += 1
+            if mid == 7:
+                dirs[d].piece_bytes += len(body) - 9
+            elif mid == 20 and len(body) >= 2 and body[1] == 0:
+                hs, _ = bdecode(body, 2)
+                for name, eid in hs.get(b"m", {}).items():
+                    dirs[d].ext_announced[name.decode()] = eid
+    for d, msgs in enumerate(parsed):
+        ids = {v: k for k, v in dirs[1 - d].ext_announced.items() if v}
+        for body in msgs:
+            if len(body) >= 2 and body[0] == 20 and body[1] != 0:
+                dirs[d].ext_sent[ids.get(body[1], f"id{body[1]}")] += 1
+    return dirs
