@@ -30,7 +30,8 @@ unwrapped), sack_packets (packets with a selective-ACK extension) and sack_lengt
 of the previous packet sent in that direction), missing_data_seqs (holes between
 the lowest and highest DATA seq_nr), retransmit_payload_mismatches, close_reasons
 (libtorrent's close-reason extension, type 3), handshake (the BitTorrent handshake
-if the stream starts with one). TCP directions: the byte stream reassembled by
+if the stream starts with one), messages (BitTorrent messages counted by id and
+extended messages by extension id, for plaintext streams). TCP directions: the byte stream reassembled by
 sequence number (first copy of each byte wins), with missing_bytes for holes.
 
 usage:
@@ -274,7 +275,8 @@ class Direction:
                 "missing_data_seqs": missing,
                 "retransmit_payload_mismatches": self.mismatch,
                 "close_reasons": self.close_reasons,
-                "handshake": handshake(stream)}
+                "handshake": handshake(stream),
+                "messages": peer_messages(stream)}
 
 
 def handshake(stream: bytes):
@@ -283,6 +285,31 @@ def handshake(stream: bytes):
         return {"reserved_hex": stream[20:28].hex(), "info_hash": stream[28:48].hex(),
                 "peer_id_hex": pid.hex(), "peer_id_prefix": pid[:8].decode("latin-1")}
     return None
+
+
+def peer_messages(stream: bytes):
+    """Counts the BitTorrent messages (BEP 3, BEP 6, BEP 10) of a plaintext stream that
+    starts with the handshake: {"by_id": {id: n}, "keepalives": n, "extended": {ext id: n},
+    "trailing_bytes": bytes of an incomplete last message}, or None."""
+    if handshake(stream) is None:
+        return None
+    by_id, ext, keepalives, off = {}, {}, 0, 68
+    while off + 4 <= len(stream):
+        n = struct.unpack(">I", stream[off:off + 4])[0]
+        if off + 4 + n > len(stream):
+            break
+        if n == 0:
+            keepalives += 1
+        else:
+            mid = stream[off + 4]
+            by_id[str(mid)] = by_id.get(str(mid), 0) + 1
+            if mid == 20 and n >= 2:
+                e = str(stream[off + 5])
+                ext[e] = ext.get(e, 0) + 1
+        off += 4 + n
+    return {"by_id": dict(sorted(by_id.items(), key=lambda kv: int(kv[0]))), "keepalives": keepalives,
+            "extended": dict(sorted(ext.items(), key=lambda kv: int(kv[0]))),
+            "trailing_bytes": len(stream) - off}
 
 
 class UtpConnection:
@@ -396,7 +423,8 @@ class TcpDirection:
         stream = bytes(buf)
         return {"stream_bytes": len(stream), "stream_sha256": hashlib.sha256(stream).hexdigest(),
                 "stream_head_hex": stream[:HEAD_BYTES].hex(), "missing_bytes": missing,
-                "handshake": handshake(stream)}
+                "handshake": handshake(stream),
+                "messages": peer_messages(stream)}
 
 
 class TcpConnection:
