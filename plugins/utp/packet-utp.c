@@ -267,8 +267,9 @@ dissect_utp_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
                            val_to_str_const(h->type, utp_type_vals, "?"), h->conn_id, h->seq, h->ack,
                            (guint)h->payload_len);
     if (h->version == 1) {
-        proto_tree_add_item(ut, hf_utp_type, tvb, 0, 1, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_ver, tvb, 0, 1, ENC_BIG_ENDIAN);
+        /* type and version share byte 0: values from the parser */
+        proto_tree_add_uint(ut, hf_utp_type, tvb, 0, 1, h->type);
+        proto_tree_add_uint(ut, hf_utp_ver, tvb, 0, 1, h->version);
         proto_tree_add_item(ut, hf_utp_ext, tvb, 1, 1, ENC_BIG_ENDIAN);
         proto_tree_add_item(ut, hf_utp_connection_id, tvb, 2, 2, ENC_BIG_ENDIAN);
         proto_tree_add_item(ut, hf_utp_timestamp_us, tvb, 4, 4, ENC_BIG_ENDIAN);
@@ -490,7 +491,7 @@ void
 proto_register_utp(void)
 {
     static hf_register_info hf[] = {
-        { &hf_utp_ver, { "Version", "utp.ver", FT_UINT8, BASE_DEC, NULL, 0x0f, "uTP version (1 in BEP 29; 0 = pre-BEP-29 libutp header)", HFILL } },
+        { &hf_utp_ver, { "Version", "utp.ver", FT_UINT8, BASE_DEC, NULL, 0x0, "uTP version (1 in BEP 29; 0 = pre-BEP-29 libutp header)", HFILL } },
         { &hf_utp_type, { "Type", "utp.type", FT_UINT8, BASE_DEC, VALS(utp_type_vals), 0x0, NULL, HFILL } },
         { &hf_utp_ext, { "First extension", "utp.ext", FT_UINT8, BASE_DEC, VALS(utp_ext_vals), 0x0, "Type of the first extension in the chain", HFILL } },
         { &hf_utp_connection_id, { "Connection ID", "utp.connection_id", FT_UINT16, BASE_DEC, NULL, 0x0, NULL, HFILL } },

@@ -144,6 +144,13 @@ utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create)
     }
     if (c)
         return c;
+    if (h->type == UTP_ST_RESET) {
+        /* libutp answers a packet of a connection it has forgotten with a
+         * RESET carrying that packet's id, i.e. the receiver's */
+        c = utp_lookup(uc, !dir, id);
+        if (c)
+            return c;
+    }
 
     /* Seen from one side only so far (the SYN was not captured)?  The other
      * side's id tells who initiated (utp_roles_from_ids). */
@@ -375,9 +382,10 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         }
     }
 
-    /* libutp's version-0 RESET echoes numbers of another packet: it takes
-     * no part in the sequence analysis */
-    if (h->version == 0)
+    /* A RESET (and libutp's version-0 one in particular) often answers a
+     * packet the sender knows nothing of, echoing that packet's numbers: it
+     * takes no part in the sequence analysis. */
+    if (h->version == 0 || h->type == UTP_ST_RESET)
         return fa;
 
     /* relative sequence number: SYN is 0, a side's first data is 1 */
@@ -399,7 +407,7 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
 
     if (consumes)
         utp_analyze_seq(pinfo, h, flow, fa);
-    if (h->type != UTP_ST_SYN && h->type != UTP_ST_RESET)
+    if (h->type != UTP_ST_SYN)
         utp_analyze_ack(pinfo, tvb, h, flow, peer, fa);
 
     /* windows: this packet advertises this side's; data is limited by the peer's */
@@ -486,7 +494,7 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
         it = proto_tree_add_uint(at, hf_utp_analysis_syn_frame, tvb, 0, 0, c->syn_frame);
         PROTO_ITEM_SET_GENERATED(it);
     }
-    if (c->synack_frame) {
+    if (c->synack_frame && pinfo->num >= c->synack_frame) {
         it = proto_tree_add_time(at, hf_utp_analysis_initial_rtt, tvb, 0, 0, &c->irtt);
         PROTO_ITEM_SET_GENERATED(it);
     }

@@ -79,13 +79,15 @@ utp_ooo_take(utp_reasm_flow_t *r, guint64 seq)
 
 /* Collects the new in-order bytes this frame makes available: its own
  * payload plus the packets held behind it. */
-static void
+static wmem_array_t *
 utp_collect_chunk(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *own, guint32 own_len,
                   utp_reasm_frame_t *rf)
 {
     wmem_array_t *extra = NULL;
+    wmem_array_t *frames = wmem_array_new(pinfo->pool, sizeof(guint32));
     utp_ooo_t *o;
 
+    wmem_array_append_one(frames, pinfo->num);
     r->next_seq++;
     while ((o = utp_ooo_take(r, r->next_seq)) != NULL) {
         if (!extra) {
@@ -93,6 +95,7 @@ utp_collect_chunk(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *own, gu
             wmem_array_append(extra, own, own_len);
         }
         wmem_array_append(extra, o->bytes, o->len);
+        wmem_array_append_one(frames, o->frame);
         o->rf->deliver_frame = pinfo->num;
         wmem_free(wmem_file_scope(), o->bytes);
         r->next_seq++;
@@ -105,6 +108,7 @@ utp_collect_chunk(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *own, gu
         rf->chunk_len = own_len;
     }
     r->stream_off += rf->chunk_len;
+    return frames;
 }
 
 /* Hold a packet that arrived before the one the stream waits for.  When the
@@ -180,24 +184,30 @@ utp_call_payload(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, utp_frame
 /* First pass: the frame brings new in-order bytes; decide what is handed on
  * here and what waits for more. */
 static void
+utp_set_segments(utp_reasm_frame_t *rf, wmem_array_t *frames)
+{
+    rf->nsegments = wmem_array_get_count(frames);
+    rf->segments = (guint32 *)wmem_memdup(wmem_file_scope(), wmem_array_get_raw(frames),
+                                          rf->nsegments * sizeof(guint32));
+}
+
+/* `frames`: the frames whose bytes make up the chunk (this one first). */
+static void
 utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, guint32 chunk_len,
-                  utp_reasm_frame_t *rf)
+                  wmem_array_t *frames, utp_reasm_frame_t *rf)
 {
     if (utp_pref_reassemble && r->pend_len) {
         guint32 f = pinfo->num;
         utp_pend_append(r, chunk, chunk_len);
+        wmem_array_append(r->pend_frames, wmem_array_get_raw(frames), wmem_array_get_count(frames));
         if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT && r->pend_len < r->pend_need &&
             r->pend_len <= UTP_REASM_MAX_PDU) {
             rf->kind = UTP_RF_SEGMENT;
-            wmem_array_append_one(r->pend_frames, f);
             wmem_array_append_one(r->pend_rfs, rf);
             return;
         }
         /* complete (or given up on): this frame dissects it */
-        wmem_array_append_one(r->pend_frames, f);
-        rf->nsegments = wmem_array_get_count(r->pend_frames);
-        rf->segments = (guint32 *)wmem_memdup(wmem_file_scope(), wmem_array_get_raw(r->pend_frames),
-                                              rf->nsegments * sizeof(guint32));
+        utp_set_segments(rf, r->pend_frames);
         for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
             utp_reasm_frame_t *prf = *(utp_reasm_frame_t **)wmem_array_index(r->pend_rfs, i);
             if (prf->kind == UTP_RF_SEGMENT)
@@ -213,6 +223,8 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
         rf->data = NULL;    /* the chunk itself */
         rf->data_len = chunk_len;
         rf->data_off = rf->chunk_off;
+        if (wmem_array_get_count(frames) > 1)
+            utp_set_segments(rf, frames);
     }
     rf->kind = UTP_RF_DELIVER;
 }
@@ -235,11 +247,8 @@ utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data
     r->pend_frames = wmem_array_new(wmem_file_scope(), sizeof(guint32));
     r->pend_rfs = wmem_array_new(wmem_file_scope(), sizeof(utp_reasm_frame_t *));
     wmem_array_append_one(r->pend_rfs, rf);
-    /* the frames whose bytes are in the tail (this one at least) */
-    if (rf->nsegments) {
-        for (guint i = 0; i < rf->nsegments; i++)
-            wmem_array_append_one(r->pend_frames, rf->segments[i]);
-    }
+    /* the tail's bytes came with this frame */
+    wmem_array_append_one(r->pend_frames, pinfo->num);
 }
 
 static void
@@ -295,19 +304,19 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
                 if (o) {
                     /* deliver the held run from here, in this frame */
                     utp_reasm_frame_t tmp = { 0 };
-                    utp_collect_chunk(r, pinfo, o->bytes, o->len, &tmp);
+                    wmem_array_t *frames = utp_collect_chunk(r, pinfo, o->bytes, o->len, &tmp);
                     o->rf->deliver_frame = pinfo->num;
                     rf->kind = UTP_RF_NONE;
                     rf->chunk = tmp.chunk ? tmp.chunk
                                           : (guint8 *)wmem_memdup(wmem_file_scope(), o->bytes, o->len);
                     rf->chunk_len = tmp.chunk_len;
                     rf->chunk_off = tmp.chunk_off;
-                    utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, rf);
+                    utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, frames, rf);
                 }
             }
         } else {
-            utp_collect_chunk(r, pinfo, own_bytes, (guint32)h->payload_len, rf);
-            utp_deliver_first(r, pinfo, rf->chunk ? rf->chunk : own_bytes, rf->chunk_len, rf);
+            wmem_array_t *frames = utp_collect_chunk(r, pinfo, own_bytes, (guint32)h->payload_len, rf);
+            utp_deliver_first(r, pinfo, rf->chunk ? rf->chunk : own_bytes, rf->chunk_len, frames, rf);
         }
     }
     if (!rf)
@@ -376,6 +385,11 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     if (rf->tail_frame) {
         ti = proto_tree_add_uint(utp_tree, hf_utp_continued_in, own, 0, 0, rf->tail_frame);
         PROTO_ITEM_SET_GENERATED(ti);
+        if (rf->consumed == 0) {
+            /* nothing complete here: like a held segment, the PDU is in tail_frame */
+            ti = proto_tree_add_uint(utp_tree, hf_utp_reassembled_in, own, 0, 0, rf->tail_frame);
+            PROTO_ITEM_SET_GENERATED(ti);
+        }
     }
 
     utp_call_payload(ptvb, pinfo, tree, fa, rf, rf->data_off);
