@@ -193,6 +193,7 @@ def connections(path):
     # uTP: the initiator sends with SYN id + 1, the acceptor with the SYN id.
     for (ini, acc, syn_id) in utp_syn:
         c = Connection("utp", ini, acc)
+        c.syn_id = syn_id
         f0 = utp_flows.get((ini, acc, (syn_id + 1) & 0xFFFF))
         f1 = utp_flows.get((acc, ini, syn_id))
         c.streams[0] = f0.stream() if f0 else b""

@@ -209,7 +209,7 @@ def malformed():
     t.send(0, ext(1, b"d1:xi1ee"))                            # before any extension handshake
     deep = b"d1:m" + b"l" * 2000 + b"e" * 2000 + b"e"
     t.send(0, ext(0, deep))                                   # nesting far above the limit
-    t.send(1, ext(0, b"d1:md6:ut_pexi1e11:ut_holepunchi2e3:bad"))  # truncated bencode
+    t.send(1, ext(0, b"d1:md6:ut_pexi1e12:ut_holepunchi2e3:bad"))  # truncated bencode
     t.send(1, ext(0, bencode({"m": {"ut_pex": 1, "ut_holepunch": 2, "huge": 300}})))
     t.send(0, struct.pack("!IB", 3, 4) + b"\0\0")             # Have with 2 bytes
     t.send(0, struct.pack("!IB", 5, 7) + u32(1))              # Piece shorter than its header
