@@ -407,3 +407,23 @@ def test_fuzz_vectors_and_random(tshark, vectors):
     for extra in ([], ["-d", "udp.port==50000,utp"]):
         proc = tshark.run(["-n", "-2", "-V", "-r", str(path), *extra], env=FUZZ_ENV, check=False)
         assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_hostile_sequence_jumps_and_sacks(tshark):
+    """A connection whose numbers jump by half the sequence space at every
+    packet, with 255-byte SACK masks and a length prefix of 4 GiB: every
+    loop in the analysis and reassembly is bounded, so this stays fast and
+    the packets are all still decoded."""
+    from utp_vectors import a2b, b2a, utp, ST_SYN, ST_STATE, ST_DATA, SYN_ID
+    frames = [a2b(utp(ST_SYN, SYN_ID, 100, 0)), b2a(utp(ST_STATE, SYN_ID, 500, 100))]
+    frames.append(a2b(utp(ST_DATA, SYN_ID + 1, 101, 499, b"\xff\xff\xff\xff\x07" + bytes(1000))))
+    for i in range(1500):
+        seq = (102 + i * 32767) % 65536
+        frames.append(a2b(utp(ST_DATA, SYN_ID + 1, seq, 499, bytes(1000))))
+        frames.append(b2a(utp(ST_STATE, SYN_ID, 500, (seq + 30000) % 65536, exts=[(1, b"\xff" * 255)])))
+    path = tshark.scratch("hostile.pcap")
+    write_pcap(path, frames)
+    path.chmod(0o644)
+    proc = tshark.run(["-n", "-2", "-r", str(path), "-T", "fields", "-e", "utp.stream"],
+                      env=FUZZ_ENV, timeout=300)
+    assert proc.stdout.split() == ["0"] * len(frames)

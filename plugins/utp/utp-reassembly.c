@@ -200,8 +200,7 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
         guint32 f = pinfo->num;
         utp_pend_append(r, chunk, chunk_len);
         wmem_array_append(r->pend_frames, wmem_array_get_raw(frames), wmem_array_get_count(frames));
-        if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT && r->pend_len < r->pend_need &&
-            r->pend_len <= UTP_REASM_MAX_PDU) {
+        if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT && r->pend_len < r->pend_need) {
             rf->kind = UTP_RF_SEGMENT;
             wmem_array_append_one(r->pend_rfs, rf);
             return;
@@ -234,16 +233,23 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
 static void
 utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data, utp_reasm_frame_t *rf)
 {
+    guint32 tail;
+    guint64 need;
+
     rf->consumed = rf->data_len;
     if (!utp_pref_reassemble || !pinfo->desegment_len || pinfo->desegment_offset < 0 ||
         (guint32)pinfo->desegment_offset >= rf->data_len)
         return;
+    tail = rf->data_len - (guint32)pinfo->desegment_offset;
+    need = (pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT) ? (guint64)tail + 1
+                                                                 : (guint64)tail + pinfo->desegment_len;
+    if (need > UTP_REASM_MAX_PDU)
+        return;     /* not reassembled: the bytes stay where they are */
     rf->consumed = (guint32)pinfo->desegment_offset;
-    guint32 tail = rf->data_len - rf->consumed;
     utp_pend_append(r, data + rf->consumed, tail);
     r->pend_off = rf->data_off + rf->consumed;
     r->pend_need = (pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT)
-                   ? DESEGMENT_ONE_MORE_SEGMENT : tail + pinfo->desegment_len;
+                   ? DESEGMENT_ONE_MORE_SEGMENT : (guint32)need;
     r->pend_frames = wmem_array_new(wmem_file_scope(), sizeof(guint32));
     r->pend_rfs = wmem_array_new(wmem_file_scope(), sizeof(utp_reasm_frame_t *));
     wmem_array_append_one(r->pend_rfs, rf);
