@@ -363,18 +363,18 @@ static bt_peerid_style_t parse_other(const uint8_t *id, bt_peerid_info_t *info)
 
 bt_peerid_style_t bt_peerid_parse(const uint8_t id[BT_PEER_ID_LEN], bt_peerid_info_t *info)
 {
-    memset(info, 0, sizeof(*info));
-    if (parse_azureus(id, info) != BT_PEERID_UNKNOWN)
-        return info->style;
-    memset(info, 0, sizeof(*info));
-    if (parse_other(id, info) != BT_PEERID_UNKNOWN)
-        return info->style;
-    memset(info, 0, sizeof(*info));
-    if (parse_mainline(id, info) != BT_PEERID_UNKNOWN)
-        return info->style;
-    memset(info, 0, sizeof(*info));
-    if (parse_shadow(id, info) != BT_PEERID_UNKNOWN)
-        return info->style;
+    /* Most specific first: Azureus ids are unmistakable, fixed prefixes come
+     * before the one-letter conventions they could be taken for. */
+    static bt_peerid_style_t (*const parsers[])(const uint8_t *, bt_peerid_info_t *) = {
+        parse_azureus, parse_other, parse_mainline, parse_shadow,
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(parsers) / sizeof(parsers[0]); i++) {
+        memset(info, 0, sizeof(*info));
+        if (parsers[i](id, info) != BT_PEERID_UNKNOWN)
+            return info->style;
+    }
     memset(info, 0, sizeof(*info));
     return BT_PEERID_UNKNOWN;
 }

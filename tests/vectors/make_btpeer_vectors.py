@@ -24,6 +24,11 @@ btpeer/.  Deterministic: same bytes on every run.
 import os
 import random
 import struct
+import sys
+
+# The capture scripts' bencoder (sorted keys, BEP 3): one encoder for the project.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "capture"))
+from mkpayload import bencode  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "btpeer")
 INFO_HASH = bytes(range(0xA0, 0xB4))
@@ -111,21 +116,6 @@ class Tcp:
 
 
 # ---------------------------------------------------------------- peer wire
-
-def bencode(v):
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, str):
-        v = v.encode()
-    if isinstance(v, bytes):
-        return b"%d:%s" % (len(v), v)
-    if isinstance(v, list):
-        return b"l" + b"".join(bencode(x) for x in v) + b"e"
-    if isinstance(v, dict):
-        items = sorted((k.encode() if isinstance(k, str) else k, x) for k, x in v.items())
-        return b"d" + b"".join(bencode(k) + bencode(x) for k, x in items) + b"e"
-    raise TypeError(v)
-
 
 def handshake(reserved, peer_id):
     return b"\x13BitTorrent protocol" + bytes(reserved) + INFO_HASH + peer_id
