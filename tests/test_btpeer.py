@@ -30,7 +30,8 @@ ENCRYPTED = ["tcp-encrypted", "utp-encrypted"]
 
 
 def available(names):
-    return [n for n in names if (CAPTURES / f"{n}.pcap").exists()]
+    """Captures present with their facts (they arrive from scripts/make-captures)."""
+    return [n for n in names if (CAPTURES / f"{n}.pcap").exists() and (CAPTURES / f"{n}.facts.json").exists()]
 
 
 def is_utp(name):
