@@ -135,6 +135,7 @@ gboolean utp_pref_reassemble = TRUE;
 
 static int utp_tap = -1;
 static dissector_handle_t utp_handle;
+static dissector_table_t udp_port_table;
 
 /* Most selective-ACK numbers listed in the Info column: the tree lists all. */
 #define UTP_INFO_SACK_RANGES 4
@@ -388,9 +389,8 @@ utp_parse_tvb_v0(tvbuff_t *tvb, utp_header_t *h)
 static gboolean
 utp_forced(packet_info *pinfo)
 {
-    dissector_table_t t = find_dissector_table("udp.port");
-    return t && (dissector_get_uint_handle(t, pinfo->srcport) == utp_handle ||
-                 dissector_get_uint_handle(t, pinfo->destport) == utp_handle);
+    return udp_port_table && (dissector_get_uint_handle(udp_port_table, pinfo->srcport) == utp_handle ||
+                              dissector_get_uint_handle(udp_port_table, pinfo->destport) == utp_handle);
 }
 
 /* Decides whether this UDP payload is uTP and dissects it.  Without `forced`
@@ -443,12 +443,13 @@ utp_claim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
         } else if (!forced) {
             return 0;
         }
-        if (conn && !forced) {
+        if (conn && !forced && !conn->pinned) {
             /* Pin the UDP conversation to uTP so that port-based dissectors
              * (and other heuristics, e.g. WireGuard's) do not take later
              * packets.  DHT shares the port in libtorrent: such packets do
              * not parse and are given back to UDP. */
             conversation_set_dissector(find_or_create_conversation(pinfo), utp_handle);
+            conn->pinned = TRUE;
         }
     } else if (!forced) {
         return 0;
@@ -621,5 +622,6 @@ proto_reg_handoff_utp(void)
 {
     heur_dissector_add("udp", dissect_utp_heur, "uTP over UDP (BEP 29)", "utp_udp", proto_utp, HEURISTIC_ENABLE);
     dissector_add_for_decode_as_with_preference("udp.port", utp_handle);
+    udp_port_table = find_dissector_table("udp.port");
     utp_reassembly_handoff();
 }

@@ -99,6 +99,7 @@ typedef struct utp_conn {
     guint32  stream;
     int      initiator;        /* flow index of the SYN sender, -1 unknown */
     gboolean tentative;        /* created mid-stream, roles not known yet */
+    gboolean pinned;           /* its UDP conversation is set to uTP */
     guint16  syn_seq;
     guint32  syn_frame;
     nstime_t syn_time;

@@ -214,9 +214,11 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
             else
                 prf->tail_frame = f;
         }
-        rf->data = (guint8 *)wmem_memdup(wmem_file_scope(), r->pend, r->pend_len);
+        /* the buffer becomes the frame's record: no copy */
+        rf->data = r->pend;
         rf->data_len = r->pend_len;
         rf->data_off = r->pend_off;
+        r->pend = NULL;
         utp_pend_reset(r);
     } else {
         rf->data = NULL;    /* the chunk itself */
@@ -246,6 +248,11 @@ utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data
     if (need > UTP_REASM_MAX_PDU)
         return;     /* not reassembled: the bytes stay where they are */
     rf->consumed = (guint32)pinfo->desegment_offset;
+    /* Sized for the whole PDU when its length is known, so the buffer is
+     * filled in place and handed to the completing frame as it is.  Capped
+     * at 1 MiB up front, so that a lying length prefix costs nothing. */
+    r->pend_cap = (guint32)MIN(MAX(need, (guint64)tail), (guint64)(1024 * 1024));
+    r->pend = (guint8 *)wmem_alloc(wmem_file_scope(), r->pend_cap);
     utp_pend_append(r, data + rf->consumed, tail);
     r->pend_off = rf->data_off + rf->consumed;
     r->pend_need = (pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT)
