@@ -16,6 +16,24 @@
  *
  * The lookup dissector never touches the tree and returns 0.  Only frames
  * before `before_frame` answer, so one-pass and two-pass runs agree.
+ * It writes the info_hash_* outputs only when info_hash is set, and the
+ * peer_* outputs only when peer_addr is set, so one query struct can be
+ * reused for several calls.
+ *
+ * Where the record store lives: the bttracker plugin (plugins/tracker) owns
+ * it and registers both dissectors below.  Every discovery dissector,
+ * bttracker itself and btlsd (plugins/lsd), feeds it through the second one,
+ * BT_DISCOVERY_RECORD_DISSECTOR, on the first pass only:
+ *
+ *   if (!PINFO_FD_VISITED(pinfo) && (h = find_dissector(BT_DISCOVERY_RECORD_DISSECTOR))) {
+ *       bt_discovery_record_t r = { .frame = pinfo->num, .source = "LSD",
+ *                                   .info_hash = ih, .peer_addr = &pinfo->src, .peer_port = port };
+ *       call_dissector_only(h, tvb, pinfo, NULL, &r);
+ *   }
+ *
+ * The store keeps, per capture file, the first frame naming each infohash
+ * and each (address, port); memory grows with the number of distinct ones.
+ * Without the bttracker plugin there is no store and lookups find nothing.
  */
 #ifndef BT_DISCOVERY_H
 #define BT_DISCOVERY_H
@@ -37,5 +55,20 @@ typedef struct bt_discovery_query {
     guint32        peer_frame;      /* first frame announcing peer_addr:peer_port */
     const char    *peer_source;
 } bt_discovery_query_t;
+
+#define BT_DISCOVERY_RECORD_DISSECTOR "bt_discovery_record"
+
+/* Sources, as shown in btpeer.discovered_by / btpeer.peer_discovered_by. */
+#define BT_DISCOVERY_SOURCE_LSD          "LSD"
+#define BT_DISCOVERY_SOURCE_UDP_TRACKER  "UDP tracker"
+#define BT_DISCOVERY_SOURCE_HTTP_TRACKER "HTTP tracker"
+
+typedef struct bt_discovery_record {
+    guint32        frame;           /* the announcing frame (pinfo->num) */
+    const char    *source;          /* one of BT_DISCOVERY_SOURCE_* (static) */
+    const guint8  *info_hash;       /* 20 bytes, or NULL */
+    const address *peer_addr;       /* an announced peer, or NULL / AT_NONE */
+    guint16        peer_port;
+} bt_discovery_record_t;
 
 #endif /* BT_DISCOVERY_H */

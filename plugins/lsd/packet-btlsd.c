@@ -1,0 +1,332 @@
+/* packet-btlsd.c
+ * BitTorrent Local Service Discovery (BEP 14), filter name "btlsd".
+ *
+ *   BT-SEARCH * HTTP/1.1\r\n
+ *   Host: 239.192.152.143:6771\r\n      (IPv6: [ff15::efc0:988f]:6771)
+ *   Port: <port>\r\n
+ *   Infohash: <40 hex digits>\r\n       (one line per torrent, several allowed)
+ *   cookie: <token>\r\n                 (optional: lets a client drop its own announces)
+ *   \r\n
+ *
+ * Wireshark 4.0 has a built-in "lsd" (heuristic lsd_udp) that keeps only the
+ * first Infohash and loses the cookie after it.  This plugin's UDP heuristic
+ * is tried first (plugin heuristics come before built-in ones on a list) and
+ * claims only datagrams that start with the exact BEP 14 request line, on any
+ * port, so other traffic on 6771 falls through to the other dissectors.
+ *
+ * Every line is shown; malformed ones get an expert info and decoding goes on.
+ * Each valid infohash and the announcing endpoint (source address, Port) are
+ * recorded in the discovery store (plugins/bt-discovery.h) for btpeer.
+ * Line parsing is lib/btcommon/lsd-parse.c.
+ */
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/prefs.h>
+#include <epan/address.h>
+
+#include "bt-discovery.h"
+#include "lsd-parse.h"
+
+void proto_register_btlsd(void);
+void proto_reg_handoff_btlsd(void);
+
+static int proto_btlsd = -1;
+
+static int hf_btlsd_request = -1;
+static int hf_btlsd_host = -1;
+static int hf_btlsd_port = -1;
+static int hf_btlsd_infohash = -1;
+static int hf_btlsd_infohash_text = -1;
+static int hf_btlsd_infohash_count = -1;
+static int hf_btlsd_cookie = -1;
+static int hf_btlsd_header = -1;
+static int hf_btlsd_header_name = -1;
+static int hf_btlsd_header_value = -1;
+static int hf_btlsd_line = -1;
+static int hf_btlsd_group = -1;
+
+static int ett_btlsd = -1;
+static int ett_btlsd_header = -1;
+
+static expert_field ei_btlsd_bad_request = EI_INIT;
+static expert_field ei_btlsd_bad_infohash = EI_INIT;
+static expert_field ei_btlsd_bad_port = EI_INIT;
+static expert_field ei_btlsd_bad_host = EI_INIT;
+static expert_field ei_btlsd_malformed = EI_INIT;
+static expert_field ei_btlsd_no_crlf = EI_INIT;
+static expert_field ei_btlsd_destination = EI_INIT;
+static expert_field ei_btlsd_missing = EI_INIT;
+static expert_field ei_btlsd_duplicate = EI_INIT;
+static expert_field ei_btlsd_trailing = EI_INIT;
+
+static dissector_handle_t btlsd_handle;
+
+static const value_string btlsd_group_vals[] = {
+    { 0, "not an LSD group" },
+    { 4, "IPv4 LSD group 239.192.152.143:6771" },
+    { 6, "IPv6 LSD group [ff15::efc0:988f]:6771" },
+    { 0, NULL }
+};
+
+/* The BEP 14 destinations, compared with the packet's. */
+static guint8 group_v4[4] = { 239, 192, 152, 143 };
+static guint8 group_v6[16] = { 0xff, 0x15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xef, 0xc0, 0x98, 0x8f };
+
+/* 4 or 6 when the destination is the BEP 14 group of that family on 6771. */
+static int destination_group(packet_info *pinfo)
+{
+    address g;
+    if (pinfo->destport != LSD_PORT)
+        return 0;
+    if (pinfo->dst.type == AT_IPv4) {
+        set_address(&g, AT_IPv4, 4, group_v4);
+        return addresses_equal(&pinfo->dst, &g) ? 4 : 0;
+    }
+    if (pinfo->dst.type == AT_IPv6) {
+        set_address(&g, AT_IPv6, 16, group_v6);
+        return addresses_equal(&pinfo->dst, &g) ? 6 : 0;
+    }
+    return 0;
+}
+
+static void record(tvbuff_t *tvb, packet_info *pinfo, const guint8 *info_hash, guint32 port)
+{
+    static dissector_handle_t store;
+    bt_discovery_record_t r;
+
+    if (PINFO_FD_VISITED(pinfo))
+        return;
+    if (!store)
+        store = find_dissector(BT_DISCOVERY_RECORD_DISSECTOR);   /* bttracker plugin; may be absent */
+    if (!store)
+        return;
+    memset(&r, 0, sizeof(r));
+    r.frame = pinfo->num;
+    r.source = BT_DISCOVERY_SOURCE_LSD;
+    r.info_hash = info_hash;
+    if (port) {
+        r.peer_addr = &pinfo->src;
+        r.peer_port = (guint16)port;
+    }
+    call_dissector_only(store, tvb, pinfo, NULL, &r);
+}
+
+static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    guint len = tvb_captured_length(tvb);
+    const guint8 *buf = tvb_get_ptr(tvb, 0, len);
+    proto_item *ti, *it;
+    proto_tree *lt;
+    size_t off = 0;
+    guint n_infohash = 0, n_port = 0, n_host = 0, n_cookie = 0, n_lines = 0;
+    guint32 port = 0;
+    gboolean ended = FALSE;
+    int dst_group = destination_group(pinfo);
+    char info[64];
+    /* Infohashes of this datagram, recorded once the Port is known (Port
+     * normally comes first, but BEP 14 does not fix the order). */
+    wmem_array_t *hashes = wmem_array_new(pinfo->pool, 20);
+
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "BT-LSD");
+    col_clear(pinfo->cinfo, COL_INFO);
+    ti = proto_tree_add_item(tree, proto_btlsd, tvb, 0, -1, ENC_NA);
+    lt = proto_item_add_subtree(ti, ett_btlsd);
+
+    it = proto_tree_add_uint(lt, hf_btlsd_group, tvb, 0, 0, (guint32)dst_group);
+    proto_item_set_generated(it);
+    if (!dst_group)
+        expert_add_info(pinfo, it, &ei_btlsd_destination);
+
+    /* Each line advances off by at least one byte, so this ends. */
+    while (off < len && !ended) {
+        lsd_line_t l;
+        int lo, ll;
+        size_t next = lsd_parse_line(buf, len, off, n_lines == 0, &l);
+        lo = (int)l.offset;
+        ll = (int)l.length;
+        n_lines++;
+
+        switch (l.kind) {
+        case LSD_LINE_REQUEST:
+            it = proto_tree_add_item(lt, hf_btlsd_request, tvb, lo, ll, ENC_ASCII);
+            if (l.flags & LSD_F_BAD_REQUEST)
+                expert_add_info(pinfo, it, &ei_btlsd_bad_request);
+            break;
+        case LSD_LINE_HOST:
+            it = proto_tree_add_item(lt, hf_btlsd_host, tvb, (int)l.value_off, (int)l.value_len, ENC_ASCII);
+            n_host++;
+            if (l.flags & LSD_F_BAD_HOST)
+                expert_add_info(pinfo, it, &ei_btlsd_bad_host);
+            else if (dst_group && l.host_family != dst_group)
+                expert_add_info_format(pinfo, it, &ei_btlsd_bad_host,
+                                       "Host names the IPv%d group but the datagram went to the IPv%d group",
+                                       l.host_family, dst_group);
+            break;
+        case LSD_LINE_PORT:
+            if (l.flags & LSD_F_BAD_PORT) {
+                it = proto_tree_add_item(lt, hf_btlsd_header, tvb, lo, ll, ENC_ASCII);
+                expert_add_info(pinfo, it, &ei_btlsd_bad_port);
+            } else {
+                it = proto_tree_add_uint(lt, hf_btlsd_port, tvb, (int)l.value_off, (int)l.value_len, l.port);
+                if (n_port++)
+                    expert_add_info(pinfo, it, &ei_btlsd_duplicate);
+                else
+                    port = l.port;
+            }
+            break;
+        case LSD_LINE_INFOHASH:
+            if (l.flags & LSD_F_BAD_INFOHASH) {
+                it = proto_tree_add_item(lt, hf_btlsd_infohash_text, tvb, (int)l.value_off, (int)l.value_len,
+                                         ENC_ASCII);
+                expert_add_info(pinfo, it, &ei_btlsd_bad_infohash);
+            } else {
+                proto_tree_add_bytes(lt, hf_btlsd_infohash, tvb, (int)l.value_off, (int)l.value_len, l.infohash);
+                wmem_array_append(hashes, l.infohash, 1);
+                n_infohash++;
+            }
+            break;
+        case LSD_LINE_COOKIE:
+            it = proto_tree_add_item(lt, hf_btlsd_cookie, tvb, (int)l.value_off, (int)l.value_len, ENC_ASCII);
+            if (n_cookie++)
+                expert_add_info(pinfo, it, &ei_btlsd_duplicate);
+            break;
+        case LSD_LINE_OTHER: {
+            proto_tree *ht;
+            it = proto_tree_add_item(lt, hf_btlsd_header, tvb, lo, ll, ENC_ASCII);
+            ht = proto_item_add_subtree(it, ett_btlsd_header);
+            proto_tree_add_item(ht, hf_btlsd_header_name, tvb, lo, (int)l.name_len, ENC_ASCII);
+            proto_tree_add_item(ht, hf_btlsd_header_value, tvb, (int)l.value_off, (int)l.value_len, ENC_ASCII);
+            break;
+        }
+        case LSD_LINE_BLANK:
+            /* The blank line ends the announce; libtorrent adds a second
+             * one, other senders pad: only non-blank bytes after it count. */
+            {
+                size_t p = next;
+                while (p < len && (buf[p] == '\r' || buf[p] == '\n'))
+                    p++;
+                if (p < len)
+                    proto_tree_add_expert(lt, pinfo, &ei_btlsd_trailing, tvb, (int)p, (int)(len - p));
+                ended = TRUE;
+            }
+            break;
+        case LSD_LINE_MALFORMED:
+        default:
+            it = proto_tree_add_item(lt, hf_btlsd_line, tvb, lo, ll, ENC_ASCII);
+            expert_add_info(pinfo, it, &ei_btlsd_malformed);
+            break;
+        }
+        if ((l.flags & LSD_F_NO_CRLF) && l.kind != LSD_LINE_BLANK)
+            proto_tree_add_expert(lt, pinfo, &ei_btlsd_no_crlf, tvb, lo, MAX(ll, 1));
+        off = next;
+    }
+
+    if (!n_host)
+        proto_tree_add_expert_format(lt, pinfo, &ei_btlsd_missing, tvb, 0, 0, "No Host header");
+    if (!port)
+        proto_tree_add_expert_format(lt, pinfo, &ei_btlsd_missing, tvb, 0, 0, "No valid Port header");
+    if (!n_infohash)
+        proto_tree_add_expert_format(lt, pinfo, &ei_btlsd_missing, tvb, 0, 0, "No valid Infohash header");
+    it = proto_tree_add_uint(lt, hf_btlsd_infohash_count, tvb, 0, 0, n_infohash);
+    proto_item_set_generated(it);
+
+    {
+        guint i;
+        for (i = 0; i < n_infohash; i++)
+            record(tvb, pinfo, (const guint8 *)wmem_array_index(hashes, i), i == 0 ? port : 0);
+        if (!n_infohash && port)
+            record(tvb, pinfo, NULL, port);
+    }
+
+    lsd_summary(info, sizeof(info), port, n_infohash);
+    col_add_str(pinfo->cinfo, COL_INFO, info);
+    proto_item_append_text(ti, ", %s", info);
+    return (int)len;
+}
+
+static gboolean dissect_btlsd_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    guint8 head[sizeof(LSD_MAGIC) + 1];
+    guint n = MIN(tvb_captured_length(tvb), (guint)sizeof(head));
+
+    tvb_memcpy(tvb, head, 0, n);
+    if (!lsd_looks_like(head, n))
+        return FALSE;
+    dissect_btlsd(tvb, pinfo, tree, data);
+    return TRUE;
+}
+
+void proto_register_btlsd(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_btlsd_request,
+          { "Request line", "btlsd.request", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_btlsd_host,
+          { "Host", "btlsd.host", FT_STRING, BASE_NONE, NULL, 0x0, "Multicast group the sender names", HFILL } },
+        { &hf_btlsd_port,
+          { "Port", "btlsd.port", FT_UINT16, BASE_DEC, NULL, 0x0, "The announcing peer's listen port", HFILL } },
+        { &hf_btlsd_infohash,
+          { "Infohash", "btlsd.infohash", FT_BYTES, BASE_NONE, NULL, 0x0,
+            "Announced torrent (one per Infohash line)", HFILL } },
+        { &hf_btlsd_infohash_text,
+          { "Invalid infohash", "btlsd.infohash_invalid", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Infohash value that is not 40 hex digits", HFILL } },
+        { &hf_btlsd_infohash_count,
+          { "Infohash count", "btlsd.infohash_count", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Valid Infohash lines", HFILL } },
+        { &hf_btlsd_cookie,
+          { "Cookie", "btlsd.cookie", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Sender's token to recognise its own announces", HFILL } },
+        { &hf_btlsd_header,
+          { "Header", "btlsd.header", FT_STRING, BASE_NONE, NULL, 0x0, "Header line kept as is", HFILL } },
+        { &hf_btlsd_header_name,
+          { "Name", "btlsd.header.name", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_btlsd_header_value,
+          { "Value", "btlsd.header.value", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_btlsd_line,
+          { "Malformed line", "btlsd.line", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_btlsd_group,
+          { "Destination", "btlsd.group", FT_UINT8, BASE_DEC, VALS(btlsd_group_vals), 0x0,
+            "Whether the datagram went to a BEP 14 group (4, 6) or elsewhere (0)", HFILL } },
+    };
+    static gint *ett[] = { &ett_btlsd, &ett_btlsd_header };
+    static ei_register_info ei[] = {
+        { &ei_btlsd_bad_request,
+          { "btlsd.request.invalid", PI_MALFORMED, PI_WARN, "Request line is not \"" LSD_MAGIC "\"", EXPFILL } },
+        { &ei_btlsd_bad_infohash,
+          { "btlsd.infohash.invalid", PI_MALFORMED, PI_WARN, "Infohash is not 40 hex digits", EXPFILL } },
+        { &ei_btlsd_bad_port,
+          { "btlsd.port.invalid", PI_MALFORMED, PI_WARN, "Port is not a number from 1 to 65535", EXPFILL } },
+        { &ei_btlsd_bad_host,
+          { "btlsd.host.unexpected", PI_PROTOCOL, PI_WARN,
+            "Host is not 239.192.152.143:6771 or [ff15::efc0:988f]:6771", EXPFILL } },
+        { &ei_btlsd_malformed,
+          { "btlsd.line.malformed", PI_MALFORMED, PI_WARN, "Line is not \"Name: value\"", EXPFILL } },
+        { &ei_btlsd_no_crlf,
+          { "btlsd.line.no_crlf", PI_PROTOCOL, PI_NOTE, "Line not ended by CRLF", EXPFILL } },
+        { &ei_btlsd_destination,
+          { "btlsd.group.unexpected", PI_PROTOCOL, PI_NOTE,
+            "Announce not sent to a BEP 14 multicast group on port 6771", EXPFILL } },
+        { &ei_btlsd_missing,
+          { "btlsd.header.missing", PI_PROTOCOL, PI_WARN, "Required header missing", EXPFILL } },
+        { &ei_btlsd_duplicate,
+          { "btlsd.header.duplicate", PI_PROTOCOL, PI_WARN, "Header repeated; the first one is used", EXPFILL } },
+        { &ei_btlsd_trailing,
+          { "btlsd.trailing", PI_MALFORMED, PI_NOTE, "Bytes after the blank line that ends the announce",
+            EXPFILL } },
+    };
+    expert_module_t *expert;
+
+    proto_btlsd = proto_register_protocol("BitTorrent Local Service Discovery (plugin)", "BT-LSD", "btlsd");
+    proto_register_field_array(proto_btlsd, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert = expert_register_protocol(proto_btlsd);
+    expert_register_field_array(expert, ei, array_length(ei));
+    btlsd_handle = register_dissector("btlsd", dissect_btlsd, proto_btlsd);
+}
+
+void proto_reg_handoff_btlsd(void)
+{
+    heur_dissector_add("udp", dissect_btlsd_heur, "BitTorrent LSD (BEP 14) over UDP", "btlsd_udp", proto_btlsd,
+                       HEURISTIC_ENABLE);
+}

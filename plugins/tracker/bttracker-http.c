@@ -1,0 +1,644 @@
+/* bttracker-http.c
+ * HTTP tracker (BEP 3 announce, BEP 48 scrape, BEP 23 compact peers, BEP 7
+ * peers6), part of the bttracker plugin.
+ *
+ * Wireshark 4.0's HTTP dissector hands a body to a media-type dissector
+ * ("text/plain" for opentracker) and never calls anyone for a GET without a
+ * body, so neither the request URI nor a text/plain answer can be claimed by
+ * a subdissector without replacing the text/plain handler for all HTTP.
+ * Instead this half is a postdissector that asks for http.request.uri,
+ * http.request_in and http.file_data (set_postdissector_wanted_hfids) and
+ * adds a "BitTorrent Tracker (HTTP)" tree after HTTP when a frame carries a
+ * tracker request or a tracker answer; ordinary HTTP is left untouched.
+ *
+ * A request is a tracker request when the last path component starts with
+ * "announce" or "scrape" (BEP 48 derives the scrape URL that way) or the query
+ * has an info_hash.  An answer is decoded when HTTP pairs it with such a
+ * request (http.request_in), or, without a captured request, when the body is
+ * a dictionary whose first key is one a tracker sends.
+ */
+#include <string.h>
+
+#include <epan/packet.h>
+#include <epan/proto_data.h>
+#include <epan/expert.h>
+#include <epan/prefs.h>
+#include <wsutil/inet_addr.h>
+
+#include "bttracker.h"
+#include "urlquery.h"
+#include "tracker-http.h"
+#include "tracker-udp.h"
+
+static int hf_bthttp_path = -1;
+static int hf_bthttp_param = -1;
+static int hf_bthttp_compact = -1;
+static int hf_bthttp_key = -1;
+static int hf_bthttp_ip = -1;
+static int hf_bthttp_event_text = -1;
+static int hf_bthttp_tracker_id = -1;
+static int hf_bthttp_other_key = -1;
+static int hf_bthttp_peer_host = -1;
+static int hf_bthttp_peer_peer_id = -1;
+
+static expert_field ei_bthttp_bad_escape = EI_INIT;
+static expert_field ei_bthttp_bad_number = EI_INIT;
+static expert_field ei_bthttp_bad_hash_len = EI_INIT;
+static expert_field ei_bthttp_unknown_event = EI_INIT;
+static expert_field ei_bthttp_bencode = EI_INIT;
+static expert_field ei_bthttp_not_dict = EI_INIT;
+static expert_field ei_bthttp_failure = EI_INIT;
+static expert_field ei_bthttp_wrong_type = EI_INIT;
+
+static int hf_http_request_uri = -1;
+static int hf_http_request_in = -1;
+static int hf_http_file_data = -1;
+
+static gboolean bthttp_guess_answers = TRUE;
+
+static dissector_handle_t bthttp_handle;
+
+/* What a tracker request left for its answer, by request frame number. */
+typedef struct {
+    guint32  req_frame;
+    guint32  resp_frame;
+    nstime_t req_ts;
+    guint32  action;            /* BTUDP_ACTION_ANNOUNCE or _SCRAPE */
+    guint32  n_hashes;
+    guint8  *hashes;            /* n_hashes * 20 */
+} bthttp_req_t;
+
+static wmem_map_t *bthttp_requests;   /* request frame -> bthttp_req_t */
+
+/* Scrape requests name one info_hash per parameter; this caps how many a
+ * request remembers for labelling its answer (BEP 48 sets no limit, real
+ * clients send one, and memory must stay proportional to the capture). */
+#define BTHTTP_MAX_SCRAPE_HASHES 256
+
+/* Path test: last component starts with "announce" or "scrape". */
+static guint32 path_kind(const char *uri, size_t path_len)
+{
+    size_t i = path_len;
+    while (i > 0 && uri[i - 1] != '/')
+        i--;
+    if (path_len - i >= 8 && memcmp(uri + i, "announce", 8) == 0)
+        return BTUDP_ACTION_ANNOUNCE;
+    if (path_len - i >= 6 && memcmp(uri + i, "scrape", 6) == 0)
+        return BTUDP_ACTION_SCRAPE;
+    return 0;
+}
+
+static gboolean key_is(const char *q, const urlq_pair_t *p, const char *name)
+{
+    return p->key_len == strlen(name) && memcmp(q + p->key_off, name, p->key_len) == 0;
+}
+
+static void add_u64_param(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int off, const char *q,
+                          const urlq_pair_t *p, int hf)
+{
+    header_field_info *hfi = proto_registrar_get_nth(hf);
+    int start = off + (int)p->key_off, span = (int)(p->val_off + p->val_len - p->key_off);
+    guint64 v, max;
+    proto_item *it;
+
+    switch (hfi->type) {
+    case FT_UINT8:  max = G_MAXUINT8; break;
+    case FT_UINT16: max = G_MAXUINT16; break;
+    case FT_INT32:  max = G_MAXINT32; break;
+    case FT_UINT32: max = G_MAXUINT32; break;
+    default:        max = G_MAXUINT64; break;
+    }
+    if (urlq_parse_u64(q + p->val_off, p->val_len, &v) && v <= max) {
+        if (hfi->type == FT_UINT64)
+            proto_tree_add_uint64(tree, hf, tvb, start, span, v);
+        else if (hfi->type == FT_INT32)
+            proto_tree_add_int(tree, hf, tvb, start, span, (gint32)v);
+        else
+            proto_tree_add_uint(tree, hf, tvb, start, span, (guint32)v);
+    } else if (hfi->type == FT_INT32 && p->val_len == 2 && memcmp(q + p->val_off, "-1", 2) == 0) {
+        proto_tree_add_int(tree, hf, tvb, start, span, -1);      /* "tracker's default" */
+    } else {
+        it = proto_tree_add_item(tree, hf_bthttp_param, tvb, start, span, ENC_ASCII);
+        expert_add_info_format(pinfo, it, &ei_bthttp_bad_number, "%s is not a number in 0..%" G_GUINT64_FORMAT,
+                               hfi->abbrev, max);
+    }
+}
+
+/* A 20-byte binary parameter (info_hash, peer_id), percent-decoded. */
+static const guint8 *add_bin20_param(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int off,
+                                     const char *q, const urlq_pair_t *p, int hf)
+{
+    guint8 *raw = (guint8 *)wmem_alloc(pinfo->pool, p->val_len + 1);
+    int bad = 0;
+    size_t n = urlq_unescape(q + p->val_off, p->val_len, raw, p->val_len + 1, &bad);
+    proto_item *it = proto_tree_add_bytes_with_length(tree, hf, tvb, off + (int)p->val_off, (int)p->val_len,
+                                                      raw, (gint)MIN(n, p->val_len));
+    if (bad)
+        expert_add_info(pinfo, it, &ei_bthttp_bad_escape);
+    if (n != 20) {
+        expert_add_info_format(pinfo, it, &ei_bthttp_bad_hash_len, "%u bytes after un-escaping, not 20",
+                               (unsigned)n);
+        return NULL;
+    }
+    return raw;
+}
+
+static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pinfo, proto_tree *ptree)
+{
+    const char *uri = (const char *)tvb_get_ptr(utvb, uoff, ulen);
+    size_t path_len, qoff, pos = 0;
+    guint32 kind;
+    urlq_pair_t p;
+    proto_item *ti, *it;
+    proto_tree *tree;
+    bthttp_req_t *req = NULL;
+    const guint8 *first_hash = NULL;
+    const char *q;
+    int qbase, n_hashes = 0;
+    guint32 event = 0;
+    gboolean has_event = FALSE;
+
+    qoff = urlq_find_query(uri, (size_t)ulen, &path_len);
+    kind = path_kind(uri, path_len);
+    q = uri + qoff;
+    qbase = uoff + (int)qoff;
+    if (!kind) {
+        /* Any other path needs an info_hash parameter to count. */
+        gboolean found = FALSE;
+        while (!found && urlq_next(q, (size_t)ulen - qoff, &pos, &p))
+            found = key_is(q, &p, "info_hash");
+        if (!found)
+            return;
+        kind = BTUDP_ACTION_ANNOUNCE;
+        pos = 0;
+    }
+
+    ti = proto_tree_add_item(ptree, proto_bttracker, utvb, uoff, ulen, ENC_NA);
+    proto_item_append_text(ti, " (HTTP)");
+    tree = proto_item_add_subtree(ti, ett_bttracker);
+    it = proto_tree_add_boolean(tree, hf_bttracker_is_request, utvb, uoff, 0, TRUE);
+    proto_item_set_generated(it);
+    it = proto_tree_add_uint(tree, hf_bttracker_action, utvb, uoff, (int)path_len, kind);
+    proto_item_set_generated(it);
+    proto_tree_add_item(tree, hf_bthttp_path, utvb, uoff, (int)path_len, ENC_ASCII);
+
+    if (!PINFO_FD_VISITED(pinfo)) {
+        req = wmem_new0(wmem_file_scope(), bthttp_req_t);
+        req->req_frame = pinfo->num;
+        req->req_ts = pinfo->abs_ts;
+        req->action = kind;
+        req->hashes = (guint8 *)wmem_alloc(wmem_file_scope(), 20);
+        wmem_map_insert(bthttp_requests, GUINT_TO_POINTER(pinfo->num), req);
+    } else {
+        req = (bthttp_req_t *)wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(pinfo->num));
+    }
+    if (req)
+        bttracker_add_pairing(tree, utvb, pinfo, TRUE, req->resp_frame, NULL);
+
+    /* Every step consumes at least one byte of the query. */
+    while (urlq_next(q, (size_t)ulen - qoff, &pos, &p)) {
+        if (key_is(q, &p, "info_hash")) {
+            const guint8 *h = add_bin20_param(tree, pinfo, utvb, qbase, q, &p, hf_bttracker_info_hash);
+            if (h && !first_hash)
+                first_hash = h;
+            if (h && req && !PINFO_FD_VISITED(pinfo) && n_hashes < BTHTTP_MAX_SCRAPE_HASHES) {
+                if (n_hashes)
+                    req->hashes = (guint8 *)wmem_realloc(wmem_file_scope(), req->hashes, (n_hashes + 1) * 20);
+                memcpy(req->hashes + n_hashes * 20, h, 20);
+                req->n_hashes = (guint32)++n_hashes;
+            }
+        } else if (key_is(q, &p, "peer_id")) {
+            add_bin20_param(tree, pinfo, utvb, qbase, q, &p, hf_bttracker_peer_id);
+        } else if (key_is(q, &p, "port")) {
+            add_u64_param(tree, pinfo, utvb, qbase, q, &p, hf_bttracker_port);
+        } else if (key_is(q, &p, "uploaded")) {
+            add_u64_param(tree, pinfo, utvb, qbase, q, &p, hf_bttracker_uploaded);
+        } else if (key_is(q, &p, "downloaded")) {
+            add_u64_param(tree, pinfo, utvb, qbase, q, &p, hf_bttracker_downloaded);
+        } else if (key_is(q, &p, "left")) {
+            add_u64_param(tree, pinfo, utvb, qbase, q, &p, hf_bttracker_left);
+        } else if (key_is(q, &p, "compact")) {
+            add_u64_param(tree, pinfo, utvb, qbase, q, &p, hf_bthttp_compact);
+        } else if (key_is(q, &p, "numwant")) {
+            add_u64_param(tree, pinfo, utvb, qbase, q, &p, hf_bttracker_num_want);
+        } else if (key_is(q, &p, "event")) {
+            const char *v = q + p.val_off;
+            int span = (int)(p.val_off + p.val_len - p.key_off);
+            has_event = TRUE;
+            if ((p.val_len == 7 && memcmp(v, "started", 7) == 0))
+                event = BTUDP_EVENT_STARTED;
+            else if (p.val_len == 9 && memcmp(v, "completed", 9) == 0)
+                event = BTUDP_EVENT_COMPLETED;
+            else if (p.val_len == 7 && memcmp(v, "stopped", 7) == 0)
+                event = BTUDP_EVENT_STOPPED;
+            else if (p.val_len == 0 || (p.val_len == 5 && memcmp(v, "empty", 5) == 0))
+                event = BTUDP_EVENT_NONE;
+            else
+                has_event = FALSE;
+            if (has_event) {
+                proto_tree_add_uint(tree, hf_bttracker_event, utvb, qbase + (int)p.key_off, span, event);
+            } else {
+                it = proto_tree_add_item(tree, hf_bthttp_event_text, utvb, qbase + (int)p.val_off,
+                                         (int)p.val_len, ENC_ASCII);
+                expert_add_info(pinfo, it, &ei_bthttp_unknown_event);
+            }
+        } else if (key_is(q, &p, "key")) {
+            proto_tree_add_item(tree, hf_bthttp_key, utvb, qbase + (int)p.val_off, (int)p.val_len, ENC_ASCII);
+        } else if (key_is(q, &p, "ip")) {
+            proto_tree_add_item(tree, hf_bthttp_ip, utvb, qbase + (int)p.val_off, (int)p.val_len, ENC_ASCII);
+        } else {
+            proto_tree_add_item(tree, hf_bthttp_param, utvb, qbase + (int)p.key_off,
+                                (int)(p.val_off + p.val_len - p.key_off), ENC_ASCII);
+        }
+    }
+
+    if (kind == BTUDP_ACTION_ANNOUNCE) {
+        col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker announce%s%s]",
+                        has_event ? ", event " : "", has_event ? val_to_str_const(event, bttracker_event_vals, "?") : "");
+        if (first_hash)
+            bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, first_hash, NULL, 0);
+    } else {
+        col_append_str(pinfo->cinfo, COL_INFO, " [tracker scrape]");
+    }
+}
+
+/* The string value of a bencoded element as a display string. */
+static const char *bstr(packet_info *pinfo, tvbuff_t *tvb, const bencode_value_t *v)
+{
+    return (const char *)tvb_get_string_enc(pinfo->pool, tvb, (int)v->str_off, (int)v->str_len, ENC_UTF_8);
+}
+
+static gboolean expect_type(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, const bencode_value_t *v,
+                            bencode_type_t type, const char *what)
+{
+    if (v->type == type)
+        return TRUE;
+    proto_tree_add_expert_format(tree, pinfo, &ei_bthttp_wrong_type, tvb, (int)v->start, (int)(v->end - v->start),
+                                 "%s has the wrong bencode type", what);
+    return FALSE;
+}
+
+static void add_int(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int hf, const bencode_value_t *v,
+                    const char *what)
+{
+    if (!expect_type(pinfo, tree, tvb, v, BENC_INT, what))
+        return;
+    if (v->ival < 0 || v->ival > G_MAXUINT32) {
+        proto_tree_add_expert_format(tree, pinfo, &ei_bthttp_bad_number, tvb, (int)v->start,
+                                     (int)(v->end - v->start), "%s out of range", what);
+        return;
+    }
+    proto_tree_add_uint(tree, hf, tvb, (int)v->start, (int)(v->end - v->start), (guint32)v->ival);
+}
+
+static void report_walk_error(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const bthttp_walk_t *w)
+{
+    if (w->err != BENC_OK) {
+        int at = (int)MIN(w->err_off, w->len ? w->len - 1 : 0);
+        proto_tree_add_expert_format(tree, pinfo, &ei_bthttp_bencode, tvb, at, w->len ? 1 : 0,
+                                     "Bencode error at offset %d: %s", (int)w->err_off, bencode_err_str(w->err));
+    }
+}
+
+/* Dictionary-form peers: a list of {ip, port, peer id} dictionaries. */
+static guint dissect_dict_peers(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const guint8 *buf,
+                                size_t len, const bencode_value_t *list)
+{
+    bthttp_walk_t lw, dw;
+    bencode_value_t e, k, v;
+    guint n = 0;
+
+    bthttp_walk_init(&lw, buf, len, list->start, BTHTTP_MAX_DEPTH - 1);
+    /* Each element consumes at least two bytes of the body. */
+    while (bthttp_walk_next(&lw, NULL, &e)) {
+        proto_item *pi;
+        proto_tree *pt;
+        address addr;
+        ws_in4_addr a4;
+        ws_in6_addr a6;
+        guint32 port = 0;
+        gboolean have_addr = FALSE;
+        const char *host = NULL;
+
+        pi = proto_tree_add_item(tree, hf_bttracker_peer, tvb, (int)e.start, (int)(e.end - e.start), ENC_NA);
+        pt = proto_item_add_subtree(pi, ett_bttracker_peer);
+        n++;
+        if (!expect_type(pinfo, pt, tvb, &e, BENC_DICT, "Peer"))
+            continue;
+        bthttp_walk_init(&dw, buf, len, e.start, BTHTTP_MAX_DEPTH - 2);
+        while (bthttp_walk_next(&dw, &k, &v)) {
+            switch (bthttp_key(buf, &k)) {
+            case BTHTTP_KEY_IP:
+                if (!expect_type(pinfo, pt, tvb, &v, BENC_STR, "Peer ip"))
+                    break;
+                host = bstr(pinfo, tvb, &v);
+                if (ws_inet_pton4(host, &a4)) {
+                    proto_tree_add_ipv4(pt, hf_bttracker_peer_ip, tvb, (int)v.str_off, (int)v.str_len, a4);
+                    alloc_address_wmem(pinfo->pool, &addr, AT_IPv4, 4, &a4);
+                    have_addr = TRUE;
+                } else if (ws_inet_pton6(host, &a6)) {
+                    proto_tree_add_ipv6(pt, hf_bttracker_peer_ipv6, tvb, (int)v.str_off, (int)v.str_len, &a6);
+                    alloc_address_wmem(pinfo->pool, &addr, AT_IPv6, 16, &a6);
+                    have_addr = TRUE;
+                } else {
+                    proto_tree_add_string(pt, hf_bthttp_peer_host, tvb, (int)v.str_off, (int)v.str_len, host);
+                }
+                break;
+            case BTHTTP_KEY_PORT:
+                if (expect_type(pinfo, pt, tvb, &v, BENC_INT, "Peer port") && v.ival > 0 && v.ival <= 65535) {
+                    port = (guint32)v.ival;
+                    proto_tree_add_uint(pt, hf_bttracker_peer_port, tvb, (int)v.start, (int)(v.end - v.start), port);
+                } else if (v.type == BENC_INT) {
+                    proto_tree_add_expert_format(pt, pinfo, &ei_bthttp_bad_number, tvb, (int)v.start,
+                                                 (int)(v.end - v.start), "Peer port out of range");
+                }
+                break;
+            case BTHTTP_KEY_PEER_ID:
+                if (expect_type(pinfo, pt, tvb, &v, BENC_STR, "Peer id"))
+                    proto_tree_add_item(pt, hf_bthttp_peer_peer_id, tvb, (int)v.str_off, (int)v.str_len, ENC_NA);
+                break;
+            default:
+                proto_tree_add_string(pt, hf_bthttp_other_key, tvb, (int)k.start, (int)(v.end - k.start),
+                                      bstr(pinfo, tvb, &k));
+                break;
+            }
+        }
+        report_walk_error(pt, pinfo, tvb, &dw);
+        proto_item_set_text(pi, "Peer: %s:%u", host ? host : "?", port);
+        if (have_addr && port)
+            bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, NULL, &addr, (guint16)port);
+    }
+    report_walk_error(tree, pinfo, tvb, &lw);
+    return n;
+}
+
+/* BEP 48 scrape answer: files = { <20-byte hash>: {complete, downloaded, incomplete} }. */
+static guint dissect_files(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const guint8 *buf, size_t len,
+                           const bencode_value_t *files)
+{
+    bthttp_walk_t fw, dw;
+    bencode_value_t k, v, sk, sv;
+    guint n = 0;
+
+    bthttp_walk_init(&fw, buf, len, files->start, BTHTTP_MAX_DEPTH - 1);
+    while (bthttp_walk_next(&fw, &k, &v)) {
+        proto_item *si = proto_tree_add_item(tree, hf_bttracker_scrape, tvb, (int)k.start, (int)(v.end - k.start), ENC_NA);
+        proto_tree *st = proto_item_add_subtree(si, ett_bttracker_scrape);
+        proto_item *hi = proto_tree_add_item(st, hf_bttracker_info_hash, tvb, (int)k.str_off, (int)k.str_len, ENC_NA);
+        n++;
+        if (k.str_len != 20)
+            expert_add_info_format(pinfo, hi, &ei_bthttp_bad_hash_len, "%u-byte key, not a 20-byte info hash",
+                                   (unsigned)k.str_len);
+        if (!expect_type(pinfo, st, tvb, &v, BENC_DICT, "Scrape entry"))
+            continue;
+        bthttp_walk_init(&dw, buf, len, v.start, BTHTTP_MAX_DEPTH - 2);
+        while (bthttp_walk_next(&dw, &sk, &sv)) {
+            switch (bthttp_key(buf, &sk)) {
+            case BTHTTP_KEY_COMPLETE:   add_int(st, pinfo, tvb, hf_bttracker_seeders, &sv, "complete"); break;
+            case BTHTTP_KEY_INCOMPLETE: add_int(st, pinfo, tvb, hf_bttracker_leechers, &sv, "incomplete"); break;
+            case BTHTTP_KEY_DOWNLOADED: add_int(st, pinfo, tvb, hf_bttracker_completed, &sv, "downloaded"); break;
+            default:
+                proto_tree_add_string(st, hf_bthttp_other_key, tvb, (int)sk.start, (int)(sv.end - sk.start),
+                                      bstr(pinfo, tvb, &sk));
+                break;
+            }
+        }
+        report_walk_error(st, pinfo, tvb, &dw);
+        proto_item_append_text(si, " %u", n);
+    }
+    report_walk_error(tree, pinfo, tvb, &fw);
+    return n;
+}
+
+static void dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ptree, bthttp_req_t *req,
+                           guint32 req_frame)
+{
+    guint len = tvb_captured_length(tvb);
+    const guint8 *buf = tvb_get_ptr(tvb, 0, len);
+    bthttp_walk_t w;
+    bencode_value_t k, v;
+    proto_item *ti, *it;
+    proto_tree *tree;
+    guint n_peers = 0, n_files = 0;
+    const char *failure = NULL;
+
+    if (!req && req_frame == 0 && !bthttp_guess_answers)
+        return;
+    ti = proto_tree_add_item(ptree, proto_bttracker, tvb, 0, -1, ENC_NA);
+    proto_item_append_text(ti, " (HTTP)");
+    tree = proto_item_add_subtree(ti, ett_bttracker);
+    it = proto_tree_add_boolean(tree, hf_bttracker_is_request, tvb, 0, 0, FALSE);
+    proto_item_set_generated(it);
+    if (req) {
+        it = proto_tree_add_uint(tree, hf_bttracker_action, tvb, 0, 0, req->action);
+        proto_item_set_generated(it);
+        bttracker_add_pairing(tree, tvb, pinfo, FALSE, req->req_frame, &req->req_ts);
+        if (req->action == BTUDP_ACTION_ANNOUNCE && req->n_hashes) {
+            it = proto_tree_add_bytes(tree, hf_bttracker_info_hash, tvb, 0, 0, req->hashes);
+            proto_item_set_generated(it);
+        }
+    } else {
+        proto_tree_add_expert(tree, pinfo, &ei_bttracker_no_request, tvb, 0, 0);
+    }
+
+    if (!bthttp_walk_init(&w, buf, len, 0, BTHTTP_MAX_DEPTH)) {
+        proto_tree_add_expert(tree, pinfo, &ei_bthttp_not_dict, tvb, 0, -1);
+        return;
+    }
+    /* Each key/value consumes at least three bytes of the body. */
+    while (bthttp_walk_next(&w, &k, &v)) {
+        switch (bthttp_key(buf, &k)) {
+        case BTHTTP_KEY_INTERVAL:     add_int(tree, pinfo, tvb, hf_bttracker_interval, &v, "interval"); break;
+        case BTHTTP_KEY_MIN_INTERVAL: add_int(tree, pinfo, tvb, hf_bttracker_min_interval, &v, "min interval"); break;
+        case BTHTTP_KEY_COMPLETE:     add_int(tree, pinfo, tvb, hf_bttracker_seeders, &v, "complete"); break;
+        case BTHTTP_KEY_INCOMPLETE:   add_int(tree, pinfo, tvb, hf_bttracker_leechers, &v, "incomplete"); break;
+        case BTHTTP_KEY_DOWNLOADED:   add_int(tree, pinfo, tvb, hf_bttracker_completed, &v, "downloaded"); break;
+        case BTHTTP_KEY_FAILURE:
+            if (expect_type(pinfo, tree, tvb, &v, BENC_STR, "failure reason")) {
+                failure = bstr(pinfo, tvb, &v);
+                it = proto_tree_add_string(tree, hf_bttracker_failure_reason, tvb, (int)v.str_off, (int)v.str_len, failure);
+                expert_add_info_format(pinfo, it, &ei_bthttp_failure, "Tracker failure: %s", failure);
+            }
+            break;
+        case BTHTTP_KEY_WARNING:
+            if (expect_type(pinfo, tree, tvb, &v, BENC_STR, "warning message"))
+                proto_tree_add_string(tree, hf_bttracker_warning_message, tvb, (int)v.str_off, (int)v.str_len,
+                                      bstr(pinfo, tvb, &v));
+            break;
+        case BTHTTP_KEY_TRACKER_ID:
+            if (expect_type(pinfo, tree, tvb, &v, BENC_STR, "tracker id"))
+                proto_tree_add_string(tree, hf_bthttp_tracker_id, tvb, (int)v.str_off, (int)v.str_len,
+                                      bstr(pinfo, tvb, &v));
+            break;
+        case BTHTTP_KEY_PEERS:
+            if (v.type == BENC_STR) {
+                bttracker_add_compact_peers(tree, tvb, pinfo, (int)v.str_off, (int)v.str_len, FALSE,
+                                            BT_DISCOVERY_SOURCE_HTTP_TRACKER);
+                n_peers += (guint)(v.str_len / 6);
+            } else if (expect_type(pinfo, tree, tvb, &v, BENC_LIST, "peers")) {
+                n_peers += dissect_dict_peers(tree, pinfo, tvb, buf, len, &v);
+            }
+            break;
+        case BTHTTP_KEY_PEERS6:
+            if (expect_type(pinfo, tree, tvb, &v, BENC_STR, "peers6")) {
+                bttracker_add_compact_peers(tree, tvb, pinfo, (int)v.str_off, (int)v.str_len, TRUE,
+                                            BT_DISCOVERY_SOURCE_HTTP_TRACKER);
+                n_peers += (guint)(v.str_len / 18);
+            }
+            break;
+        case BTHTTP_KEY_FILES:
+            if (expect_type(pinfo, tree, tvb, &v, BENC_DICT, "files"))
+                n_files = dissect_files(tree, pinfo, tvb, buf, len, &v);
+            break;
+        default:
+            proto_tree_add_string(tree, hf_bthttp_other_key, tvb, (int)k.start, (int)(v.end - k.start),
+                                  bstr(pinfo, tvb, &k));
+            break;
+        }
+    }
+    report_walk_error(tree, pinfo, tvb, &w);
+
+    if (failure)
+        col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker failure: %s]", failure);
+    else if (n_files || (req && req->action == BTUDP_ACTION_SCRAPE))
+        col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker scrape: %u torrent%s]", n_files, n_files == 1 ? "" : "s");
+    else
+        col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker: %u peer%s]", n_peers, n_peers == 1 ? "" : "s");
+}
+
+/* Without a captured request: a dictionary whose first key is a tracker's. */
+static gboolean looks_like_answer(tvbuff_t *tvb)
+{
+    guint len = tvb_captured_length(tvb);
+    const guint8 *buf;
+    bthttp_walk_t w;
+    bencode_value_t k, v;
+
+    if (len < 4 || tvb_get_guint8(tvb, 0) != 'd')
+        return FALSE;
+    buf = tvb_get_ptr(tvb, 0, len);
+    if (!bthttp_walk_init(&w, buf, len, 0, BTHTTP_MAX_DEPTH) || !bthttp_walk_next(&w, &k, &v))
+        return FALSE;
+    switch (bthttp_key(buf, &k)) {
+    case BTHTTP_KEY_OTHER:
+    case BTHTTP_KEY_IP:
+    case BTHTTP_KEY_PORT:
+    case BTHTTP_KEY_PEER_ID:
+        return FALSE;
+    default:
+        return TRUE;
+    }
+}
+
+static int dissect_bthttp(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    GPtrArray *uris, *bodies, *req_ins;
+    guint i;
+
+    if (!tree || !proto_is_frame_protocol(pinfo->layers, "http"))
+        return 0;
+    uris = proto_get_finfo_ptr_array(tree, hf_http_request_uri);
+    for (i = 0; uris && i < uris->len; i++) {
+        field_info *fi = (field_info *)g_ptr_array_index(uris, i);
+        if (fi->ds_tvb && fi->length > 0)
+            dissect_request(fi->ds_tvb, fi->start, fi->length, pinfo, tree);
+    }
+    bodies = proto_get_finfo_ptr_array(tree, hf_http_file_data);
+    req_ins = proto_get_finfo_ptr_array(tree, hf_http_request_in);
+    for (i = 0; bodies && i < bodies->len; i++) {
+        field_info *fi = (field_info *)g_ptr_array_index(bodies, i);
+        guint32 req_frame = 0;
+        bthttp_req_t *req = NULL;
+        tvbuff_t *body;
+
+        /* Several answers in one frame: HTTP adds one request_in per answer,
+         * in the same order as the bodies. */
+        if (req_ins && i < req_ins->len)
+            req_frame = fvalue_get_uinteger(&((field_info *)g_ptr_array_index(req_ins, i))->value);
+        if (!fi->ds_tvb || fi->length <= 0)
+            continue;
+        body = tvb_new_subset_length(fi->ds_tvb, fi->start, fi->length);
+        if (req_frame)
+            req = (bthttp_req_t *)wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(req_frame));
+        if (req) {
+            if (!PINFO_FD_VISITED(pinfo) && !req->resp_frame)
+                req->resp_frame = pinfo->num;
+            dissect_answer(body, pinfo, tree, req, req_frame);
+        } else if (!req_frame && bthttp_guess_answers && looks_like_answer(body)) {
+            dissect_answer(body, pinfo, tree, NULL, 0);
+        }
+    }
+    return 0;
+}
+
+void bttracker_http_register(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_bthttp_path,
+          { "Path", "bttracker.http.path", FT_STRING, BASE_NONE, NULL, 0x0, "Request path before the query", HFILL } },
+        { &hf_bthttp_param,
+          { "Other parameter", "bttracker.http.param", FT_STRING, BASE_NONE, NULL, 0x0,
+            "A query parameter without a field of its own", HFILL } },
+        { &hf_bthttp_compact,
+          { "Compact", "bttracker.http.compact", FT_UINT8, BASE_DEC, NULL, 0x0,
+            "1: peers as 6-byte entries (BEP 23)", HFILL } },
+        { &hf_bthttp_key,
+          { "Key", "bttracker.http.key", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_bthttp_ip,
+          { "IP", "bttracker.http.ip", FT_STRING, BASE_NONE, NULL, 0x0, "Address the client claims", HFILL } },
+        { &hf_bthttp_event_text,
+          { "Event (unknown)", "bttracker.http.event", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_bthttp_tracker_id,
+          { "Tracker ID", "bttracker.http.tracker_id", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_bthttp_other_key,
+          { "Other key", "bttracker.http.other_key", FT_STRING, BASE_NONE, NULL, 0x0,
+            "A dictionary key without a field of its own", HFILL } },
+        { &hf_bthttp_peer_host,
+          { "Host", "bttracker.peer.host", FT_STRING, BASE_NONE, NULL, 0x0, "Peer given by name", HFILL } },
+        { &hf_bthttp_peer_peer_id,
+          { "Peer ID", "bttracker.peer.peer_id", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+    };
+    static ei_register_info ei[] = {
+        { &ei_bthttp_bad_escape,
+          { "bttracker.http.escape.invalid", PI_MALFORMED, PI_WARN, "Malformed %-escape", EXPFILL } },
+        { &ei_bthttp_bad_number,
+          { "bttracker.http.number.invalid", PI_MALFORMED, PI_WARN, "Not a number in range", EXPFILL } },
+        { &ei_bthttp_bad_hash_len,
+          { "bttracker.info_hash.length", PI_MALFORMED, PI_WARN, "Not 20 bytes", EXPFILL } },
+        { &ei_bthttp_unknown_event,
+          { "bttracker.http.event.unknown", PI_PROTOCOL, PI_WARN, "Unknown announce event", EXPFILL } },
+        { &ei_bthttp_bencode,
+          { "bttracker.http.bencode.invalid", PI_MALFORMED, PI_ERROR, "Bencode error", EXPFILL } },
+        { &ei_bthttp_not_dict,
+          { "bttracker.http.not_dict", PI_MALFORMED, PI_ERROR, "Tracker answer is not a bencoded dictionary",
+            EXPFILL } },
+        { &ei_bthttp_failure,
+          { "bttracker.failure_reason.http", PI_RESPONSE_CODE, PI_NOTE, "Tracker failure", EXPFILL } },
+        { &ei_bthttp_wrong_type,
+          { "bttracker.http.type.invalid", PI_MALFORMED, PI_WARN, "Wrong bencode type", EXPFILL } },
+    };
+    expert_module_t *expert = expert_register_protocol(proto_bttracker);
+
+    proto_register_field_array(proto_bttracker, hf, array_length(hf));
+    expert_register_field_array(expert, ei, array_length(ei));
+    prefs_register_bool_preference(bttracker_prefs, "http_guess_answers",
+        "Decode HTTP tracker answers without a captured request",
+        "Decode a bencoded HTTP body whose first key is a tracker key (interval, peers, failure reason...) "
+        "even when its request is not in the capture", &bthttp_guess_answers);
+    bthttp_requests = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
+    bthttp_handle = create_dissector_handle(dissect_bthttp, proto_bttracker);
+}
+
+void bttracker_http_handoff(void)
+{
+    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+
+    hf_http_request_uri = proto_registrar_get_id_byname("http.request.uri");
+    hf_http_request_in = proto_registrar_get_id_byname("http.request_in");
+    hf_http_file_data = proto_registrar_get_id_byname("http.file_data");
+    g_array_append_val(wanted, hf_http_request_uri);
+    g_array_append_val(wanted, hf_http_request_in);
+    g_array_append_val(wanted, hf_http_file_data);
+    register_postdissector(bthttp_handle);
+    set_postdissector_wanted_hfids(bthttp_handle, wanted);
+}

@@ -1,0 +1,215 @@
+/* packet-bttracker.c
+ * BitTorrent trackers, filter name "bttracker": the protocol, the fields that
+ * the UDP tracker (BEP 15, bttracker-udp.c) and the HTTP tracker (BEP 3/23,
+ * bttracker-http.c) share (infohash, announce counters, peers, pairing), and
+ * registration.  The discovery store of plugins/bt-discovery.h is registered
+ * here too (bttracker-discovery.c).
+ */
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/to_str.h>
+
+#include "bttracker.h"
+#include "tracker-udp.h"
+
+void proto_register_bttracker(void);
+void proto_reg_handoff_bttracker(void);
+
+int proto_bttracker = -1;
+module_t *bttracker_prefs;
+
+int hf_bttracker_info_hash = -1;
+int hf_bttracker_peer_id = -1;
+int hf_bttracker_downloaded = -1;
+int hf_bttracker_left = -1;
+int hf_bttracker_uploaded = -1;
+int hf_bttracker_event = -1;
+int hf_bttracker_port = -1;
+int hf_bttracker_num_want = -1;
+int hf_bttracker_interval = -1;
+int hf_bttracker_min_interval = -1;
+int hf_bttracker_seeders = -1;
+int hf_bttracker_leechers = -1;
+int hf_bttracker_completed = -1;
+int hf_bttracker_failure_reason = -1;
+int hf_bttracker_warning_message = -1;
+int hf_bttracker_peer = -1;
+int hf_bttracker_peer_ip = -1;
+int hf_bttracker_peer_ipv6 = -1;
+int hf_bttracker_peer_port = -1;
+int hf_bttracker_peer_count = -1;
+int hf_bttracker_scrape = -1;
+int hf_bttracker_request_in = -1;
+int hf_bttracker_response_in = -1;
+int hf_bttracker_response_time = -1;
+
+int ett_bttracker = -1;
+int ett_bttracker_peer = -1;
+int ett_bttracker_scrape = -1;
+
+expert_field ei_bttracker_peers_trailing = EI_INIT;
+expert_field ei_bttracker_no_request = EI_INIT;
+
+/* BEP 15 numbers; the HTTP tracker's event strings map onto the same values. */
+const value_string bttracker_event_vals[] = {
+    { BTUDP_EVENT_NONE,      "none" },
+    { BTUDP_EVENT_COMPLETED, "completed" },
+    { BTUDP_EVENT_STARTED,   "started" },
+    { BTUDP_EVENT_STOPPED,   "stopped" },
+    { 0, NULL }
+};
+
+proto_item *bttracker_add_compact_peer(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
+                                       int offset, gboolean ipv6, const char *source)
+{
+    int alen = ipv6 ? 16 : 4;
+    guint16 port = tvb_get_ntohs(tvb, offset + alen);
+    proto_item *it;
+    proto_tree *pt;
+    address addr;
+
+    it = proto_tree_add_item(tree, hf_bttracker_peer, tvb, offset, alen + 2, ENC_NA);
+    pt = proto_item_add_subtree(it, ett_bttracker_peer);
+    if (ipv6) {
+        proto_tree_add_item(pt, hf_bttracker_peer_ipv6, tvb, offset, 16, ENC_NA);
+        set_address_tvb(&addr, AT_IPv6, 16, tvb, offset);
+        proto_item_set_text(it, "Peer: [%s]:%u", tvb_ip6_to_str(pinfo->pool, tvb, offset), port);
+    } else {
+        proto_tree_add_item(pt, hf_bttracker_peer_ip, tvb, offset, 4, ENC_BIG_ENDIAN);
+        set_address_tvb(&addr, AT_IPv4, 4, tvb, offset);
+        proto_item_set_text(it, "Peer: %s:%u", tvb_ip_to_str(pinfo->pool, tvb, offset), port);
+    }
+    proto_tree_add_item(pt, hf_bttracker_peer_port, tvb, offset + alen, 2, ENC_BIG_ENDIAN);
+    bttracker_discovery_record(pinfo, source, NULL, &addr, port);
+    return it;
+}
+
+void bttracker_add_compact_peers(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
+                                 int offset, int len, gboolean ipv6, const char *source)
+{
+    int stride = ipv6 ? 18 : 6, n = len / stride, i;
+    proto_item *it;
+
+    it = proto_tree_add_uint(tree, hf_bttracker_peer_count, tvb, offset, len, (guint32)n);
+    proto_item_set_generated(it);
+    /* n is bounded by the captured length divided by 6. */
+    for (i = 0; i < n; i++)
+        bttracker_add_compact_peer(tree, tvb, pinfo, offset + i * stride, ipv6, source);
+    if (len % stride)
+        proto_tree_add_expert_format(tree, pinfo, &ei_bttracker_peers_trailing, tvb,
+                                     offset + n * stride, len % stride,
+                                     "%d bytes after the last %d-byte peer entry", len % stride, stride);
+}
+
+void bttracker_add_pairing(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, gboolean is_request,
+                           guint32 other_frame, const nstime_t *request_ts)
+{
+    proto_item *it;
+    nstime_t delta;
+
+    if (!other_frame)
+        return;
+    if (is_request) {
+        it = proto_tree_add_uint(tree, hf_bttracker_response_in, tvb, 0, 0, other_frame);
+        proto_item_set_generated(it);
+        return;
+    }
+    it = proto_tree_add_uint(tree, hf_bttracker_request_in, tvb, 0, 0, other_frame);
+    proto_item_set_generated(it);
+    if (request_ts) {
+        nstime_delta(&delta, &pinfo->abs_ts, request_ts);
+        it = proto_tree_add_time(tree, hf_bttracker_response_time, tvb, 0, 0, &delta);
+        proto_item_set_generated(it);
+    }
+}
+
+void proto_register_bttracker(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_bttracker_info_hash,
+          { "Info hash", "bttracker.info_hash", FT_BYTES, BASE_NONE, NULL, 0x0,
+            "20-byte infohash of the torrent", HFILL } },
+        { &hf_bttracker_peer_id,
+          { "Peer ID", "bttracker.peer_id", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_bttracker_downloaded,
+          { "Downloaded", "bttracker.downloaded", FT_UINT64, BASE_DEC, NULL, 0x0, "Bytes downloaded", HFILL } },
+        { &hf_bttracker_left,
+          { "Left", "bttracker.left", FT_UINT64, BASE_DEC, NULL, 0x0, "Bytes left to download", HFILL } },
+        { &hf_bttracker_uploaded,
+          { "Uploaded", "bttracker.uploaded", FT_UINT64, BASE_DEC, NULL, 0x0, "Bytes uploaded", HFILL } },
+        { &hf_bttracker_event,
+          { "Event", "bttracker.event", FT_UINT32, BASE_DEC, VALS(bttracker_event_vals), 0x0, NULL, HFILL } },
+        { &hf_bttracker_port,
+          { "Port", "bttracker.port", FT_UINT16, BASE_DEC, NULL, 0x0, "Announcing peer's listen port", HFILL } },
+        { &hf_bttracker_num_want,
+          { "Number wanted", "bttracker.num_want", FT_INT32, BASE_DEC, NULL, 0x0,
+            "Peers wanted (-1: tracker's default)", HFILL } },
+        { &hf_bttracker_interval,
+          { "Interval", "bttracker.interval", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Seconds to wait before the next announce", HFILL } },
+        { &hf_bttracker_min_interval,
+          { "Minimum interval", "bttracker.min_interval", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_bttracker_seeders,
+          { "Seeders", "bttracker.seeders", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Peers with the whole torrent (HTTP: complete)", HFILL } },
+        { &hf_bttracker_leechers,
+          { "Leechers", "bttracker.leechers", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Peers still downloading (HTTP: incomplete)", HFILL } },
+        { &hf_bttracker_completed,
+          { "Completed", "bttracker.completed", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Times the torrent was downloaded (HTTP: downloaded)", HFILL } },
+        { &hf_bttracker_failure_reason,
+          { "Failure reason", "bttracker.failure_reason", FT_STRING, BASE_NONE, NULL, 0x0,
+            "UDP error message or HTTP failure reason", HFILL } },
+        { &hf_bttracker_warning_message,
+          { "Warning message", "bttracker.warning_message", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_bttracker_peer,
+          { "Peer", "bttracker.peer", FT_BYTES, BASE_NONE, NULL, 0x0, "One peer returned by the tracker", HFILL } },
+        { &hf_bttracker_peer_ip,
+          { "IP", "bttracker.peer.ip", FT_IPv4, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_bttracker_peer_ipv6,
+          { "IPv6", "bttracker.peer.ipv6", FT_IPv6, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_bttracker_peer_port,
+          { "Port", "bttracker.peer.port", FT_UINT16, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_bttracker_peer_count,
+          { "Peer count", "bttracker.peer_count", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_bttracker_scrape,
+          { "Scraped torrent", "bttracker.scrape", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_bttracker_request_in,
+          { "Request in", "bttracker.request_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0,
+            "The request this frame answers", HFILL } },
+        { &hf_bttracker_response_in,
+          { "Response in", "bttracker.response_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0,
+            "The response to this request", HFILL } },
+        { &hf_bttracker_response_time,
+          { "Response time", "bttracker.response_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+            "Time between the request and this response", HFILL } },
+    };
+    static gint *ett[] = { &ett_bttracker, &ett_bttracker_peer, &ett_bttracker_scrape };
+    static ei_register_info ei[] = {
+        { &ei_bttracker_peers_trailing,
+          { "bttracker.peer.trailing", PI_MALFORMED, PI_WARN,
+            "Peer list length is not a multiple of the entry size", EXPFILL } },
+        { &ei_bttracker_no_request,
+          { "bttracker.request_in.missing", PI_SEQUENCE, PI_NOTE,
+            "Response with no request in this capture", EXPFILL } },
+    };
+    expert_module_t *expert;
+
+    proto_bttracker = proto_register_protocol("BitTorrent Tracker", "BT-Tracker", "bttracker");
+    proto_register_field_array(proto_bttracker, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert = expert_register_protocol(proto_bttracker);
+    expert_register_field_array(expert, ei, array_length(ei));
+    bttracker_prefs = prefs_register_protocol(proto_bttracker, NULL);
+
+    bttracker_udp_register();
+    bttracker_http_register();
+    bttracker_discovery_register();
+}
+
+void proto_reg_handoff_bttracker(void)
+{
+    bttracker_udp_handoff();
+    bttracker_http_handoff();
+}
