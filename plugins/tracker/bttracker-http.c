@@ -93,6 +93,23 @@ static gboolean key_is(const char *q, const urlq_pair_t *p, const char *name)
     return p->key_len == strlen(name) && memcmp(q + p->key_off, name, p->key_len) == 0;
 }
 
+/* BTUDP_ACTION_ANNOUNCE or _SCRAPE for a tracker request URI, else 0. */
+static guint32 tracker_uri_kind(const char *uri, size_t n)
+{
+    size_t path_len, qoff = urlq_find_query(uri, n, &path_len), pos = 0;
+    guint32 kind = path_kind(uri, path_len);
+    urlq_pair_t p;
+
+    if (kind)
+        return kind;
+    /* Any other path needs an info_hash parameter to count; each step
+     * consumes at least one byte of the query. */
+    while (urlq_next(uri + qoff, n - qoff, &pos, &p))
+        if (key_is(uri + qoff, &p, "info_hash"))
+            return BTUDP_ACTION_ANNOUNCE;
+    return 0;
+}
+
 static void add_u64_param(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int off, const char *q,
                           const urlq_pair_t *p, int hf)
 {
@@ -159,19 +176,9 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
     gboolean has_event = FALSE;
 
     qoff = urlq_find_query(uri, (size_t)ulen, &path_len);
-    kind = path_kind(uri, path_len);
+    kind = tracker_uri_kind(uri, (size_t)ulen);
     q = uri + qoff;
     qbase = uoff + (int)qoff;
-    if (!kind) {
-        /* Any other path needs an info_hash parameter to count. */
-        gboolean found = FALSE;
-        while (!found && urlq_next(q, (size_t)ulen - qoff, &pos, &p))
-            found = key_is(q, &p, "info_hash");
-        if (!found)
-            return;
-        kind = BTUDP_ACTION_ANNOUNCE;
-        pos = 0;
-    }
 
     ti = proto_tree_add_item(ptree, proto_bttracker, utvb, uoff, ulen, ENC_NA);
     proto_item_append_text(ti, " (HTTP)");
@@ -434,7 +441,7 @@ static void dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ptree,
         proto_item_set_generated(it);
         bttracker_add_pairing(tree, tvb, pinfo, FALSE, req->req_frame, &req->req_ts);
         if (req->action == BTUDP_ACTION_ANNOUNCE && req->n_hashes) {
-            it = proto_tree_add_bytes(tree, hf_bttracker_info_hash, tvb, 0, 0, req->hashes);
+            it = proto_tree_add_bytes_with_length(tree, hf_bttracker_info_hash, tvb, 0, 0, req->hashes, 20);
             proto_item_set_generated(it);
         }
     } else {
@@ -530,42 +537,110 @@ static gboolean looks_like_answer(tvbuff_t *tvb)
     }
 }
 
-static int dissect_bthttp(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tree, void *data _U_)
+/* What the first pass found in a frame, so that later passes (which do
+ * not get the HTTP fields a postdissector asks for on the first pass) show
+ * the same tree.  Bytes inside the frame's own tvb are referred to by
+ * offset; bytes of a reassembled or de-chunked tvb are copied. */
+typedef struct {
+    gboolean is_request;
+    guint32  req_frame;     /* answers: http.request_in, 0 if none */
+    gint     frame_off;     /* >= 0: offset in the frame tvb */
+    guint    len;
+    guint8  *copy;          /* frame_off < 0: the bytes */
+} bthttp_item_t;
+
+/* HTTP pipelining can put several messages in one frame; more than this
+ * many tracker messages in one frame are not decoded (real clients send one
+ * request per connection at a time). */
+#define BTHTTP_MAX_ITEMS_PER_FRAME 16
+
+static void remember(wmem_array_t **items, tvbuff_t *frame_tvb, field_info *fi, gboolean is_request, guint32 req_frame)
+{
+    bthttp_item_t it;
+
+    if (!*items)
+        *items = wmem_array_new(wmem_file_scope(), sizeof(bthttp_item_t));
+    if (wmem_array_get_count(*items) >= BTHTTP_MAX_ITEMS_PER_FRAME)
+        return;
+    memset(&it, 0, sizeof(it));
+    it.is_request = is_request;
+    it.req_frame = req_frame;
+    it.len = (guint)fi->length;
+    if (fi->ds_tvb == frame_tvb) {
+        it.frame_off = fi->start;
+    } else {
+        it.frame_off = -1;
+        it.copy = (guint8 *)tvb_memdup(wmem_file_scope(), fi->ds_tvb, fi->start, fi->length);
+    }
+    wmem_array_append_one(*items, it);
+}
+
+/* First pass: pick the tracker messages out of the HTTP fields. */
+static wmem_array_t *first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     GPtrArray *uris, *bodies, *req_ins;
+    wmem_array_t *items = NULL;
     guint i;
 
     if (!tree || !proto_is_frame_protocol(pinfo->layers, "http"))
-        return 0;
+        return NULL;
     uris = proto_get_finfo_ptr_array(tree, hf_http_request_uri);
     for (i = 0; uris && i < uris->len; i++) {
         field_info *fi = (field_info *)g_ptr_array_index(uris, i);
-        if (fi->ds_tvb && fi->length > 0)
-            dissect_request(fi->ds_tvb, fi->start, fi->length, pinfo, tree);
+        if (fi->ds_tvb && fi->length > 0 &&
+            tracker_uri_kind((const char *)tvb_get_ptr(fi->ds_tvb, fi->start, fi->length), (size_t)fi->length))
+            remember(&items, tvb, fi, TRUE, 0);
     }
     bodies = proto_get_finfo_ptr_array(tree, hf_http_file_data);
     req_ins = proto_get_finfo_ptr_array(tree, hf_http_request_in);
     for (i = 0; bodies && i < bodies->len; i++) {
         field_info *fi = (field_info *)g_ptr_array_index(bodies, i);
         guint32 req_frame = 0;
-        bthttp_req_t *req = NULL;
-        tvbuff_t *body;
 
-        /* Several answers in one frame: HTTP adds one request_in per answer,
-         * in the same order as the bodies. */
+        /* Several answers in one frame: HTTP adds one request_in per
+         * answer, in the same order as the bodies. */
         if (req_ins && i < req_ins->len)
             req_frame = fvalue_get_uinteger(&((field_info *)g_ptr_array_index(req_ins, i))->value);
         if (!fi->ds_tvb || fi->length <= 0)
             continue;
-        body = tvb_new_subset_length(fi->ds_tvb, fi->start, fi->length);
-        if (req_frame)
-            req = (bthttp_req_t *)wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(req_frame));
-        if (req) {
-            if (!PINFO_FD_VISITED(pinfo) && !req->resp_frame)
+        if (req_frame ? wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(req_frame)) != NULL
+                      : looks_like_answer(tvb_new_subset_length(fi->ds_tvb, fi->start, fi->length)))
+            remember(&items, tvb, fi, FALSE, req_frame);
+    }
+    return items;
+}
+
+static int dissect_bthttp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    wmem_array_t *items;
+    guint i;
+
+    if (PINFO_FD_VISITED(pinfo)) {
+        items = (wmem_array_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_bttracker, BTTRACKER_KEY_HTTP);
+    } else {
+        items = first_pass(tvb, pinfo, tree);
+        if (items)
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_bttracker, BTTRACKER_KEY_HTTP, items);
+    }
+    for (i = 0; items && i < wmem_array_get_count(items); i++) {
+        bthttp_item_t *it = (bthttp_item_t *)wmem_array_index(items, i);
+        tvbuff_t *t;
+
+        if (it->frame_off >= 0) {
+            t = tvb_new_subset_length(tvb, it->frame_off, (gint)it->len);
+        } else {
+            t = tvb_new_child_real_data(tvb, it->copy, it->len, (gint)it->len);
+            add_new_data_source(pinfo, t, it->is_request ? "Tracker request URI" : "Tracker answer");
+        }
+        if (it->is_request) {
+            dissect_request(t, 0, (int)it->len, pinfo, tree);
+        } else {
+            bthttp_req_t *req = it->req_frame ?
+                (bthttp_req_t *)wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(it->req_frame)) : NULL;
+            if (req && !PINFO_FD_VISITED(pinfo) && !req->resp_frame)
                 req->resp_frame = pinfo->num;
-            dissect_answer(body, pinfo, tree, req, req_frame);
-        } else if (!req_frame && bthttp_guess_answers && looks_like_answer(body)) {
-            dissect_answer(body, pinfo, tree, NULL, 0);
+            if (req || bthttp_guess_answers)
+                dissect_answer(t, pinfo, tree, req, it->req_frame);
         }
     }
     return 0;

@@ -341,7 +341,7 @@ static void dissect_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         break;
     case BTUDP_ACTION_ANNOUNCE:
         if (f && f->txn && f->txn->n_hashes == 1) {
-            it = proto_tree_add_bytes(tree, hf_bttracker_info_hash, tvb, 0, 0, f->txn->hashes);
+            it = proto_tree_add_bytes_with_length(tree, hf_bttracker_info_hash, tvb, 0, 0, f->txn->hashes, 20);
             proto_item_set_generated(it);
         }
         proto_tree_add_item(tree, hf_bttracker_interval, tvb, 8, 4, ENC_BIG_ENDIAN);
@@ -358,7 +358,7 @@ static void dissect_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
             proto_item *si = proto_tree_add_item(tree, hf_bttracker_scrape, tvb, off, BTUDP_SCRAPE_ENTRY, ENC_NA);
             proto_tree *st = proto_item_add_subtree(si, ett_bttracker_scrape);
             if (f && f->txn && f->txn->action == BTUDP_ACTION_SCRAPE && i < f->txn->n_hashes) {
-                it = proto_tree_add_bytes(st, hf_bttracker_info_hash, tvb, off, 0, f->txn->hashes + i * 20);
+                it = proto_tree_add_bytes_with_length(st, hf_bttracker_info_hash, tvb, off, 0, f->txn->hashes + i * 20, 20);
                 proto_item_set_generated(it);
             }
             proto_tree_add_item(st, hf_bttracker_seeders, tvb, off, 4, ENC_BIG_ENDIAN);
