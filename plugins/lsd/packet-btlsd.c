@@ -9,10 +9,16 @@
  *   \r\n
  *
  * Wireshark 4.0 has a built-in "lsd" (heuristic lsd_udp) that keeps only the
- * first Infohash and loses the cookie after it.  This plugin's UDP heuristic
- * is tried first (plugin heuristics come before built-in ones on a list) and
- * claims only datagrams that start with the exact BEP 14 request line, on any
- * port, so other traffic on 6771 falls through to the other dissectors.
+ * first Infohash and loses the cookie after it.  To take precedence over it:
+ *  - UDP port 6771 is registered (a preference): UDP tries ports before
+ *    heuristics.  Plugin heuristics are tried before built-in ones only until
+ *    a built-in one succeeds: 4.0 moves a heuristic that accepted a packet to
+ *    the front of its list, so after the built-in lsd claims one datagram
+ *    (it accepts anything on 6771, even SSDP) it would be asked first.
+ *  - a UDP heuristic covers announces on other ports.
+ * Both claim only datagrams that start with the exact BEP 14 request line
+ * (returning 0 otherwise), so other traffic on 6771 falls through to the
+ * other dissectors.
  *
  * Every line is shown; malformed ones get an expert info and decoding goes on.
  * Each valid infohash and the announcing endpoint (source address, Port) are
@@ -60,6 +66,7 @@ static expert_field ei_btlsd_duplicate = EI_INIT;
 static expert_field ei_btlsd_trailing = EI_INIT;
 
 static dissector_handle_t btlsd_handle;
+static dissector_handle_t btlsd_port_handle;
 
 static const value_string btlsd_group_vals[] = {
     { 0, "not an LSD group" },
@@ -180,7 +187,7 @@ static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
                                          ENC_ASCII);
                 expert_add_info(pinfo, it, &ei_btlsd_bad_infohash);
             } else {
-                proto_tree_add_bytes(lt, hf_btlsd_infohash, tvb, (int)l.value_off, (int)l.value_len, l.infohash);
+                proto_tree_add_bytes_with_length(lt, hf_btlsd_infohash, tvb, (int)l.value_off, (int)l.value_len, l.infohash, 20);
                 wmem_array_append(hashes, l.infohash, 1);
                 n_infohash++;
             }
@@ -244,16 +251,30 @@ static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     return (int)len;
 }
 
-static gboolean dissect_btlsd_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static gboolean looks_like_lsd(tvbuff_t *tvb)
 {
     guint8 head[sizeof(LSD_MAGIC) + 1];
     guint n = MIN(tvb_captured_length(tvb), (guint)sizeof(head));
 
     tvb_memcpy(tvb, head, 0, n);
-    if (!lsd_looks_like(head, n))
+    return lsd_looks_like(head, n);
+}
+
+static gboolean dissect_btlsd_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    if (!looks_like_lsd(tvb))
         return FALSE;
     dissect_btlsd(tvb, pinfo, tree, data);
     return TRUE;
+}
+
+/* On the LSD port: the same test, returning 0 lets UDP go on to the
+ * heuristics for anything else. */
+static int dissect_btlsd_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    if (!looks_like_lsd(tvb))
+        return 0;
+    return dissect_btlsd(tvb, pinfo, tree, data);
 }
 
 void proto_register_btlsd(void)
@@ -323,10 +344,12 @@ void proto_register_btlsd(void)
     expert = expert_register_protocol(proto_btlsd);
     expert_register_field_array(expert, ei, array_length(ei));
     btlsd_handle = register_dissector("btlsd", dissect_btlsd, proto_btlsd);
+    btlsd_port_handle = create_dissector_handle(dissect_btlsd_port, proto_btlsd);
 }
 
 void proto_reg_handoff_btlsd(void)
 {
     heur_dissector_add("udp", dissect_btlsd_heur, "BitTorrent LSD (BEP 14) over UDP", "btlsd_udp", proto_btlsd,
                        HEURISTIC_ENABLE);
+    dissector_add_uint_with_preference("udp.port", LSD_PORT, btlsd_port_handle);
 }

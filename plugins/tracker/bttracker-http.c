@@ -371,7 +371,10 @@ static guint dissect_dict_peers(proto_tree *tree, packet_info *pinfo, tvbuff_t *
             }
         }
         report_walk_error(pt, pinfo, tvb, &dw);
-        proto_item_set_text(pi, "Peer: %s:%u", host ? host : "?", port);
+        if (host && strchr(host, ':'))
+            proto_item_set_text(pi, "Peer: [%s]:%u", host, port);
+        else
+            proto_item_set_text(pi, "Peer: %s:%u", host ? host : "?", port);
         if (have_addr && port)
             bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, NULL, &addr, (guint16)port);
     }
@@ -483,7 +486,10 @@ static void dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ptree,
                                             BT_DISCOVERY_SOURCE_HTTP_TRACKER);
                 n_peers += (guint)(v.str_len / 6);
             } else if (expect_type(pinfo, tree, tvb, &v, BENC_LIST, "peers")) {
-                n_peers += dissect_dict_peers(tree, pinfo, tvb, buf, len, &v);
+                guint n = dissect_dict_peers(tree, pinfo, tvb, buf, len, &v);
+                it = proto_tree_add_uint(tree, hf_bttracker_peer_count, tvb, (int)v.start, (int)(v.end - v.start), n);
+                proto_item_set_generated(it);
+                n_peers += n;
             }
             break;
         case BTHTTP_KEY_PEERS6:
