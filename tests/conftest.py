@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = ROOT / "test-captures"
 BUILD = Path(os.environ.get("BT_BUILD_DIR", ROOT / "build"))
+# BT_SANITIZE=1: the plugins in BUILD were built with AddressSanitizer/UBSan
 
 
 class Tshark:
@@ -45,6 +46,12 @@ class Tshark:
             "WIRESHARK_PLUGIN_DIR": str(self.plugin_dir),
             "WIRESHARK_ABORT_ON_DISSECTOR_BUG": "1",
         }
+        if os.environ.get("BT_SANITIZE"):
+            # plugins built with -DBT_ASAN=ON: the sanitizer runtime must be
+            # loaded first into the (uninstrumented) tshark
+            env["LD_PRELOAD"] = "/usr/lib/x86_64-linux-gnu/libasan.so.8"
+            env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
+            env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
         env.update(extra or {})
         return env
 

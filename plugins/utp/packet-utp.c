@@ -366,23 +366,15 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
     return tvb_captured_length(tvb);
 }
 
-/* The whole packet must be captured for the chain walk and the payload. */
+/* The whole packet must be captured for the chain walk and the payload.
+ * `v0` forces the version-0 layout (see utp_parse_header_v0). */
 static utp_parse_status_t
-utp_parse_tvb(tvbuff_t *tvb, utp_header_t *h)
+utp_parse_tvb(tvbuff_t *tvb, utp_header_t *h, gboolean v0)
 {
     guint len = tvb_captured_length(tvb);
     if (len < UTP_V1_HEADER_LEN)
-        return UTP_PARSE_SHORT;
-    return utp_parse_header(tvb_get_ptr(tvb, 0, len), len, h);
-}
-
-static utp_parse_status_t
-utp_parse_tvb_v0(tvbuff_t *tvb, utp_header_t *h)
-{
-    guint len = tvb_captured_length(tvb);
-    if (len < UTP_V0_HEADER_LEN)
-        return UTP_PARSE_SHORT;
-    return utp_parse_header_v0(tvb_get_ptr(tvb, 0, len), len, h);
+        return UTP_PARSE_SHORT;     /* the parsers check their own minimum too */
+    return (v0 ? utp_parse_header_v0 : utp_parse_header)(tvb_get_ptr(tvb, 0, len), len, h);
 }
 
 /* The user chose "Decode As uTP" for one of this packet's UDP ports. */
@@ -403,7 +395,7 @@ static int
 utp_claim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
 {
     utp_header_t *h = wmem_new(pinfo->pool, utp_header_t);
-    utp_parse_status_t st = utp_parse_tvb(tvb, h);
+    utp_parse_status_t st = utp_parse_tvb(tvb, h, FALSE);
     gboolean parsed = (st == UTP_PARSE_OK || st == UTP_PARSE_EXT_TRUNCATED);
     utp_conn_t *conn = NULL;
 
@@ -417,7 +409,7 @@ utp_claim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
         if (fa) {
             conn = fa->conn;
             if (fa->v0)
-                st = utp_parse_tvb_v0(tvb, h);
+                st = utp_parse_tvb(tvb, h, TRUE);
         } else if (!forced) {
             return 0;
         }
@@ -428,7 +420,7 @@ utp_claim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
              * header (see utp_parse_header_v0): try it as one. */
             utp_header_t *h0 = wmem_new(pinfo->pool, utp_header_t);
             utp_conn_t *c0;
-            if (utp_parse_tvb_v0(tvb, h0) == UTP_PARSE_OK && h0->type == UTP_ST_RESET &&
+            if (utp_parse_tvb(tvb, h0, TRUE) == UTP_PARSE_OK && h0->type == UTP_ST_RESET &&
                 h0->payload_len == 0 && (c0 = utp_conn_find(pinfo, h0, FALSE)) != NULL) {
                 h = h0;
                 st = UTP_PARSE_OK;
