@@ -18,7 +18,22 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
-from pcapgen import udp_frame, write_pcap  # noqa: E402
+from pcapgen import udp_frame as _udp_frame, write_pcap  # noqa: E402
+
+
+def udp_frame(src, sport, dst, dport, payload, ipv6=False):
+    """pcapgen's frame, with the UDP checksum filled in for IPv6, where a
+    zero checksum is illegal (RFC 8200) and Wireshark flags it."""
+    fr = bytearray(_udp_frame(src, sport, dst, dport, payload, ipv6))
+    if ipv6:
+        udp = bytes(fr[54:])
+        pseudo = fr[22:54] + struct.pack(">IxxxB", len(udp), 17)
+        data = pseudo + udp + (b"\0" if len(udp) % 2 else b"")
+        total = sum(struct.unpack(">%dH" % (len(data) // 2), data))
+        while total >> 16:
+            total = (total & 0xFFFF) + (total >> 16)
+        fr[60:62] = struct.pack(">H", (~total & 0xFFFF) or 0xFFFF)
+    return bytes(fr)
 
 IH = [bytes.fromhex(h) for h in (
     "0123456789abcdef0123456789abcdef01234567",

@@ -1,0 +1,235 @@
+"""tshark tests of the btlsd plugin (BEP 14 Local Service Discovery).
+
+Real capture: test-captures/lsd-libtorrent.pcap (scripts/make-discovery-captures:
+two libtorrent 2.0.8 sessions announcing two torrents over IPv4 and IPv6
+multicast, then connecting to each other).  The expected values come from
+tests/vectors/discovery/oracle.py, an independent pcap reader.
+Hand-built vectors: tests/vectors/discovery/lsd-vectors.pcap (make_vectors.py),
+expected values written from BEP 14 next to each frame's description.
+"""
+import random
+import shutil
+import struct
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD, ROOT
+from pcapgen import udp_frame, write_pcap
+
+sys.path.insert(0, str(ROOT / "tests" / "vectors" / "discovery"))
+import oracle  # noqa: E402
+
+REAL = "lsd-libtorrent.pcap"
+VEC_DIR = ROOT / "tests" / "vectors" / "discovery"
+IH = ["0123456789abcdef0123456789abcdef01234567",
+      "89abcdef0123456789abcdef0123456789abcdef",
+      "fedcba9876543210fedcba9876543210fedcba98"]
+HAVE_BTPEER = (BUILD / "plugin-dir" / "4.0" / "epan" / "bt_handshake.so").exists()
+
+
+@pytest.fixture(scope="module")
+def vectors(tshark):
+    dst = tshark.scratch("lsd-vectors.pcap")
+    shutil.copy(VEC_DIR / "lsd-vectors.pcap", dst)
+    dst.chmod(0o644)
+    return str(dst)
+
+
+def by_frame(rows):
+    return {int(r[0]): r[1:] for r in rows}
+
+
+def split(v):
+    return [x for x in v.split(",") if x]
+
+
+# ---------------------------------------------------------------- real capture
+def test_every_real_announce_decoded(tshark):
+    cap = tshark.capture(REAL)
+    expected = oracle.lsd_announces(cap)
+    assert len(expected) >= 8, "the capture should hold several announces"
+    rows = by_frame(tshark.fields(cap, ["frame.number", "btlsd.infohash", "btlsd.cookie", "btlsd.port",
+                                        "btlsd.infohash_count"], "btlsd"))
+    assert sorted(rows) == [a["frame"] for a in expected]
+    for a in expected:
+        hashes, cookie, port, count = rows[a["frame"]]
+        assert split(hashes) == a["infohashes"]
+        assert cookie == a["cookie"]
+        assert int(port) == a["port"]
+        assert int(count) == len(a["infohashes"])
+
+
+def test_real_both_groups_and_no_expert(tshark):
+    cap = tshark.capture(REAL)
+    expected = {a["frame"]: a for a in oracle.lsd_announces(cap)}
+    rows = by_frame(tshark.fields(cap, ["frame.number", "btlsd.group", "_ws.expert"], "btlsd"))
+    families = set()
+    for n, (group, expert) in rows.items():
+        fam = 6 if ":" in expected[n]["dst"] else 4
+        families.add(fam)
+        assert int(group) == fam
+        assert expert == "", f"frame {n}: unexpected expert info on a clean announce"
+    assert families == {4, 6}
+
+
+def test_real_info_column(tshark):
+    cap = tshark.capture(REAL)
+    rows = tshark.fields(cap, ["_ws.col.Info"], "btlsd")
+    assert rows and all(r[0] == "LSD announce port 6881, 1 infohash" for r in rows)
+
+
+def test_takes_precedence_over_builtin(tshark):
+    cap = tshark.capture(REAL)
+    assert tshark.count(cap, "lsd") == 0
+    assert tshark.count(cap, "btlsd") == len(oracle.lsd_announces(cap))
+
+
+def test_one_pass_equals_two_pass(tshark):
+    cap = tshark.capture(REAL)
+    fields = ["frame.number", "btlsd.infohash", "btlsd.cookie", "btlsd.port", "btlsd.group", "btlsd.host"]
+    assert tshark.fields(cap, fields, "btlsd", two_pass=True) == tshark.fields(cap, fields, "btlsd", two_pass=False)
+
+
+@pytest.mark.skipif(not HAVE_BTPEER, reason="bt_handshake.so (btpeer) is not built: no handshake to link")
+def test_handshakes_linked_to_lsd(tshark):
+    """Each handshake names the first LSD frame that announced its infohash,
+    and the first LSD frame that announced its listening endpoint."""
+    cap = tshark.capture(REAL)
+    ann = oracle.lsd_announces(cap)
+    first_ih, first_ep = {}, {}
+    for a in ann:
+        for h in a["infohashes"]:
+            first_ih.setdefault(h, a["frame"])
+        first_ep.setdefault((a["src"], a["port"]), a["frame"])
+    hs = oracle.handshakes(cap)
+    assert hs, "the capture holds peer connections"
+    rows = by_frame(tshark.fields(cap, ["frame.number", "btpeer.discovered_in", "btpeer.discovered_by",
+                                        "btpeer.peer_discovered_in", "btpeer.peer_discovered_by"],
+                                  "btpeer.info_hash"))
+    checked = 0
+    for n, src, sport, dst, dport, ih in hs:
+        if n not in rows:
+            continue
+        disc_in, disc_by, peer_in, peer_by = rows[n]
+        assert int(disc_in) == first_ih[ih] and disc_by == "LSD"
+        ep = first_ep.get((dst, dport)) or first_ep.get((src, sport))
+        assert ep is not None and int(peer_in) == ep and peer_by == "LSD"
+        checked += 1
+    assert checked >= 2
+
+
+# ---------------------------------------------------------------- hand-built vectors
+def test_vector_several_infohashes_and_cookie(tshark, vectors):
+    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.infohash", "btlsd.cookie", "btlsd.port",
+                                            "_ws.col.Info"], "frame.number == 1"))
+    hashes, cookie, port, info = rows[1]
+    assert split(hashes) == IH
+    assert cookie == "c00k1e"
+    assert port == "6881"
+    assert info == "LSD announce port 6881, 3 infohashes"
+
+
+def test_vector_bad_infohash(tshark, vectors):
+    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.infohash", "btlsd.infohash_invalid",
+                                            "btlsd.header.name", "btlsd.header.value", "_ws.col.Info"],
+                                  "frame.number == 2"))
+    hashes, invalid, hname, hvalue, info = rows[2]
+    assert split(hashes) == [IH[1]]                 # the upper-case one, normalised
+    assert invalid == IH[0][:39]
+    assert (hname, hvalue) == ("X-Client", "vectors")
+    assert info == "LSD announce port 51413, 1 infohash"
+    assert tshark.count(vectors, "frame.number == 2 and _ws.expert.message contains \"40 hex\"") == 1
+
+
+def test_vector_ipv6_group(tshark, vectors):
+    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.group", "btlsd.infohash", "btlsd.cookie"],
+                                  "frame.number == 3"))
+    assert rows[3] == ["6", IH[2], ""]
+    assert tshark.count(vectors, "frame.number == 3 and _ws.expert") == 0
+
+
+def test_vector_other_destination_noted(tshark, vectors):
+    assert tshark.count(vectors, "frame.number == 4 and btlsd.group == 0") == 1
+    assert tshark.count(vectors, "frame.number == 4 and btlsd.infohash") == 1       # still decoded
+    assert tshark.count(vectors, "frame.number == 4 and _ws.expert.message contains \"multicast group\"") == 1
+
+
+def test_vector_not_lsd_on_6771(tshark, vectors):
+    assert tshark.count(vectors, "btlsd and (frame.number == 5 or frame.number == 9)") == 0
+
+
+def test_vector_malformed_lines_rest_decoded(tshark, vectors):
+    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.infohash", "btlsd.cookie", "btlsd.line",
+                                            "btlsd.port"], "frame.number == 6"))
+    hashes, cookie, line, port = rows[6]
+    assert split(hashes) == [IH[1]]
+    assert cookie == "lf-only"
+    assert line == "this line has no colon"
+    assert port == ""                                # 99999 is not a port
+    msgs = tshark.fields(vectors, ["_ws.expert.message"], "frame.number == 6", occurrence="a")[0][0]
+    for m in ("Port is not a number", "not \"Name: value\"", "not ended by CRLF", "No valid Port"):
+        assert m in msgs
+
+
+def test_vector_truncated(tshark, vectors):
+    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.infohash", "btlsd.infohash_invalid",
+                                            "btlsd.port"], "frame.number == 7"))
+    assert rows[7] == [IH[0], "0123", "6882"]
+
+
+def test_vector_host_family_mismatch(tshark, vectors):
+    assert tshark.count(vectors, "frame.number == 8 and _ws.expert.message contains \"IPv4 group\"") == 1
+    assert tshark.count(vectors, "frame.number == 8 and btlsd.group == 6 and btlsd.port == 6883") == 1
+
+
+# ---------------------------------------------------------------- fuzz smoke
+FUZZ_ENV = {"WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict"}
+
+
+def _mutations(seed, base, count):
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(count):
+        b = bytearray(base)
+        for _ in range(rnd.randint(1, 8)):
+            op = rnd.random()
+            i = rnd.randrange(len(b))
+            if op < 0.5:
+                b[i] = rnd.choice(b"\r\n:0aZ \x00\xff")
+            elif op < 0.75:
+                del b[i:i + rnd.randint(1, 30)]
+            else:
+                b[i:i] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 20)))
+        out.append(bytes(b))
+    return out
+
+
+def test_fuzz_mutated_announces(tshark):
+    """Byte-level mutations that keep the request line, so every one reaches
+    btlsd: no dissector bug, no wmem overrun."""
+    base = (b"BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: 6881\r\n"
+            b"Infohash: " + IH[0].encode() + b"\r\nInfohash: " + IH[1].encode() + b"\r\ncookie: abc\r\n\r\n")
+    frames = []
+    for p in _mutations(1234, base[22:], 400):
+        frames.append(udp_frame("10.78.0.1", 6771, "239.192.152.143", 6771, base[:22] + p))
+    path = tshark.scratch("lsd-fuzz.pcap")
+    write_pcap(path, frames)
+    path.chmod(0o644)
+    rows = tshark.fields(str(path), ["frame.number"], "btlsd", env=FUZZ_ENV)
+    assert len(rows) == 400
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_fuzz_editcap(tshark, seed):
+    src = tshark.capture(REAL)
+    out = tshark.scratch(f"lsd-editcap-{seed}.pcap")
+    tshark.run(["-E", "0.05", "--seed", str(seed), src, str(out)], binary="editcap")
+    tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)
+
+
+def test_fuzz_randpkt(tshark):
+    out = tshark.scratch("randpkt-udp.pcap")
+    tshark.run(["-b", "600", "-c", "500", "-t", "udp", str(out)], binary="randpkt")
+    tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)
