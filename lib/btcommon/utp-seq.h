@@ -48,11 +48,4 @@ typedef enum {
  * do not belong to one connection. */
 utp_role_t utp_roles_from_ids(uint16_t first_id, uint16_t second_id);
 
-/* The id the SYN of a connection carried, given a non-SYN packet's id and
- * whether its sender is the initiator. */
-static inline uint16_t utp_syn_id(uint16_t packet_id, bool sender_is_initiator)
-{
-    return sender_is_initiator ? (uint16_t)(packet_id - 1) : packet_id;
-}
-
 #endif
