@@ -1,0 +1,435 @@
+"""tshark tests of the bttracker plugin: UDP tracker (BEP 15, BEP 41) and HTTP
+tracker (BEP 3, 7, 23, 48), and the discovery links to the connections.
+
+Real captures (scripts/make-discovery-captures): libtorrent 2.0.8 seed and
+leecher announcing to opentracker over UDP (tracker-udp-libtorrent.pcap) and
+over HTTP (tracker-http-libtorrent.pcap), one non-whitelisted torrent that
+opentracker refuses, a scrape, then the peer connections.  Expected values
+come from tests/vectors/discovery/oracle.py, an independent pcap reader.
+Hand-built vectors: tests/vectors/discovery/tracker-{udp,http}-vectors.pcap,
+described frame by frame in make_vectors.py.
+"""
+import random
+import shutil
+import struct
+import sys
+
+import pytest
+
+from conftest import BUILD, ROOT
+from pcapgen import udp_frame, write_pcap
+
+sys.path.insert(0, str(ROOT / "tests" / "vectors" / "discovery"))
+import oracle  # noqa: E402
+import make_vectors  # noqa: E402
+
+UDP_REAL = "tracker-udp-libtorrent.pcap"
+HTTP_REAL = "tracker-http-libtorrent.pcap"
+VEC_DIR = ROOT / "tests" / "vectors" / "discovery"
+IH = [h.hex() for h in make_vectors.IH]
+IHB = make_vectors.IH
+HAVE_BTPEER = (BUILD / "plugin-dir" / "4.0" / "epan" / "bt_handshake.so").exists()
+FUZZ_ENV = {"WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict"}
+
+
+def vec(tshark, name):
+    dst = tshark.scratch(name)
+    if not dst.exists():
+        shutil.copy(VEC_DIR / name, dst)
+        dst.chmod(0o644)
+    return str(dst)
+
+
+def by_frame(rows):
+    return {int(r[0]): r[1:] for r in rows}
+
+
+def split(v):
+    return [x for x in v.split(",") if x]
+
+
+def experts(tshark, cap, frame):
+    return tshark.fields(cap, ["_ws.expert.message"], f"frame.number == {frame}", occurrence="a")[0][0]
+
+
+# ================================================================ UDP, real
+def test_udp_real_every_message_decoded(tshark):
+    cap = tshark.capture(UDP_REAL)
+    msgs = oracle.udp_tracker(cap)
+    assert len(msgs) >= 12
+    rows = by_frame(tshark.fields(cap, ["frame.number", "bttracker.request", "bttracker.action",
+                                        "bttracker.transaction_id"], "bttracker"))
+    assert sorted(rows) == [m["frame"] for m in msgs]
+    for m in msgs:
+        req, action, tid = rows[m["frame"]]
+        assert (req == "1") == m["request"]
+        assert int(action) == m["action"]
+        assert int(tid, 16) == m["tid"]
+
+
+def test_udp_real_pairing(tshark):
+    cap = tshark.capture(UDP_REAL)
+    msgs = oracle.udp_tracker(cap)
+    rows = by_frame(tshark.fields(cap, ["frame.number", "bttracker.request_in", "bttracker.response_in",
+                                        "bttracker.response_time"], "bttracker"))
+    responses = [m for m in msgs if not m["request"]]
+    assert responses and all(m["request_frame"] for m in responses), "every real answer has a request"
+    for m in responses:
+        req_in, _, rtime = rows[m["frame"]]
+        assert int(req_in) == m["request_frame"]
+        assert float(rtime) >= 0
+        assert int(rows[m["request_frame"]][1]) == m["frame"]
+
+
+def test_udp_real_connection_ids(tshark):
+    """Every announce and scrape carries the id issued by the connect
+    response of its conversation."""
+    cap = tshark.capture(UDP_REAL)
+    rows = tshark.fields(cap, ["frame.number", "bttracker.connection_id.issued_in", "bttracker.connection_id"],
+                         "bttracker.request == 1 and bttracker.action != 0")
+    issued = by_frame(tshark.fields(cap, ["frame.number", "bttracker.connection_id"],
+                                    "bttracker.request == 0 and bttracker.action == 0"))
+    assert rows
+    for frame, issued_in, cid in rows:
+        assert int(issued_in) < int(frame)
+        assert issued[int(issued_in)][0] == cid
+
+
+def test_udp_real_peers_and_infohash(tshark):
+    cap = tshark.capture(UDP_REAL)
+    msgs = {m["frame"]: m for m in oracle.udp_tracker(cap)}
+    rows = by_frame(tshark.fields(cap, ["frame.number", "bttracker.peer.ip", "bttracker.peer.port",
+                                        "bttracker.info_hash", "bttracker.event", "bttracker.port"],
+                                  "bttracker.action == 1"))
+    answers = 0
+    for n, (ips, ports, ih, event, port) in rows.items():
+        m = msgs[n]
+        if m["request"]:
+            assert ih == m["info_hash"] and int(event) == m["event"] and int(port) == m["port"]
+        elif "peers" in m:
+            answers += 1
+            assert list(zip(split(ips), map(int, split(ports)))) == m["peers"]
+            assert ih == msgs[m["request_frame"]]["info_hash"]      # shown on the answer too
+    assert answers >= 3
+
+
+def test_udp_real_truncated_answer(tshark):
+    """opentracker answers the non-whitelisted torrent with an 8-byte announce."""
+    cap = tshark.capture(UDP_REAL)
+    short = [m for m in oracle.udp_tracker(cap) if not m["request"] and m["action"] == 1 and "peers" not in m]
+    assert short
+    for m in short:
+        assert "shorter than its 20-byte fixed part" in experts(tshark, cap, m["frame"])
+
+
+def test_udp_real_one_pass_equals_two_pass(tshark):
+    cap = tshark.capture(UDP_REAL)
+    fields = ["frame.number", "bttracker.action", "bttracker.request_in", "bttracker.peer.ip",
+              "bttracker.connection_id.issued_in", "_ws.expert.message"]
+    assert tshark.fields(cap, fields, "bttracker", two_pass=False) == tshark.fields(cap, fields, "bttracker")
+
+
+# ================================================================ HTTP, real
+def test_http_real_requests(tshark):
+    cap = tshark.capture(HTTP_REAL)
+    reqs = [m for m in oracle.http_tracker(cap) if m["request"]]
+    assert len(reqs) >= 6
+    rows = by_frame(tshark.fields(cap, ["frame.number", "bttracker.action", "bttracker.info_hash",
+                                        "bttracker.peer_id", "bttracker.port", "bttracker.left",
+                                        "bttracker.event", "bttracker.num_want", "bttracker.http.compact",
+                                        "bttracker.http.key"], "bttracker.request == 1"))
+    assert sorted(rows) == [m["frame"] for m in reqs]
+    events = {b"started": "2", b"completed": "1", b"stopped": "3"}
+    for m in reqs:
+        p = m["params"]
+        action, ih, pid, port, left, event, numwant, compact, key = rows[m["frame"]]
+        assert action == ("2" if m["path"] == "/scrape" else "1")
+        assert ih == p["info_hash"][0].hex()
+        if m["path"] == "/announce":
+            assert pid == p["peer_id"][0].hex()
+            assert int(port) == int(p["port"][0]) and int(left) == int(p["left"][0])
+            assert event == events[p["event"][0]]
+            assert int(numwant) == int(p["numwant"][0]) and int(compact) == int(p["compact"][0])
+            assert key.encode() == p["key"][0]
+
+
+def test_http_real_answers(tshark):
+    cap = tshark.capture(HTTP_REAL)
+    answers = [m for m in oracle.http_tracker(cap) if not m["request"]]
+    rows = by_frame(tshark.fields(cap, ["frame.number", "bttracker.request_in", "bttracker.interval",
+                                        "bttracker.seeders", "bttracker.leechers", "bttracker.peer.ip",
+                                        "bttracker.peer.port", "bttracker.failure_reason"],
+                                  "bttracker.request == 0"))
+    assert sorted(rows) == [m["frame"] for m in answers]
+    failures = 0
+    for m in answers:
+        req_in, interval, seeders, leechers, ips, ports, failure = rows[m["frame"]]
+        a = m["answer"]
+        assert int(req_in) == m["request_frame"]
+        if b"failure reason" in a:
+            failures += 1
+            assert failure == a[b"failure reason"].decode()
+        if b"interval" in a:
+            assert int(interval) == a[b"interval"]
+            assert int(seeders) == a[b"complete"] and int(leechers) == a[b"incomplete"]
+        if "peers" in m:
+            assert list(zip(split(ips), map(int, split(ports)))) == m["peers"]
+    assert failures == 1
+
+
+def test_http_real_scrape_answers(tshark):
+    cap = tshark.capture(HTTP_REAL)
+    for m in oracle.http_tracker(cap):
+        if m["request"] or b"files" not in m["answer"]:
+            continue
+        rows = tshark.fields(cap, ["bttracker.info_hash", "bttracker.seeders", "bttracker.completed"],
+                             f"frame.number == {m['frame']}")
+        files = m["answer"][b"files"]
+        assert split(rows[0][0]) == [k.hex() for k in files]
+        assert list(map(int, split(rows[0][1]))) == [v[b"complete"] for v in files.values()]
+        assert list(map(int, split(rows[0][2]))) == [v[b"downloaded"] for v in files.values()]
+
+
+def test_http_real_one_pass_equals_two_pass(tshark):
+    cap = tshark.capture(HTTP_REAL)
+    fields = ["frame.number", "bttracker.action", "bttracker.request_in", "bttracker.peer.ip",
+              "bttracker.info_hash", "bttracker.failure_reason", "_ws.col.Info"]
+    assert tshark.fields(cap, fields, "bttracker", two_pass=False) == tshark.fields(cap, fields, "bttracker")
+
+
+# ================================================================ links, real
+@pytest.mark.parametrize("cap_name,kind", [(UDP_REAL, "udp"), (HTTP_REAL, "http")])
+def test_returned_peers_match_connections(tshark, cap_name, kind):
+    """Each TCP connection a client opened after a tracker answer goes to a
+    peer that answer listed (the independent reader decides both)."""
+    cap = tshark.capture(cap_name)
+    msgs = oracle.udp_tracker(cap) if kind == "udp" else oracle.http_tracker(cap)
+    answers = [m for m in msgs if not m["request"] and m.get("peers")]
+    # Peer connections: every TCP connection except those to the tracker itself.
+    conns = [c for c in oracle.tcp_connections(cap) if c[4] != oracle.TRACKER_PORT]
+    assert conns
+    # The dissector shows the same peers in the same frames.
+    rows = by_frame(tshark.fields(cap, ["frame.number", "bttracker.peer.ip", "bttracker.peer.port"],
+                                  "bttracker.peer"))
+    for a in answers:
+        assert list(zip(split(rows[a["frame"]][0]), map(int, split(rows[a["frame"]][1])))) == a["peers"]
+    for n, src, sport, dst, dport in conns:
+        before = [a for a in answers if a["frame"] < n]
+        assert before, f"connection in frame {n} comes before any tracker answer"
+        assert any((dst, dport) in a["peers"] for a in before), f"frame {n}: {dst}:{dport} was never returned"
+
+
+@pytest.mark.skipif(not HAVE_BTPEER, reason="bt_handshake.so (btpeer) is not built: no handshake to link")
+@pytest.mark.parametrize("cap_name,kind,source", [(UDP_REAL, "udp", "UDP tracker"),
+                                                  (HTTP_REAL, "http", "HTTP tracker")])
+def test_handshakes_linked_to_tracker(tshark, cap_name, kind, source):
+    """btpeer.discovered_in names the first announce of the infohash and
+    btpeer.peer_discovered_in the first tracker answer listing the endpoint."""
+    cap = tshark.capture(cap_name)
+    msgs = oracle.udp_tracker(cap) if kind == "udp" else oracle.http_tracker(cap)
+    first_ih, first_ep = {}, {}
+    for m in msgs:
+        if m["request"]:
+            ih = m.get("info_hash") if kind == "udp" else (
+                m["params"]["info_hash"][0].hex() if m["path"] == "/announce" else None)
+            if ih and (kind == "udp" and m["action"] == 1 or kind == "http"):
+                first_ih.setdefault(ih, m["frame"])
+        for ep in m.get("peers", []):
+            first_ep.setdefault(ep, m["frame"])
+    hs = oracle.handshakes(cap)
+    assert hs
+    rows = by_frame(tshark.fields(cap, ["frame.number", "btpeer.discovered_in", "btpeer.discovered_by",
+                                        "btpeer.peer_discovered_in", "btpeer.peer_discovered_by"],
+                                  "btpeer.info_hash"))
+    for n, src, sport, dst, dport, ih in hs:
+        disc_in, disc_by, peer_in, peer_by = rows[n]
+        assert int(disc_in) == first_ih[ih] and disc_by == source
+        ep = first_ep.get((dst, dport)) or first_ep.get((src, sport))
+        assert ep and int(peer_in) == ep and peer_by == source
+
+
+# ================================================================ UDP vectors
+def test_udp_vectors_connect_and_announce(tshark):
+    cap = vec(tshark, "tracker-udp-vectors.pcap")
+    r = by_frame(tshark.fields(cap, ["frame.number", "bttracker.request_in", "bttracker.response_in",
+                                     "bttracker.connection_id", "bttracker.connection_id.issued_in"],
+                               "frame.number <= 4"))
+    assert r[1] == ["", "2", "0x0000041727101980", ""]
+    assert r[2] == ["1", "", "0x1122334455667788", ""]
+    assert r[3] == ["", "4", "0x1122334455667788", "2"]
+    a = tshark.fields(cap, ["bttracker.info_hash", "bttracker.event", "bttracker.num_want", "bttracker.key",
+                            "bttracker.downloaded", "bttracker.left", "bttracker.uploaded",
+                            "bttracker.option.type", "bttracker.option.url_data", "bttracker.option.data"],
+                      "frame.number == 3")[0]
+    assert a == [IH[0], "2", "-1", "0xcafebabe", "1000", "2000", "3000", "1,2,7,0", "/ann", "aabb"]
+    b = tshark.fields(cap, ["bttracker.peer.ipv6", "bttracker.peer.port", "bttracker.interval",
+                            "bttracker.leechers", "bttracker.seeders", "bttracker.info_hash"], "frame.number == 4")[0]
+    assert b == ["fd78::31,fd78::32", "6881,51413", "1800", "1", "2", IH[0]]
+
+
+def test_udp_vectors_scrape(tshark):
+    cap = vec(tshark, "tracker-udp-vectors.pcap")
+    assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.info_hash_count"], "frame.number == 5")[0] == \
+        [",".join(IH), "3"]
+    assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.seeders", "bttracker.completed",
+                               "bttracker.leechers", "bttracker.request_in"], "frame.number == 6")[0] == \
+        [",".join(IH), "5,0,7", "10,0,8", "1,0,9", "5"]
+
+
+def test_udp_vectors_anomalies(tshark):
+    cap = vec(tshark, "tracker-udp-vectors.pcap")
+    assert "Connection ID not issued" in experts(tshark, cap, 7)
+    assert tshark.fields(cap, ["bttracker.failure_reason", "bttracker.request_in"], "frame.number == 8")[0] == \
+        ["Connection ID missmatch.", "7"]
+    assert "Transaction ID matches no request" in experts(tshark, cap, 9)
+    assert tshark.fields(cap, ["bttracker.request_in"], "frame.number == 9")[0] == [""]
+    assert "answers a Announce request" in experts(tshark, cap, 11)
+    assert "shorter than its 20-byte fixed part" in experts(tshark, cap, 13)
+    assert tshark.fields(cap, ["bttracker.request_in"], "frame.number == 13")[0] == ["12"]
+    assert "bytes after the last 12-byte scrape entry" in experts(tshark, cap, 15)
+    assert tshark.fields(cap, ["bttracker.peer.ip", "bttracker.peer.port"], "frame.number == 19")[0] == \
+        ["10.78.0.41,10.78.0.42", "6881,6889"]
+    assert "after the last 6-byte peer entry" in experts(tshark, cap, 19)
+    assert "shorter than 16 bytes" in experts(tshark, cap, 20)
+    assert tshark.fields(cap, ["bttracker.event"], "frame.number == 10 or frame.number == 12") == [["1"], ["3"]]
+
+
+def test_udp_response_without_any_request(tshark):
+    """A lone answer on a configured tracker port: decoded, flagged."""
+    path = tshark.scratch("lone-answer.pcap")
+    write_pcap(path, [udp_frame("10.78.0.3", 7000, "10.78.0.21", 40009,
+                                struct.pack(">IIIII", 1, 77, 1800, 0, 1) + bytes([10, 78, 0, 9, 0x1a, 0xe1]))])
+    path.chmod(0o644)
+    row = tshark.fields(str(path), ["bttracker.peer.ip", "_ws.expert.message"], "bttracker",
+                        extra=["-o", "bttracker.udp.port:7000"])
+    assert row == [["10.78.0.9", "Response with no request in this capture"]]
+
+
+def test_udp_heuristic_needs_connect(tshark):
+    """Without a connect and without a configured port, nothing is claimed."""
+    path = tshark.scratch("no-connect.pcap")
+    write_pcap(path, [udp_frame("10.78.0.3", 7000, "10.78.0.21", 40009, struct.pack(">IIIII", 1, 77, 1800, 0, 1))])
+    path.chmod(0o644)
+    assert tshark.count(str(path), "bttracker") == 0
+
+
+# ================================================================ HTTP vectors
+def test_http_vectors_announce(tshark):
+    cap = vec(tshark, "tracker-http-vectors.pcap")
+    a = tshark.fields(cap, ["bttracker.info_hash", "bttracker.peer_id", "bttracker.port", "bttracker.uploaded",
+                            "bttracker.downloaded", "bttracker.left", "bttracker.event", "bttracker.num_want",
+                            "bttracker.http.compact", "bttracker.http.key", "bttracker.response_in"],
+                      "frame.number == 1")[0]
+    assert a == ["00112233442b66778899aabbccddeeff00112233", b"-XX0001-vectorpeer01".hex(), "6881", "3000",
+                 "1000", "2000", "1", "-1", "0", "ab12", "2"]
+    b = tshark.fields(cap, ["bttracker.request_in", "bttracker.interval", "bttracker.min_interval",
+                            "bttracker.peer.ip", "bttracker.peer.ipv6", "bttracker.peer.host", "bttracker.peer.port",
+                            "bttracker.peer.peer_id", "bttracker.http.tracker_id", "bttracker.warning_message"],
+                      "frame.number == 2")[0]
+    assert b == ["1", "1800", "60", "10.78.0.61", "fd78::62,fd78::63", "example.net", "6881,6882,6883,6884",
+                 b"-XX0001-peersixtyone".hex(), "t1d", "be nice!"]
+
+
+def test_http_vectors_scrape_failure_truncated(tshark):
+    cap = vec(tshark, "tracker-http-vectors.pcap")
+    assert tshark.fields(cap, ["bttracker.action", "bttracker.info_hash"], "frame.number == 3")[0] == \
+        ["2", ",".join(IH[:2])]
+    assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.seeders", "bttracker.completed",
+                               "bttracker.leechers"], "frame.number == 4")[0] == \
+        [",".join(IH[:2]), "4,0", "7,0", "2,1"]
+    assert tshark.fields(cap, ["bttracker.failure_reason"], "frame.number == 6")[0] == ["not allowed!"]
+    assert tshark.fields(cap, ["bttracker.interval", "bttracker.peer.ip"], "frame.number == 8")[0] == ["1800", ""]
+    assert "Bencode error" in experts(tshark, cap, 8)
+
+
+def test_http_vectors_bad_query(tshark):
+    cap = vec(tshark, "tracker-http-vectors.pcap")
+    msgs = experts(tshark, cap, 9)
+    for m in ("19 bytes after un-escaping", "Malformed %-escape", "bttracker.port is not a number",
+              "Unknown announce event"):
+        assert m in msgs
+    assert tshark.fields(cap, ["bttracker.http.path", "bttracker.http.event"], "frame.number == 9")[0] == \
+        ["/announce.php", "bogus"]
+    assert tshark.fields(cap, ["bttracker.peer.ip"], "frame.number == 10")[0] == ["10.78.0.81"]
+
+
+def test_http_vectors_ordinary_http_untouched(tshark):
+    cap = vec(tshark, "tracker-http-vectors.pcap")
+    assert tshark.count(cap, "bttracker and (frame.number == 11 or frame.number == 12)") == 0
+    assert tshark.count(cap, "frame.number == 11 and http.request.uri == \"/index.html?lang=en\"") == 1
+    assert tshark.count(cap, "frame.number == 12 and http.response.code == 200 and data-text-lines") == 1
+
+
+def test_http_vectors_answer_without_request(tshark):
+    cap = vec(tshark, "tracker-http-vectors.pcap")
+    assert tshark.fields(cap, ["bttracker.peer.ip", "bttracker.seeders", "bttracker.interval"],
+                         "frame.number == 13")[0] == ["10.78.0.91", "1", "900"]
+    assert "Response with no request" in experts(tshark, cap, 13)
+    assert tshark.count(cap, "frame.number == 13 and bttracker",
+                        extra=["-o", "bttracker.http_guess_answers:FALSE"]) == 0
+
+
+# ================================================================ fuzz smoke
+def _mutate(rnd, b):
+    b = bytearray(b)
+    for _ in range(rnd.randint(1, 6)):
+        i = rnd.randrange(len(b)) if b else 0
+        op = rnd.random()
+        if op < 0.5 and b:
+            b[i] = rnd.randrange(256)
+        elif op < 0.75:
+            del b[i:i + rnd.randint(1, 40)]
+        else:
+            b[i:i] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 40)))
+    return bytes(b)
+
+
+def test_fuzz_udp_tracker(tshark):
+    """Mutated requests and answers inside a conversation pinned by a connect."""
+    rnd = random.Random(15)
+    up = [make_vectors.announce_req(make_vectors.CID, 5, IHB[0], 2, 6881, b"\x01\x02\x04/ann\x00"),
+          struct.pack(">QII", make_vectors.CID, 2, 6) + IHB[0] + IHB[1]]
+    down = [struct.pack(">IIIII", 1, 5, 1800, 1, 2) + bytes(18 * 3),
+            struct.pack(">II", 2, 6) + bytes(24), struct.pack(">II", 3, 7) + b"error text"]
+    frames = [udp_frame("10.78.0.21", 40001, "10.78.0.3", 6969, make_vectors.connect_req(1))]
+    for i in range(600):
+        if i % 2:
+            frames.append(udp_frame("10.78.0.21", 40001, "10.78.0.3", 6969, _mutate(rnd, rnd.choice(up))))
+        else:
+            frames.append(udp_frame("10.78.0.3", 6969, "10.78.0.21", 40001, _mutate(rnd, rnd.choice(down))))
+    path = tshark.scratch("udp-tracker-fuzz.pcap")
+    write_pcap(path, frames)
+    path.chmod(0o644)
+    rows = tshark.fields(str(path), ["frame.number"], "bttracker", env=FUZZ_ENV)
+    assert len(rows) >= 550      # a few mutations shrink below 8 bytes
+
+
+def test_fuzz_http_tracker(tshark):
+    """Mutated bencoded answers, each after a valid announce on its own connection."""
+    rnd = random.Random(23)
+    base = (b"d8:intervali1800e12:min intervali60e5:peersld2:ip8:10.0.0.14:porti1ee"
+            b"d2:ip3:::14:porti2eee6:peers618:" + bytes(18) + b"5:filesd20:" + bytes(20) +
+            b"d8:completei1eee14:failure reason1:xe")
+    frames = []
+    for i in range(200):
+        t = make_vectors.Tcp("10.78.0.51", 20000 + i, "10.78.0.3", 6969)
+        frames.append(t.seg(True, make_vectors.get(f"/announce?info_hash={make_vectors.pct(IHB[0])}")))
+        frames.append(t.seg(False, make_vectors.ok(_mutate(rnd, base))))
+    path = tshark.scratch("http-tracker-fuzz.pcap")
+    write_pcap(path, frames)
+    path.chmod(0o644)
+    rows = tshark.fields(str(path), ["frame.number"], "bttracker.request == 0", env=FUZZ_ENV)
+    assert len(rows) >= 190
+
+
+@pytest.mark.parametrize("cap_name,seed", [(UDP_REAL, 1), (UDP_REAL, 2), (HTTP_REAL, 3), (HTTP_REAL, 4)])
+def test_fuzz_editcap(tshark, cap_name, seed):
+    out = tshark.scratch(f"tracker-editcap-{seed}.pcap")
+    tshark.run(["-E", "0.03", "--seed", str(seed), tshark.capture(cap_name), str(out)], binary="editcap")
+    tshark.run(["-n", "-2", "-r", str(out), "-V"], env=FUZZ_ENV)
+
+
+def test_fuzz_randpkt_tcp(tshark):
+    out = tshark.scratch("randpkt-tcp.pcap")
+    tshark.run(["-b", "800", "-c", "500", "-t", "tcp", str(out)], binary="randpkt")
+    tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)
