@@ -427,3 +427,37 @@ def test_hostile_sequence_jumps_and_sacks(tshark):
     proc = tshark.run(["-n", "-2", "-r", str(path), "-T", "fields", "-e", "utp.stream"],
                       env=FUZZ_ENV, timeout=300)
     assert proc.stdout.split() == ["0"] * len(frames)
+
+
+# ---------------------------------------------------------------- golden outputs
+# Reviewed by hand against BEP 29 before being committed (see the commit that
+# added each file).  Payload dissectors are switched off so the Info column is
+# uTP's own.  BT_UPDATE_GOLDEN=1 rewrites them; review the diff before committing.
+
+GOLDEN_FIELDS = ["frame.number", "utp.stream", "utp.type", "utp.seq", "utp.ack", "utp.analysis.acks_frame",
+                 "utp.analysis.bytes_in_flight", "utp.analysis.sacked", "utp.analysis.queuing_delay",
+                 "_ws.col.Info"]
+GOLDEN_OFF = ["--disable-protocol", "btpeer", "--disable-protocol", "bittorrent"]
+
+
+def check_golden(tshark, capture, name, dfilter):
+    import os
+    rows = tshark.fields(capture, GOLDEN_FIELDS, dfilter, extra=GOLDEN_OFF)
+    text = "\n".join("\t".join(r) for r in rows) + "\n"
+    path = CAPTURES.parent / "tests" / "golden" / name
+    if os.environ.get("BT_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def test_golden_vectors(tshark, vectors):
+    check_golden(tshark, vectors, "utp-vectors.txt", "utp")
+
+
+def test_golden_lossy_head(tshark):
+    check_golden(tshark, tshark.capture("utp-lossy.pcap"), "utp-lossy-head.txt", "utp && frame.number <= 60")
+
+
+def test_golden_transmission_tail(tshark):
+    check_golden(tshark, tshark.capture("utp-transmission.pcap"), "utp-transmission-tail.txt",
+                 "utp && frame.number >= 505")

@@ -58,6 +58,34 @@ bool utp_sentq_push(utp_sentq_t *q, const utp_sent_t *e)
     return true;
 }
 
+bool utp_sentq_insert(utp_sentq_t *q, const utp_sent_t *e)
+{
+    uint32_t lo = 0, hi = q->count;
+
+    if (!q->count || e->seq > at(q, q->count - 1)->seq)
+        return utp_sentq_push(q, e);
+    while (lo < hi) {               /* first entry with seq >= e->seq */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (at(q, mid)->seq < e->seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (at(q, lo)->seq == e->seq)
+        return false;
+    if (q->count == UTP_SENTQ_MAX)
+        return false;               /* full: keep what is there */
+    if (q->count == q->cap && !grow(q))
+        return false;
+    for (uint32_t i = q->count; i > lo; i--)
+        *at(q, i) = *at(q, i - 1);
+    *at(q, lo) = *e;
+    q->count++;
+    if (!e->sacked)
+        q->bytes += e->len;
+    return true;
+}
+
 uint32_t utp_sentq_ack(utp_sentq_t *q, uint64_t ack, utp_sent_t *last)
 {
     uint32_t n = 0;

@@ -52,6 +52,10 @@ void utp_sentq_init(utp_sentq_t *q, const utp_allocator_t *a);
  * (callers push only first transmissions).  Returns false if it was not. */
 bool utp_sentq_push(utp_sentq_t *q, const utp_sent_t *e);
 
+/* Inserts a packet first seen out of order (a gap filled late) at its
+ * place; O(n) but rare.  Returns false when the seq is already queued. */
+bool utp_sentq_insert(utp_sentq_t *q, const utp_sent_t *e);
+
 /* Removes every entry with seq <= ack.  If any was removed, copies the one
  * with the highest seq into *last and returns the number removed. */
 uint32_t utp_sentq_ack(utp_sentq_t *q, uint64_t ack, utp_sent_t *last);

@@ -261,6 +261,8 @@ utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp
     } else {
         fa->flags |= UTP_A_OOO;
         utp_seen_set(flow, s, TRUE);
+        if (!flow->acked_set || s > flow->acked)
+            utp_sentq_insert(&flow->sentq, &e);   /* in flight too */
     }
     if (h->payload_len) {
         fa->bytes_in_flight = (guint32)MIN(utp_sentq_bytes(&flow->sentq), G_MAXUINT32);
@@ -302,6 +304,10 @@ utp_analyze_ack(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_fl
     }
     if (ack_abs > peer->ref)
         peer->ref = ack_abs;
+    if (!peer->acked_set || ack_abs > peer->acked) {
+        peer->acked = ack_abs;
+        peer->acked_set = TRUE;
+    }
 
     /* Packets selectively acknowledged for the first time */
     for (size_t i = 0; i < MIN(h->n_ext, (size_t)UTP_MAX_EXT); i++) {

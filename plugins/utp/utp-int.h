@@ -77,6 +77,8 @@ typedef struct utp_flow {
     guint64  highest;          /* highest unwrapped seq sent */
     guint8  *seen;             /* 2^16 bits: which of the last 65536 seqs were seen */
     utp_sentq_t sentq;         /* sent, not yet cumulatively acked */
+    gboolean acked_set;
+    guint64  acked;            /* highest seq the other side acked cumulatively */
     gboolean ack_set;
     guint16  last_ack;
     guint32  last_ack_frame;

@@ -61,7 +61,29 @@ int main(void)
     CHECK_EQ_INT(utp_sentq_count(&q), 0);
     CHECK_EQ_INT(utp_sentq_bytes(&q), 0);
 
+    /* a gap filled late goes to its place */
+    utp_sentq_init(&q, &a);
+    for (uint64_t s = 10; s < 30; s += 2) {
+        e.seq = s; e.frame = (uint32_t)s; e.len = 100;
+        CHECK(utp_sentq_push(&q, &e));
+    }
+    e.seq = 15; e.frame = 15; e.len = 7;
+    CHECK(utp_sentq_insert(&q, &e));
+    CHECK(!utp_sentq_insert(&q, &e));            /* already there */
+    e.seq = 5; e.frame = 5; e.len = 7;
+    CHECK(utp_sentq_insert(&q, &e));             /* before the first */
+    e.seq = 40; e.frame = 40; e.len = 7;
+    CHECK(utp_sentq_insert(&q, &e));             /* after the last */
+    CHECK_EQ_INT(utp_sentq_count(&q), 13);
+    CHECK_EQ_INT(utp_sentq_bytes(&q), 1021);
+    CHECK_EQ_INT(utp_sentq_find(&q, 15)->frame, 15);
+    CHECK_EQ_INT(utp_sentq_find(&q, 16)->frame, 16);
+    CHECK_EQ_INT(utp_sentq_ack(&q, 15, &last), 5);   /* 5, 10, 12, 14, 15 */
+    CHECK_EQ_INT(last.frame, 15);
+    free(q.buf);
+
     /* the bound: never more than UTP_SENTQ_MAX entries */
+    utp_sentq_init(&q, &a);
     for (uint64_t s = 0; s < UTP_SENTQ_MAX + 5; s++) {
         e.seq = 1000 + s; e.len = 1;
         utp_sentq_push(&q, &e);
