@@ -8,10 +8,8 @@ Hand-built vectors: tests/vectors/discovery/lsd-vectors.pcap (make_vectors.py),
 expected values written from BEP 14 next to each frame's description.
 """
 import random
-import shutil
 import struct
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -20,29 +18,18 @@ from pcapgen import udp_frame, write_pcap
 
 sys.path.insert(0, str(ROOT / "tests" / "vectors" / "discovery"))
 import oracle  # noqa: E402
+from discovery_common import FUZZ_ENV, by_frame, have_btpeer, split, vector  # noqa: E402
 
 REAL = "lsd-libtorrent.pcap"
-VEC_DIR = ROOT / "tests" / "vectors" / "discovery"
 IH = ["0123456789abcdef0123456789abcdef01234567",
       "89abcdef0123456789abcdef0123456789abcdef",
       "fedcba9876543210fedcba9876543210fedcba98"]
-HAVE_BTPEER = (BUILD / "plugin-dir" / "4.0" / "epan" / "bt_handshake.so").exists()
+HAVE_BTPEER = have_btpeer(BUILD)
 
 
 @pytest.fixture(scope="module")
 def vectors(tshark):
-    dst = tshark.scratch("lsd-vectors.pcap")
-    shutil.copy(VEC_DIR / "lsd-vectors.pcap", dst)
-    dst.chmod(0o644)
-    return str(dst)
-
-
-def by_frame(rows):
-    return {int(r[0]): r[1:] for r in rows}
-
-
-def split(v):
-    return [x for x in v.split(",") if x]
+    return vector(tshark, "lsd-vectors.pcap")
 
 
 # ---------------------------------------------------------------- real capture
@@ -185,7 +172,6 @@ def test_vector_host_family_mismatch(tshark, vectors):
 
 
 # ---------------------------------------------------------------- fuzz smoke
-FUZZ_ENV = {"WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict"}
 
 
 def _mutations(seed, base, count):

@@ -10,7 +10,6 @@ Hand-built vectors: tests/vectors/discovery/tracker-{udp,http}-vectors.pcap,
 described frame by frame in make_vectors.py.
 """
 import random
-import shutil
 import struct
 import sys
 
@@ -21,31 +20,14 @@ from pcapgen import udp_frame, write_pcap
 
 sys.path.insert(0, str(ROOT / "tests" / "vectors" / "discovery"))
 import oracle  # noqa: E402
+from discovery_common import FUZZ_ENV, by_frame, have_btpeer, split, vector  # noqa: E402
 import make_vectors  # noqa: E402
 
 UDP_REAL = "tracker-udp-libtorrent.pcap"
 HTTP_REAL = "tracker-http-libtorrent.pcap"
-VEC_DIR = ROOT / "tests" / "vectors" / "discovery"
 IH = [h.hex() for h in make_vectors.IH]
 IHB = make_vectors.IH
-HAVE_BTPEER = (BUILD / "plugin-dir" / "4.0" / "epan" / "bt_handshake.so").exists()
-FUZZ_ENV = {"WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict"}
-
-
-def vec(tshark, name):
-    dst = tshark.scratch(name)
-    if not dst.exists():
-        shutil.copy(VEC_DIR / name, dst)
-        dst.chmod(0o644)
-    return str(dst)
-
-
-def by_frame(rows):
-    return {int(r[0]): r[1:] for r in rows}
-
-
-def split(v):
-    return [x for x in v.split(",") if x]
+HAVE_BTPEER = have_btpeer(BUILD)
 
 
 def experts(tshark, cap, frame):
@@ -250,7 +232,7 @@ def test_handshakes_linked_to_tracker(tshark, cap_name, kind, source):
 
 # ================================================================ UDP vectors
 def test_udp_vectors_connect_and_announce(tshark):
-    cap = vec(tshark, "tracker-udp-vectors.pcap")
+    cap = vector(tshark, "tracker-udp-vectors.pcap")
     r = by_frame(tshark.fields(cap, ["frame.number", "bttracker.request_in", "bttracker.response_in",
                                      "bttracker.connection_id", "bttracker.connection_id.issued_in"],
                                "frame.number <= 4"))
@@ -268,7 +250,7 @@ def test_udp_vectors_connect_and_announce(tshark):
 
 
 def test_udp_vectors_scrape(tshark):
-    cap = vec(tshark, "tracker-udp-vectors.pcap")
+    cap = vector(tshark, "tracker-udp-vectors.pcap")
     assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.info_hash_count"], "frame.number == 5")[0] == \
         [",".join(IH), "3"]
     assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.seeders", "bttracker.completed",
@@ -277,7 +259,7 @@ def test_udp_vectors_scrape(tshark):
 
 
 def test_udp_vectors_anomalies(tshark):
-    cap = vec(tshark, "tracker-udp-vectors.pcap")
+    cap = vector(tshark, "tracker-udp-vectors.pcap")
     assert "Connection ID not issued" in experts(tshark, cap, 7)
     assert tshark.fields(cap, ["bttracker.failure_reason", "bttracker.request_in"], "frame.number == 8")[0] == \
         ["Connection ID missmatch.", "7"]
@@ -315,7 +297,7 @@ def test_udp_heuristic_needs_connect(tshark):
 
 # ================================================================ HTTP vectors
 def test_http_vectors_announce(tshark):
-    cap = vec(tshark, "tracker-http-vectors.pcap")
+    cap = vector(tshark, "tracker-http-vectors.pcap")
     a = tshark.fields(cap, ["bttracker.info_hash", "bttracker.peer_id", "bttracker.port", "bttracker.uploaded",
                             "bttracker.downloaded", "bttracker.left", "bttracker.event", "bttracker.num_want",
                             "bttracker.http.compact", "bttracker.http.key", "bttracker.response_in"],
@@ -331,7 +313,7 @@ def test_http_vectors_announce(tshark):
 
 
 def test_http_vectors_scrape_failure_truncated(tshark):
-    cap = vec(tshark, "tracker-http-vectors.pcap")
+    cap = vector(tshark, "tracker-http-vectors.pcap")
     assert tshark.fields(cap, ["bttracker.action", "bttracker.info_hash"], "frame.number == 3")[0] == \
         ["2", ",".join(IH[:2])]
     assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.seeders", "bttracker.completed",
@@ -343,7 +325,7 @@ def test_http_vectors_scrape_failure_truncated(tshark):
 
 
 def test_http_vectors_bad_query(tshark):
-    cap = vec(tshark, "tracker-http-vectors.pcap")
+    cap = vector(tshark, "tracker-http-vectors.pcap")
     msgs = experts(tshark, cap, 9)
     for m in ("19 bytes after un-escaping", "Malformed %-escape", "bttracker.port is not a number",
               "Unknown announce event"):
@@ -354,14 +336,14 @@ def test_http_vectors_bad_query(tshark):
 
 
 def test_http_vectors_ordinary_http_untouched(tshark):
-    cap = vec(tshark, "tracker-http-vectors.pcap")
+    cap = vector(tshark, "tracker-http-vectors.pcap")
     assert tshark.count(cap, "bttracker and (frame.number == 11 or frame.number == 12)") == 0
     assert tshark.count(cap, "frame.number == 11 and http.request.uri == \"/index.html?lang=en\"") == 1
     assert tshark.count(cap, "frame.number == 12 and http.response.code == 200 and data-text-lines") == 1
 
 
 def test_http_vectors_answer_without_request(tshark):
-    cap = vec(tshark, "tracker-http-vectors.pcap")
+    cap = vector(tshark, "tracker-http-vectors.pcap")
     assert tshark.fields(cap, ["bttracker.peer.ip", "bttracker.seeders", "bttracker.interval"],
                          "frame.number == 13")[0] == ["10.78.0.91", "1", "900"]
     assert "Response with no request" in experts(tshark, cap, 13)
