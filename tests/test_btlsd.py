@@ -1,8 +1,10 @@
 """tshark tests of the btlsd plugin (BEP 14 Local Service Discovery).
 
-Real capture: test-captures/lsd-libtorrent.pcap (scripts/make-discovery-captures:
-two libtorrent 2.0.8 sessions announcing two torrents over IPv4 and IPv6
-multicast, then connecting to each other).  The expected values come from
+Real capture: test-captures/lsd-libtorrent-transmission.pcap
+(scripts/make-discovery-captures: two libtorrent 2.0.8 sessions announcing two
+torrents over IPv4 and IPv6 multicast, a transmission-daemon 3.00 seed
+announcing one (upper-case infohash, no cookie), then the TCP connections the
+announces led to).  The expected values come from
 tests/vectors/discovery/oracle.py, an independent pcap reader.
 Hand-built vectors: tests/vectors/discovery/lsd-vectors.pcap (make_vectors.py),
 expected values written from BEP 14 next to each frame's description.
@@ -20,7 +22,7 @@ sys.path.insert(0, str(ROOT / "tests" / "vectors" / "discovery"))
 import oracle  # noqa: E402
 from discovery_common import FUZZ_ENV, by_frame, have_btpeer, split, vector  # noqa: E402
 
-REAL = "lsd-libtorrent.pcap"
+REAL = "lsd-libtorrent-transmission.pcap"
 IH = ["0123456789abcdef0123456789abcdef01234567",
       "89abcdef0123456789abcdef0123456789abcdef",
       "fedcba9876543210fedcba9876543210fedcba98"]
@@ -43,7 +45,7 @@ def test_every_real_announce_decoded(tshark):
     for a in expected:
         hashes, cookie, port, count = rows[a["frame"]]
         assert split(hashes) == a["infohashes"]
-        assert cookie == a["cookie"]
+        assert cookie == (a["cookie"] or "")
         assert int(port) == a["port"]
         assert int(count) == len(a["infohashes"])
 
@@ -63,8 +65,20 @@ def test_real_both_groups_and_no_expert(tshark):
 
 def test_real_info_column(tshark):
     cap = tshark.capture(REAL)
-    rows = tshark.fields(cap, ["_ws.col.Info"], "btlsd")
-    assert rows and all(r[0] == "LSD announce port 6881, 1 infohash" for r in rows)
+    expected = [f"LSD announce port {a['port']}, 1 infohash" for a in oracle.lsd_announces(cap)]
+    assert tshark.fields(cap, ["_ws.col.Info"], "btlsd") == [[e] for e in expected]
+
+
+def test_real_transmission_announce(tshark):
+    """Transmission's LPD: upper-case infohash (shown as bytes all the same), no cookie."""
+    cap = tshark.capture(REAL)
+    tr = [a for a in oracle.lsd_announces(cap) if a["port"] == 51413]
+    assert tr, "the transmission-daemon node announced"
+    for a in tr:
+        assert a["cookie"] is None
+        row = tshark.fields(cap, ["btlsd.infohash", "btlsd.cookie", "_ws.expert"],
+                            f"frame.number == {a['frame']}")[0]
+        assert row == [a["infohashes"][0], "", ""]
 
 
 def test_takes_precedence_over_builtin(tshark):
@@ -97,14 +111,26 @@ def test_handshakes_linked_to_lsd(tshark):
                                   "btpeer.info_hash"))
     checked = 0
     for n, src, sport, dst, dport, ih in hs:
-        if n not in rows:
-            continue
+        assert n in rows, f"handshake in frame {n} not decoded by btpeer"
         disc_in, disc_by, peer_in, peer_by = rows[n]
         assert int(disc_in) == first_ih[ih] and disc_by == "LSD"
         ep = first_ep.get((dst, dport)) or first_ep.get((src, sport))
         assert ep is not None and int(peer_in) == ep and peer_by == "LSD"
         checked += 1
     assert checked >= 2
+
+
+def test_real_connections_follow_announces(tshark):
+    """Every TCP connection in the capture goes to an endpoint (source
+    address, Port) that an LSD announce named before it."""
+    cap = tshark.capture(REAL)
+    first = {}
+    for a in oracle.lsd_announces(cap):
+        first.setdefault((a["src"], a["port"]), a["frame"])
+    conns = oracle.tcp_connections(cap)
+    assert len(conns) >= 4
+    for n, src, sport, dst, dport in conns:
+        assert first.get((dst, dport), n) < n, f"frame {n}: {dst}:{dport} not announced before"
 
 
 # ---------------------------------------------------------------- hand-built vectors

@@ -5,7 +5,7 @@
 
 #define B(s) ((const uint8_t *)(s))
 
-/* A libtorrent 2.0.8 announce as captured in test-captures/lsd-libtorrent.pcap. */
+/* A libtorrent 2.0.8 announce, byte for byte, from a run of scripts/make-discovery-captures. */
 static const char real_announce[] =
     "BT-SEARCH * HTTP/1.1\r\n"
     "Host: 239.192.152.143:6771\r\n"

@@ -1,6 +1,6 @@
 /* Unit tests for tracker-udp.c (BEP 15 layouts, BEP 41 options).  The byte
- * strings marked "real" are datagrams from test-captures/tracker-udp-libtorrent.pcap
- * (libtorrent 2.0.8 talking to opentracker). */
+ * strings marked "real" are datagrams copied from a run of
+ * scripts/make-discovery-captures (libtorrent 2.0.8 talking to opentracker). */
 #include "check.h"
 #include "tracker-udp.h"
 
