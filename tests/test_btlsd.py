@@ -226,7 +226,7 @@ def test_fuzz_mutated_announces(tshark):
     frames = []
     for p in _mutations(1234, base[22:], 400):
         frames.append(udp_frame("10.78.0.1", 6771, "239.192.152.143", 6771, base[:22] + p))
-    path = tshark.scratch("lsd-fuzz.pcap")
+    path = tshark.scratch("disc-lsd-fuzz.pcap")
     write_pcap(path, frames)
     path.chmod(0o644)
     rows = tshark.fields(str(path), ["frame.number"], "btlsd", env=FUZZ_ENV)
@@ -236,12 +236,12 @@ def test_fuzz_mutated_announces(tshark):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_fuzz_editcap(tshark, seed):
     src = tshark.capture(REAL)
-    out = tshark.scratch(f"lsd-editcap-{seed}.pcap")
+    out = tshark.scratch(f"disc-lsd-editcap-{seed}.pcap")
     tshark.run(["-E", "0.05", "--seed", str(seed), src, str(out)], binary="editcap")
     tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)
 
 
 def test_fuzz_randpkt(tshark):
-    out = tshark.scratch("randpkt-udp.pcap")
+    out = tshark.scratch("disc-randpkt-udp.pcap")
     tshark.run(["-b", "600", "-c", "500", "-t", "udp", str(out)], binary="randpkt")
     tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)

@@ -278,7 +278,7 @@ def test_udp_vectors_anomalies(tshark):
 
 def test_udp_response_without_any_request(tshark):
     """A lone answer on a configured tracker port: decoded, flagged."""
-    path = tshark.scratch("lone-answer.pcap")
+    path = tshark.scratch("disc-lone-answer.pcap")
     write_pcap(path, [udp_frame("10.78.0.3", 7000, "10.78.0.21", 40009,
                                 struct.pack(">IIIII", 1, 77, 1800, 0, 1) + bytes([10, 78, 0, 9, 0x1a, 0xe1]))])
     path.chmod(0o644)
@@ -289,7 +289,7 @@ def test_udp_response_without_any_request(tshark):
 
 def test_udp_heuristic_needs_connect(tshark):
     """Without a connect and without a configured port, nothing is claimed."""
-    path = tshark.scratch("no-connect.pcap")
+    path = tshark.scratch("disc-no-connect.pcap")
     write_pcap(path, [udp_frame("10.78.0.3", 7000, "10.78.0.21", 40009, struct.pack(">IIIII", 1, 77, 1800, 0, 1))])
     path.chmod(0o644)
     assert tshark.count(str(path), "bttracker") == 0
@@ -379,7 +379,7 @@ def test_fuzz_udp_tracker(tshark):
             frames.append(udp_frame("10.78.0.21", 40001, "10.78.0.3", 6969, _mutate(rnd, rnd.choice(up))))
         else:
             frames.append(udp_frame("10.78.0.3", 6969, "10.78.0.21", 40001, _mutate(rnd, rnd.choice(down))))
-    path = tshark.scratch("udp-tracker-fuzz.pcap")
+    path = tshark.scratch("disc-udp-tracker-fuzz.pcap")
     write_pcap(path, frames)
     path.chmod(0o644)
     rows = tshark.fields(str(path), ["frame.number"], "bttracker", env=FUZZ_ENV)
@@ -397,7 +397,7 @@ def test_fuzz_http_tracker(tshark):
         t = make_vectors.Tcp("10.78.0.51", 20000 + i, "10.78.0.3", 6969)
         frames.append(t.seg(True, make_vectors.get(f"/announce?info_hash={make_vectors.pct(IHB[0])}")))
         frames.append(t.seg(False, make_vectors.ok(_mutate(rnd, base))))
-    path = tshark.scratch("http-tracker-fuzz.pcap")
+    path = tshark.scratch("disc-http-tracker-fuzz.pcap")
     write_pcap(path, frames)
     path.chmod(0o644)
     rows = tshark.fields(str(path), ["frame.number"], "bttracker.request == 0", env=FUZZ_ENV)
@@ -406,12 +406,12 @@ def test_fuzz_http_tracker(tshark):
 
 @pytest.mark.parametrize("cap_name,seed", [(UDP_REAL, 1), (UDP_REAL, 2), (HTTP_REAL, 3), (HTTP_REAL, 4)])
 def test_fuzz_editcap(tshark, cap_name, seed):
-    out = tshark.scratch(f"tracker-editcap-{seed}.pcap")
+    out = tshark.scratch(f"disc-tracker-editcap-{seed}.pcap")
     tshark.run(["-E", "0.03", "--seed", str(seed), tshark.capture(cap_name), str(out)], binary="editcap")
     tshark.run(["-n", "-2", "-r", str(out), "-V"], env=FUZZ_ENV)
 
 
 def test_fuzz_randpkt_tcp(tshark):
-    out = tshark.scratch("randpkt-tcp.pcap")
+    out = tshark.scratch("disc-randpkt-tcp.pcap")
     tshark.run(["-b", "800", "-c", "500", "-t", "tcp", str(out)], binary="randpkt")
     tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)

@@ -13,7 +13,7 @@ def have_btpeer(build):
 
 def vector(tshark, name):
     """Path, readable by tshark's user, of a hand-built vector of this folder."""
-    dst = tshark.scratch(name)
+    dst = tshark.scratch("disc-" + name)
     if not dst.exists():
         shutil.copy(VEC_DIR / name, dst)
         dst.chmod(0o644)
