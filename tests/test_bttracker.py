@@ -230,6 +230,19 @@ def test_handshakes_linked_to_tracker(tshark, cap_name, kind, source):
         assert ep and int(peer_in) == ep and peer_by == source
 
 
+@pytest.mark.skipif(not HAVE_BTPEER, reason="bt_handshake.so (btpeer) is not built: no handshake to link")
+@pytest.mark.parametrize("cap_name", [UDP_REAL, HTTP_REAL, "lsd-libtorrent-transmission.pcap"])
+def test_links_same_in_one_and_two_passes(tshark, cap_name):
+    """Lookups answer only from earlier frames, so a single pass (records
+    made as it goes) and a second pass (store complete) agree."""
+    cap = tshark.capture(cap_name)
+    fields = ["frame.number", "btpeer.discovered_in", "btpeer.discovered_by", "btpeer.peer_discovered_in",
+              "btpeer.peer_discovered_by"]
+    one = tshark.fields(cap, fields, "btpeer.info_hash", two_pass=False)
+    assert one and all(r[1] for r in one)
+    assert one == tshark.fields(cap, fields, "btpeer.info_hash")
+
+
 # ================================================================ UDP vectors
 def test_udp_vectors_connect_and_announce(tshark):
     cap = vector(tshark, "tracker-udp-vectors.pcap")
