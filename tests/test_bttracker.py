@@ -179,6 +179,14 @@ def test_http_real_one_pass_equals_two_pass(tshark):
     assert tshark.fields(cap, fields, "bttracker", two_pass=False) == tshark.fields(cap, fields, "bttracker")
 
 
+def test_http_half_can_be_switched_off(tshark):
+    cap = tshark.capture(HTTP_REAL)
+    assert tshark.count(cap, "bttracker") > 0
+    assert tshark.count(cap, "bttracker", extra=["-o", "bttracker.http_enabled:FALSE"]) == 0
+    assert tshark.count(cap, "http", extra=["-o", "bttracker.http_enabled:FALSE"]) == \
+        tshark.count(cap, "http")
+
+
 # ================================================================ links, real
 @pytest.mark.parametrize("cap_name,kind", [(UDP_REAL, "udp"), (HTTP_REAL, "http")])
 def test_returned_peers_match_connections(tshark, cap_name, kind):

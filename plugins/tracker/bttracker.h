@@ -83,5 +83,6 @@ void bttracker_udp_register(void);
 void bttracker_udp_handoff(void);
 void bttracker_http_register(void);
 void bttracker_http_handoff(void);
+void bttracker_http_prefs_apply(void);
 
 #endif /* BTTRACKER_H */

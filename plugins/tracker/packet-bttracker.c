@@ -201,7 +201,7 @@ void proto_register_bttracker(void)
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto_bttracker);
     expert_register_field_array(expert, ei, array_length(ei));
-    bttracker_prefs = prefs_register_protocol(proto_bttracker, NULL);
+    bttracker_prefs = prefs_register_protocol(proto_bttracker, bttracker_http_prefs_apply);
 
     bttracker_udp_register();
     bttracker_http_register();
