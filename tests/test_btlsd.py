@@ -20,7 +20,7 @@ from pcapgen import udp_frame, write_pcap
 
 sys.path.insert(0, str(ROOT / "tests" / "vectors" / "discovery"))
 import oracle  # noqa: E402
-from discovery_common import FUZZ_ENV, by_frame, have_btpeer, split, vector  # noqa: E402
+from discovery_common import FUZZ_ENV, by_frame, have_btpeer, split, vector, write_with  # noqa: E402
 
 REAL = "lsd-libtorrent-transmission.pcap"
 IH = ["0123456789abcdef0123456789abcdef01234567",
@@ -237,11 +237,11 @@ def test_fuzz_mutated_announces(tshark):
 def test_fuzz_editcap(tshark, seed):
     src = tshark.capture(REAL)
     out = tshark.scratch(f"disc-lsd-editcap-{seed}.pcap")
-    tshark.run(["-E", "0.05", "--seed", str(seed), src, str(out)], binary="editcap")
+    write_with(["editcap", "-E", "0.05", "--seed", seed, src, out], out)
     tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)
 
 
 def test_fuzz_randpkt(tshark):
     out = tshark.scratch("disc-randpkt-udp.pcap")
-    tshark.run(["-b", "600", "-c", "500", "-t", "udp", str(out)], binary="randpkt")
+    write_with(["randpkt", "-b", "600", "-c", "500", "-t", "udp", out], out)
     tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)

@@ -20,7 +20,7 @@ from pcapgen import udp_frame, write_pcap
 
 sys.path.insert(0, str(ROOT / "tests" / "vectors" / "discovery"))
 import oracle  # noqa: E402
-from discovery_common import FUZZ_ENV, by_frame, have_btpeer, split, vector  # noqa: E402
+from discovery_common import FUZZ_ENV, by_frame, have_btpeer, split, vector, write_with  # noqa: E402
 import make_vectors  # noqa: E402
 
 UDP_REAL = "tracker-udp-libtorrent.pcap"
@@ -428,11 +428,11 @@ def test_fuzz_http_tracker(tshark):
 @pytest.mark.parametrize("cap_name,seed", [(UDP_REAL, 1), (UDP_REAL, 2), (HTTP_REAL, 3), (HTTP_REAL, 4)])
 def test_fuzz_editcap(tshark, cap_name, seed):
     out = tshark.scratch(f"disc-tracker-editcap-{seed}.pcap")
-    tshark.run(["-E", "0.03", "--seed", str(seed), tshark.capture(cap_name), str(out)], binary="editcap")
+    write_with(["editcap", "-E", "0.03", "--seed", seed, tshark.capture(cap_name), out], out)
     tshark.run(["-n", "-2", "-r", str(out), "-V"], env=FUZZ_ENV)
 
 
 def test_fuzz_randpkt_tcp(tshark):
     out = tshark.scratch("disc-randpkt-tcp.pcap")
-    tshark.run(["-b", "800", "-c", "500", "-t", "tcp", str(out)], binary="randpkt")
+    write_with(["randpkt", "-b", "800", "-c", "500", "-t", "tcp", out], out)
     tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)

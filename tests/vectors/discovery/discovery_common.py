@@ -1,5 +1,6 @@
 """Helpers shared by tests/test_btlsd.py and tests/test_bttracker.py."""
 import shutil
+import subprocess
 from pathlib import Path
 
 VEC_DIR = Path(__file__).resolve().parent
@@ -28,3 +29,12 @@ def by_frame(rows):
 def split(v):
     """The values of a repeated field (tshark's default ',' aggregator)."""
     return [x for x in v.split(",") if x]
+
+
+def write_with(cmd, out):
+    """Runs a file-making tool (editcap, randpkt) directly, not through the
+    tshark fixture: that one preloads the sanitizer runtime in the ASAN run,
+    under which editcap hangs; the files are then made readable for tshark."""
+    subprocess.run([str(c) for c in cmd], check=True, capture_output=True, timeout=120)
+    Path(out).chmod(0o644)
+    return str(out)
