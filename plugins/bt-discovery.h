@@ -21,9 +21,11 @@
  * reused for several calls.
  *
  * Where the record store lives: the bttracker plugin (plugins/tracker) owns
- * it and registers both dissectors below.  Every discovery dissector,
- * bttracker itself and btlsd (plugins/lsd), feeds it through the second one,
- * BT_DISCOVERY_RECORD_DISSECTOR, on the first pass only:
+ * it and registers both dissectors.  bttracker fills it directly (the
+ * infohash of each announce request, UDP or HTTP, and each peer an announce
+ * answer returns); other plugins, btlsd (plugins/lsd: each announced infohash
+ * and the announcing source address with its Port), go through the second
+ * dissector, BT_DISCOVERY_RECORD_DISSECTOR, on the first pass only:
  *
  *   if (!PINFO_FD_VISITED(pinfo) && (h = find_dissector(BT_DISCOVERY_RECORD_DISSECTOR))) {
  *       bt_discovery_record_t r = { .frame = pinfo->num, .source = "LSD",
@@ -33,7 +35,8 @@
  *
  * The store keeps, per capture file, the first frame naming each infohash
  * and each (address, port); memory grows with the number of distinct ones.
- * Without the bttracker plugin there is no store and lookups find nothing.
+ * Without the bttracker plugin (or with the bttracker protocol disabled)
+ * there is no store and lookups find nothing.
  */
 #ifndef BT_DISCOVERY_H
 #define BT_DISCOVERY_H
