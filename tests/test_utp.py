@@ -461,3 +461,26 @@ def test_golden_lossy_head(tshark):
 def test_golden_transmission_tail(tshark):
     check_golden(tshark, tshark.capture("utp-transmission.pcap"), "utp-transmission-tail.txt",
                  "utp && frame.number >= 505")
+
+
+def test_vector_peer_learned_from_lsd(tshark):
+    """An LSD announce (BEP 14) from B naming its port, then A opens a uTP
+    connection to it: the connection says where A could have learned of B.
+    Needs the discovery plugins (btlsd feeds, bttracker keeps the store)."""
+    plugins = {p.name for p in tshark.plugin_dir.glob("*/epan/*.so")}
+    if not {"btlsd.so", "bttracker.so"} <= plugins:
+        pytest.skip("discovery plugins not built")
+    lsd = (b"BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: %d\r\n"
+           b"Infohash: 000102030405060708090a0b0c0d0e0f10111213\r\n\r\n\r\n" % utp_vectors.B[1])
+    frames = [udp_frame(utp_vectors.B[0], 6771, "239.192.152.143", 6771, lsd)] + utp_vectors.FRAMES
+    path = tshark.scratch("utp-after-lsd.pcap")
+    write_pcap(path, frames)
+    path.chmod(0o644)
+    for two_pass in (False, True):
+        rows = tshark.fields(str(path), ["frame.number", "utp.analysis.peer_discovered_in",
+                                         "utp.analysis.peer_discovered_by"], "utp", two_pass=two_pass)
+        assert rows[0] == ["2", "1", "LSD"]                  # the SYN
+        assert all(r[1:] == ["1", "LSD"] for r in rows)      # and every later packet
+    # without the announce there is no link
+    write_pcap(path, utp_vectors.FRAMES)
+    assert tshark.count(str(path), "utp.analysis.peer_discovered_in") == 0

@@ -87,6 +87,8 @@ int hf_utp_analysis_queuing_delay = -1;
 int hf_utp_analysis_completeness = -1;
 int hf_utp_analysis_close_reason = -1;
 int hf_utp_analysis_syn_frame = -1;
+int hf_utp_analysis_peer_discovered_in = -1;
+int hf_utp_analysis_peer_discovered_by = -1;
 int hf_utp_segments = -1;
 int hf_utp_segment = -1;
 int hf_utp_segment_count = -1;
@@ -520,6 +522,8 @@ proto_register_utp(void)
         { &hf_utp_analysis_ack_rtt, { "The RTT to ACK the packet was", "utp.analysis.ack_rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, "Time from the packet to its ACK (not for retransmitted packets)", HFILL } },
         { &hf_utp_analysis_initial_rtt, { "iRTT", "utp.analysis.initial_rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, "Time from the SYN to the STATE that answers it", HFILL } },
         { &hf_utp_analysis_syn_frame, { "SYN in frame", "utp.analysis.syn_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_peer_discovered_in, { "Peer learned from frame", "utp.analysis.peer_discovered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Frame (LSD announce, tracker answer) that announced the endpoint this connection's SYN went to", HFILL } },
+        { &hf_utp_analysis_peer_discovered_by, { "Peer learned from", "utp.analysis.peer_discovered_by", FT_STRING, BASE_NONE, NULL, 0x0, "How the endpoint was announced: LSD, UDP tracker, HTTP tracker", HFILL } },
         { &hf_utp_analysis_retransmission, { "Retransmission", "utp.analysis.retransmission", FT_NONE, BASE_NONE, NULL, 0x0, "This packet's sequence number was already sent", HFILL } },
         { &hf_utp_analysis_retrans_of, { "Retransmission of frame", "utp.analysis.retransmitted_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_DUP_ACK), 0x0, NULL, HFILL } },
         { &hf_utp_analysis_spurious, { "Spurious retransmission", "utp.analysis.spurious_retransmission", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmission of a packet already acknowledged", HFILL } },

@@ -16,6 +16,7 @@
 
 #include "utp-int.h"
 #include "utp-seq.h"
+#include "bt-discovery.h"
 #include "utp-sack.h"
 
 /* Unwrapped sequence numbers start at 2^16 + the first raw value, so that
@@ -339,6 +340,32 @@ utp_analyze_ack(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_fl
     }
 }
 
+/* Was the endpoint this SYN goes to announced earlier (LSD, tracker)?  Asks
+ * the discovery plugin's lookup dissector, when it is loaded (bt-discovery.h). */
+static void
+utp_lookup_discovery(packet_info *pinfo, tvbuff_t *tvb, utp_conn_t *conn)
+{
+    static dissector_handle_t lookup;
+    static gboolean looked_up;
+    bt_discovery_query_t q;
+
+    if (!looked_up) {
+        lookup = find_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR);
+        looked_up = TRUE;
+    }
+    if (!lookup)
+        return;
+    memset(&q, 0, sizeof q);
+    q.peer_addr = &pinfo->dst;
+    q.peer_port = (guint16)pinfo->destport;
+    q.before_frame = pinfo->num;
+    call_dissector_only(lookup, tvb, pinfo, NULL, &q);
+    if (q.peer_frame) {
+        conn->peer_frame = q.peer_frame;
+        conn->peer_source = q.peer_source;
+    }
+}
+
 utp_frame_t *
 utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn)
 {
@@ -368,6 +395,7 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
             conn->syn_frame = pinfo->num;
             conn->syn_time = pinfo->abs_ts;
             conn->syn_seq = h->seq;
+            utp_lookup_discovery(pinfo, tvb, conn);
         }
         break;
     case UTP_ST_STATE:
@@ -512,6 +540,15 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
     if (c->syn_frame && pinfo->num != c->syn_frame) {
         it = proto_tree_add_uint(at, hf_utp_analysis_syn_frame, tvb, 0, 0, c->syn_frame);
         PROTO_ITEM_SET_GENERATED(it);
+    }
+    if (c->peer_frame && pinfo->num >= c->syn_frame) {
+        it = proto_tree_add_uint_format_value(at, hf_utp_analysis_peer_discovered_in, tvb, 0, 0, c->peer_frame,
+                                              "%u (%s)", c->peer_frame, c->peer_source ? c->peer_source : "?");
+        PROTO_ITEM_SET_GENERATED(it);
+        if (c->peer_source) {
+            it = proto_tree_add_string(at, hf_utp_analysis_peer_discovered_by, tvb, 0, 0, c->peer_source);
+            PROTO_ITEM_SET_GENERATED(it);
+        }
     }
     if (c->synack_frame && pinfo->num >= c->synack_frame) {
         it = proto_tree_add_time(at, hf_utp_analysis_initial_rtt, tvb, 0, 0, &c->irtt);

@@ -106,6 +106,8 @@ typedef struct utp_conn {
     guint32  syn_frame;
     nstime_t syn_time;
     guint32  synack_frame;
+    guint32  peer_frame;       /* frame announcing the acceptor's endpoint (LSD, tracker) */
+    const char *peer_source;
     nstime_t irtt;
     guint8   completeness;
     gboolean have_close_reason;
@@ -173,7 +175,8 @@ extern int hf_utp_analysis, hf_utp_analysis_acks_frame, hf_utp_analysis_ack_rtt,
            hf_utp_analysis_sacked, hf_utp_analysis_bytes_in_flight, hf_utp_analysis_zero_window,
            hf_utp_analysis_window_full, hf_utp_analysis_one_way_delay, hf_utp_analysis_base_delay,
            hf_utp_analysis_queuing_delay, hf_utp_analysis_completeness,
-           hf_utp_analysis_close_reason, hf_utp_analysis_syn_frame;
+           hf_utp_analysis_close_reason, hf_utp_analysis_syn_frame,
+           hf_utp_analysis_peer_discovered_in, hf_utp_analysis_peer_discovered_by;
 extern int hf_utp_segments, hf_utp_segment, hf_utp_segment_count, hf_utp_reassembled_in,
            hf_utp_reassembled_length, hf_utp_reassembled_data, hf_utp_continued_in,
            hf_utp_payload_duplicate, hf_utp_delivered_in;
