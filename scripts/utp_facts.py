@@ -48,6 +48,9 @@ import struct
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pcapread import bdecode, ip_layer, read_pcap  # noqa: E402  (shared oracle layers)
+
 UTP_TYPES = {0: "DATA", 1: "FIN", 2: "STATE", 3: "RESET", 4: "SYN"}
 UTP_EXT_SACK = 1
 UTP_EXT_CLOSE_REASON = 3
@@ -57,40 +60,9 @@ BT_HANDSHAKE = b"\x13BitTorrent protocol"
 
 
 # ---------------------------------------------------------------- bencode / torrent
-def bdecode(buf: bytes, i: int = 0, depth: int = 0):
-    """Returns (value, end). Dicts are returned as {key: (value, start, end)}."""
-    if depth > 32:
-        raise ValueError("bencode nesting too deep")
-    c = buf[i:i + 1]
-    if c == b"i":
-        j = buf.index(b"e", i)
-        return int(buf[i + 1:j]), j + 1
-    if c == b"l":
-        i += 1
-        out = []
-        while buf[i:i + 1] != b"e":
-            v, i = bdecode(buf, i, depth + 1)
-            out.append(v)
-        return out, i + 1
-    if c == b"d":
-        i += 1
-        out = {}
-        while buf[i:i + 1] != b"e":
-            k, i = bdecode(buf, i, depth + 1)
-            start = i
-            v, i = bdecode(buf, i, depth + 1)
-            out[k] = (v, start, i)
-        return out, i + 1
-    if c.isdigit():
-        j = buf.index(b":", i)
-        n = int(buf[i:j])
-        return buf[j + 1:j + 1 + n], j + 1 + n
-    raise ValueError(f"bad bencode at {i}")
-
-
 def torrent_facts(path: Path) -> dict:
     raw = path.read_bytes()
-    top, _ = bdecode(raw)
+    top, _ = bdecode(raw, positions=True)
     info, start, end = top[b"info"]
     if b"length" in info:
         total = info[b"length"][0]
@@ -102,61 +74,6 @@ def torrent_facts(path: Path) -> dict:
 
 
 # ---------------------------------------------------------------- pcap / packet layers
-def read_pcap(path: Path):
-    """Yields (frame_number, linktype, bytes) for each record of a classic pcap file."""
-    data = path.read_bytes()
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        end = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        end = ">"
-    else:
-        raise SystemExit(f"{path}: not a classic pcap file (pcapng is not supported)")
-    linktype = struct.unpack(end + "I", data[20:24])[0]
-    off, n = 24, 0
-    while off + 16 <= len(data):
-        incl = struct.unpack(end + "I", data[off + 8:off + 12])[0]
-        n += 1
-        yield n, linktype, data[off + 16:off + 16 + incl]
-        off += 16 + incl
-
-
-def ip_layer(linktype: int, frame: bytes):
-    """Returns (version, src, dst, proto, l4 bytes) or None."""
-    if linktype == 1:                      # Ethernet
-        etype, off = struct.unpack(">H", frame[12:14])[0], 14
-        while etype in (0x8100, 0x88A8) and len(frame) >= off + 4:   # VLAN tags
-            etype, off = struct.unpack(">H", frame[off + 2:off + 4])[0], off + 4
-        pkt = frame[off:]
-    elif linktype == 101:                  # raw IP
-        pkt = frame
-        etype = 0x0800 if pkt[:1] and pkt[0] >> 4 == 4 else 0x86DD
-    else:
-        raise SystemExit(f"unsupported link type {linktype}")
-    if etype == 0x0800 and len(pkt) >= 20:
-        ihl = (pkt[0] & 0x0F) * 4
-        total = struct.unpack(">H", pkt[2:4])[0]
-        frag = struct.unpack(">H", pkt[6:8])[0]
-        if frag & 0x3FFF:                  # fragments: none expected on a 1500-byte MTU bridge
-            return ("frag", None, None, None, None)
-        return (4, ipaddress.ip_address(pkt[12:16]), ipaddress.ip_address(pkt[16:20]),
-                pkt[9], pkt[ihl:total])
-    if etype == 0x86DD and len(pkt) >= 40:
-        plen = struct.unpack(">H", pkt[4:6])[0]
-        nh, off = pkt[6], 40
-        body_end = 40 + plen
-        for _ in range(8):                 # a bounded walk over extension headers
-            if nh in (0, 43, 60):
-                nh, off = pkt[off], off + (pkt[off + 1] + 1) * 8
-            elif nh == 44:
-                return ("frag", None, None, None, None)
-            else:
-                break
-        return (6, ipaddress.ip_address(pkt[8:24]), ipaddress.ip_address(pkt[24:40]),
-                nh, pkt[off:body_end])
-    return None
-
-
 def ep(ip, port) -> str:
     return f"[{ip}]:{port}" if ip.version == 6 else f"{ip}:{port}"
 

@@ -10,58 +10,25 @@ that agree with tshark are two independent readings of the same bytes.
 """
 import hashlib
 import struct
+import sys
 from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from pcapread import bdecode, ip_layer, read_pcap  # noqa: E402  (shared oracle layers)
 
 PSTR = b"\x13BitTorrent protocol"
 
 
 # ---------------------------------------------------------------- pcap / IP
 
-def read_pcap(path):
-    """Yields (frame_number, link_payload, linktype)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = data[:4]
-    if magic == b"\xd4\xc3\xb2\xa1" or magic == b"\x4d\x3c\xb2\xa1":
-        endian = "<"
-    elif magic == b"\xa1\xb2\xc3\xd4" or magic == b"\xa1\xb2\x3c\x4d":
-        endian = ">"
-    else:
-        raise ValueError("not a classic pcap file")
-    linktype = struct.unpack(endian + "I", data[20:24])[0]
-    off, num = 24, 0
-    while off + 16 <= len(data):
-        _, _, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
-        off += 16
-        num += 1
-        yield num, data[off:off + incl], linktype
-        off += incl
-
-
 def ip_payload(frame, linktype):
-    """(proto, src, dst, payload) of an IPv4/IPv6 packet, or None."""
-    if linktype == 1:            # Ethernet
-        etype, p = struct.unpack("!H", frame[12:14])[0], 14
-        while etype == 0x8100:   # VLAN
-            etype, p = struct.unpack("!H", frame[p + 2:p + 4])[0], p + 4
-    elif linktype == 113:        # Linux cooked
-        etype, p = struct.unpack("!H", frame[14:16])[0], 16
-    elif linktype == 101:        # raw IP
-        etype = 0x0800 if frame[0] >> 4 == 4 else 0x86DD
-        p = 0
-    else:
+    """(proto, src, dst, payload) of an IPv4/IPv6 packet (addresses as bytes), or None."""
+    r = ip_layer(linktype, frame)
+    if not r or r[0] == "frag":
         return None
-    if etype == 0x0800:
-        ihl = (frame[p] & 0x0F) * 4
-        total = struct.unpack("!H", frame[p + 2:p + 4])[0]
-        frag = struct.unpack("!H", frame[p + 6:p + 8])[0]
-        if frag & 0x3FFF:
-            return None          # fragments: none in our captures
-        return frame[p + 9], frame[p + 12:p + 16], frame[p + 16:p + 20], frame[p + ihl:p + total]
-    if etype == 0x86DD:
-        plen = struct.unpack("!H", frame[p + 4:p + 6])[0]
-        return frame[p + 6], frame[p + 8:p + 24], frame[p + 24:p + 40], frame[p + 40:p + 40 + plen]
-    return None
+    _, src, dst, proto, l4 = r
+    return proto, src.packed, dst.packed, l4
 
 
 # ---------------------------------------------------------------- TCP
@@ -152,7 +119,7 @@ def connections(path):
     tcp = {}
     utp_syn = {}                 # (initiator, acceptor, syn id) from SYN packets
     utp_flows = defaultdict(UtpFlow)
-    for _, frame, linktype in read_pcap(path):
+    for _, linktype, frame in read_pcap(path):
         ip = ip_payload(frame, linktype)
         if not ip:
             continue
@@ -207,34 +174,6 @@ def sha256(data):
 
 
 # ---------------------------------------------------------------- peer wire
-
-def bdecode(data, i=0, depth=0):
-    """Minimal bencode decoder: (value, end)."""
-    if depth > 32:
-        raise ValueError("too deep")
-    c = data[i:i + 1]
-    if c == b"i":
-        e = data.index(b"e", i)
-        return int(data[i + 1:e]), e + 1
-    if c == b"l":
-        i += 1
-        out = []
-        while data[i:i + 1] != b"e":
-            v, i = bdecode(data, i, depth + 1)
-            out.append(v)
-        return out, i + 1
-    if c == b"d":
-        i += 1
-        out = {}
-        while data[i:i + 1] != b"e":
-            k, i = bdecode(data, i, depth + 1)
-            v, i = bdecode(data, i, depth + 1)
-            out[k] = v
-        return out, i + 1
-    colon = data.index(b":", i)
-    n = int(data[i:colon])
-    return data[colon + 1:colon + 1 + n], colon + 1 + n
-
 
 MSG_NAMES = {0: "choke", 1: "unchoke", 2: "interested", 3: "not_interested", 4: "have",
              5: "bitfield", 6: "request", 7: "piece", 8: "cancel", 9: "port", 13: "suggest",

@@ -10,7 +10,12 @@ and make_vectors.py write).
 import ipaddress
 import re
 import struct
+import sys
+from pathlib import Path
 from urllib.parse import unquote_to_bytes
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
+from pcapread import bdecode, ip_layer, read_pcap  # noqa: E402  (shared oracle layers)
 
 TRACKER_PORT = 6969
 LSD_PORT = 6771
@@ -18,33 +23,12 @@ LSD_PORT = 6771
 
 def packets(path):
     """Yields (frame_number, src, dst, proto, sport, dport, tcp_flags, payload)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack("<I", data[:4])[0]
-    assert magic == 0xA1B2C3D4, "classic little-endian pcap expected"
-    off, n = 24, 0
-    while off + 16 <= len(data):
-        _, _, incl, _ = struct.unpack("<IIII", data[off:off + 16])
-        frame = data[off + 16:off + 16 + incl]
-        off += 16 + incl
-        n += 1
-        if len(frame) < 14:
+    for n, linktype, frame in read_pcap(path):
+        ip = ip_layer(linktype, frame)
+        if not ip or ip[0] == "frag":
             continue
-        etype = struct.unpack(">H", frame[12:14])[0]
-        p = frame[14:]
-        if etype == 0x0800 and len(p) >= 20:
-            ihl = (p[0] & 0x0F) * 4
-            total = struct.unpack(">H", p[2:4])[0]
-            proto = p[9]
-            src, dst = str(ipaddress.IPv4Address(p[12:16])), str(ipaddress.IPv4Address(p[16:20]))
-            l4 = p[ihl:total]
-        elif etype == 0x86DD and len(p) >= 40:
-            plen = struct.unpack(">H", p[4:6])[0]
-            proto = p[6]
-            src, dst = str(ipaddress.IPv6Address(p[8:24])), str(ipaddress.IPv6Address(p[24:40]))
-            l4 = p[40:40 + plen]
-        else:
-            continue
+        _, src, dst, proto, l4 = ip
+        src, dst = str(src), str(dst)
         if proto == 17 and len(l4) >= 8:
             sport, dport, ulen = struct.unpack(">HHH", l4[:6])
             yield n, src, dst, "udp", sport, dport, 0, l4[8:ulen]
@@ -103,30 +87,6 @@ def udp_tracker(path, port=TRACKER_PORT):
                 m["error"] = pl[8:].decode("utf-8", "replace")
         msgs.append(m)
     return msgs
-
-
-def bdecode(b, i=0):
-    """Minimal bencode decoder: returns (value, next offset)."""
-    c = b[i:i + 1]
-    if c == b"i":
-        e = b.index(b"e", i)
-        return int(b[i + 1:e]), e + 1
-    if c == b"l":
-        i, res = i + 1, []
-        while b[i:i + 1] != b"e":
-            v, i = bdecode(b, i)
-            res.append(v)
-        return res, i + 1
-    if c == b"d":
-        i, res = i + 1, {}
-        while b[i:i + 1] != b"e":
-            k, i = bdecode(b, i)
-            v, i = bdecode(b, i)
-            res[k] = v
-        return res, i + 1
-    colon = b.index(b":", i)
-    ln = int(b[i:colon])
-    return b[colon + 1:colon + 1 + ln], colon + 1 + ln
 
 
 def http_tracker(path, port=TRACKER_PORT):
