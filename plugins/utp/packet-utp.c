@@ -479,7 +479,6 @@ static void
 utp_init(void)
 {
     utp_analysis_init();
-    utp_reassembly_init();
 }
 
 void

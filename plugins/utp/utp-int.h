@@ -204,7 +204,6 @@ void        utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 gboolean    utp_conn_from_initiator(const utp_conn_t *conn, int dir);
 
 /* ---- utp-reassembly.c ---- */
-void utp_reassembly_init(void);
 /* Every pass: hands this frame's payload on (reassembling on the first pass). */
 void utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
                  const utp_header_t *h, utp_frame_t *fa);

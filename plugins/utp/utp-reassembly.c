@@ -31,11 +31,6 @@ static dissector_handle_t bittorrent_utp_handle;
 static dissector_handle_t data_handle;
 int utp_follow_tap = -1;
 
-void
-utp_reassembly_init(void)
-{
-}
-
 /* ---- first pass: ordering ---- */
 
 static void
