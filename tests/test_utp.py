@@ -366,6 +366,20 @@ def test_negative_corpus_claims_nothing(tshark):
     assert tshark.count(str(path), "udp") == 3065
 
 
+NON_UTP_CAPTURES = sorted(p.stem for p in CAPTURES.glob("*.pcap") if p.stem not in UTP_CAPTURES)
+
+
+def test_real_captures_without_utp_claim_nothing(tshark):
+    """TCP-only, LSD and tracker captures (DNS-free, but with LSD multicast, UDP
+    tracker traffic, ICMP): not one packet is uTP."""
+    assert len(NON_UTP_CAPTURES) >= 4, NON_UTP_CAPTURES
+    for name in NON_UTP_CAPTURES:
+        cap = tshark.capture(f"{name}.pcap")
+        assert tshark.count(cap, "utp") == 0, name
+    # and the UDP there is really there to be refused
+    assert tshark.count(tshark.capture("tracker-udp-libtorrent.pcap"), "udp") > 0
+
+
 def test_negative_randpkt_claims_nothing(tshark):
     path = tshark.scratch("randpkt-udp.pcap")
     subprocess.run(["randpkt", "-b", "1500", "-c", "5000", "-t", "udp", str(path)], check=True)

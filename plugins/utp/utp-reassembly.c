@@ -403,8 +403,11 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     utp_call_payload(ptvb, pinfo, tree, fa, rf, rf->data_off);
     if (!PINFO_FD_VISITED(pinfo))
         utp_after_first_call(r, pinfo, pdata, rf);
-    if (rf->consumed == 0 && rf->data_len)
+    if (rf->consumed == 0 && rf->data_len) {
+        /* nothing complete here: the payload protocol shows in the frame that completes it */
+        col_set_str(pinfo->cinfo, COL_PROTOCOL, "uTP");
         col_append_str(pinfo->cinfo, COL_INFO, " [uTP segment of a reassembled PDU]");
+    }
     pinfo->desegment_offset = 0;
     pinfo->desegment_len = 0;
 }
