@@ -498,3 +498,27 @@ def test_vector_peer_learned_from_lsd(tshark):
     # without the announce there is no link
     write_pcap(path, utp_vectors.FRAMES)
     assert tshark.count(str(path), "utp.analysis.peer_discovered_in") == 0
+
+
+def test_reassembly_gives_up_on_a_packet_never_captured(tshark):
+    """One DATA packet of a connection is missing from the capture and more
+    packets arrive behind it than the out-of-order buffer holds (4096): the
+    reassembly says it gave up, and the stream goes on from the held packets,
+    each byte still delivered once and in order."""
+    from utp_vectors import a2b, b2a, utp, ST_SYN, ST_STATE, ST_DATA, SYN_ID
+    n_after = 4200
+    frames = [a2b(utp(ST_SYN, SYN_ID, 10, 0)), b2a(utp(ST_STATE, SYN_ID, 500, 10))]
+    frames.append(a2b(utp(ST_DATA, SYN_ID + 1, 11, 499, b"A" * 10)))
+    # seq 12 is never captured
+    for i in range(n_after):
+        frames.append(a2b(utp(ST_DATA, SYN_ID + 1, (13 + i) % 65536, 499, b"%08d" % i)))
+    path = tshark.scratch("utp-gap.pcap")
+    write_pcap(path, frames)
+    path.chmod(0o644)
+    off = ["--disable-protocol", "btpeer", "--disable-protocol", "bittorrent"]
+    skipped = tshark.fields(str(path), ["frame.number", "_ws.expert.message"], "utp.reassembly.skipped.expert",
+                            extra=off)
+    assert len(skipped) == 1 and "gave up on 1 missing packet" in skipped[0][1]
+    a, b, _ = follow(tshark, str(path), 0)
+    assert b == b""
+    assert a == b"A" * 10 + b"".join(b"%08d" % i for i in range(n_after))

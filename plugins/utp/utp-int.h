@@ -19,8 +19,7 @@ typedef enum {
     UTP_RF_DELIVER,     /* in-order bytes handed to the payload dissector here */
     UTP_RF_SEGMENT,     /* in-order bytes held: part of a PDU completed later */
     UTP_RF_DUPLICATE,   /* payload already delivered (retransmission) */
-    UTP_RF_BUFFERED,    /* arrived before a missing packet; delivered later */
-    UTP_RF_DROPPED      /* out-of-order buffer full: payload not reassembled */
+    UTP_RF_BUFFERED     /* arrived before a missing packet; delivered later */
 } utp_rf_kind_t;
 
 typedef struct utp_reasm_frame {
@@ -57,7 +56,6 @@ typedef struct utp_reasm_flow {
     guint64  stream_off;       /* bytes delivered in order so far */
     wmem_tree_t *ooo;          /* unwrapped seq (32 bits) -> utp_ooo_t */
     guint32  ooo_count;
-    guint64  ooo_min;          /* lowest seq buffered */
     /* unfinished PDU */
     guint8  *pend;
     guint32  pend_len, pend_cap;

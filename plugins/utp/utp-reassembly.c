@@ -75,14 +75,14 @@ utp_ooo_take(utp_reasm_flow_t *r, guint64 seq)
 /* Collects the new in-order bytes this frame makes available: its own
  * payload plus the packets held behind it. */
 static wmem_array_t *
-utp_collect_chunk(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *own, guint32 own_len,
-                  utp_reasm_frame_t *rf)
+utp_collect_chunk(utp_reasm_flow_t *r, packet_info *pinfo, guint32 own_frame, const guint8 *own,
+                  guint32 own_len, utp_reasm_frame_t *rf)
 {
     wmem_array_t *extra = NULL;
     wmem_array_t *frames = wmem_array_new(pinfo->pool, sizeof(guint32));
     utp_ooo_t *o;
 
-    wmem_array_append_one(frames, pinfo->num);
+    wmem_array_append_one(frames, own_frame);
     r->next_seq++;
     while ((o = utp_ooo_take(r, r->next_seq)) != NULL) {
         if (!extra) {
@@ -127,8 +127,6 @@ utp_hold(utp_reasm_flow_t *r, packet_info *pinfo, guint64 seq, const guint8 *p, 
     o->len = len;
     o->rf = rf;
     wmem_tree_insert32(r->ooo, (guint32)seq, o);
-    if (!r->ooo_count || seq < r->ooo_min)
-        r->ooo_min = seq;
     r->ooo_count++;
     rf->kind = UTP_RF_BUFFERED;
     return r->ooo_count > UTP_REASM_MAX_OOO;
@@ -312,18 +310,23 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
                 if (o) {
                     /* deliver the held run from here, in this frame */
                     utp_reasm_frame_t tmp = { 0 };
-                    wmem_array_t *frames = utp_collect_chunk(r, pinfo, o->bytes, o->len, &tmp);
+                    wmem_array_t *frames = utp_collect_chunk(r, pinfo, o->frame, o->bytes, o->len, &tmp);
                     o->rf->deliver_frame = pinfo->num;
                     rf->kind = UTP_RF_NONE;
-                    rf->chunk = tmp.chunk ? tmp.chunk
-                                          : (guint8 *)wmem_memdup(wmem_file_scope(), o->bytes, o->len);
+                    if (tmp.chunk) {
+                        rf->chunk = tmp.chunk;
+                        wmem_free(wmem_file_scope(), o->bytes);
+                    } else {
+                        rf->chunk = o->bytes;   /* the held copy becomes this frame's chunk */
+                    }
                     rf->chunk_len = tmp.chunk_len;
                     rf->chunk_off = tmp.chunk_off;
                     utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, frames, rf);
                 }
             }
         } else {
-            wmem_array_t *frames = utp_collect_chunk(r, pinfo, own_bytes, (guint32)h->payload_len, rf);
+            wmem_array_t *frames = utp_collect_chunk(r, pinfo, pinfo->num, own_bytes,
+                                                     (guint32)h->payload_len, rf);
             utp_deliver_first(r, pinfo, rf->chunk ? rf->chunk : own_bytes, rf->chunk_len, frames, rf);
         }
     }
@@ -353,7 +356,6 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         col_append_str(pinfo->cinfo, COL_INFO, " [payload already delivered]");
         return;
     case UTP_RF_BUFFERED:
-    case UTP_RF_DROPPED:
         if (rf->deliver_frame) {
             ti = proto_tree_add_uint(utp_tree, hf_utp_delivered_in, own, 0, 0, rf->deliver_frame);
             PROTO_ITEM_SET_GENERATED(ti);
