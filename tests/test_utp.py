@@ -522,3 +522,59 @@ def test_reassembly_gives_up_on_a_packet_never_captured(tshark):
     a, b, _ = follow(tshark, str(path), 0)
     assert b == b""
     assert a == b"A" * 10 + b"".join(b"%08d" % i for i in range(n_after))
+
+
+def test_vector_remaining_fields_and_experts(tshark):
+    """Fields and expert infos the first vector set does not reach, each from
+    a packet built for it (expected values follow from BEP 29 by hand)."""
+    from utp_vectors import a2b, b2a, utp, ST_SYN, ST_STATE, ST_DATA, SYN_ID
+    frames = [
+        a2b(utp(ST_SYN, SYN_ID, 100, 0, ts=123456)),                          # 1
+        b2a(utp(ST_STATE, SYN_ID, 500, 100, wnd=150)),                        # 2 B's window: 150 bytes
+        a2b(utp(ST_DATA, SYN_ID + 1, 101, 499, b"x" * 100)),                  # 3 100 in flight
+        a2b(utp(ST_DATA, SYN_ID + 1, 102, 499, b"y" * 100)),                  # 4 200 >= 150: window full
+        b2a(utp(ST_STATE, SYN_ID, 500, 102, wnd=150)),                        # 5 acks both
+        a2b(utp(ST_DATA, SYN_ID + 1, 101, 499, b"x" * 100)),                  # 6 spurious retransmission
+        b2a(utp(ST_STATE, SYN_ID, 500, 110)),                                 # 7 acks 110: never sent
+        b2a(utp(ST_STATE, SYN_ID, 500, 102, exts=[(2, bytes(8))])),           # 8 extension bits, 8 bytes
+        b2a(utp(ST_STATE, SYN_ID, 500, 102, exts=[(2, bytes(4))])),           # 9 extension bits, 4 bytes
+        b2a(utp(ST_STATE, SYN_ID, 500, 102, exts=[(2, bytes(8))] * 20)),      # 10 chain of 20
+    ]
+    path = tshark.scratch("utp-vectors2.pcap")
+    write_pcap(path, frames)
+    path.chmod(0o644)
+    cap = str(path)
+
+    def frames_of(f, extra=()):
+        return [int(r[0]) for r in tshark.fields(cap, ["frame.number"], f, extra=extra)]
+    assert frames_of("utp") == list(range(1, 11))
+    assert frames_of("utp.analysis.window_full") == [4]
+    assert field_by_frame(tshark, cap, "utp.analysis.bytes_in_flight")[4] == "200"
+    assert frames_of("utp.analysis.spurious_retransmission") == [6]
+    assert field_by_frame(tshark, cap, "utp.analysis.retransmitted_frame")[6] == ""
+    assert frames_of("utp.analysis.ack_lost_segment") == [7]
+    assert frames_of("utp.ext.bits") == [8, 9, 10]         # shown even when its length is wrong
+    assert frames_of("utp.ext.len.invalid") == [9]
+    assert frames_of("utp.ext.too_many") == [10]
+    assert field_by_frame(tshark, cap, "utp.timestamp_us")[1] == "123456"
+    assert field_by_frame(tshark, cap, "utp.wnd_size")[2] == "150"
+    rel = field_by_frame(tshark, cap, "utp.time_relative")
+    delta = field_by_frame(tshark, cap, "utp.time_delta")
+    assert abs(float(rel[10]) - 0.009) < 1e-6          # pcapgen: one frame per millisecond
+    assert abs(float(delta[10]) - 0.001) < 1e-6 and float(delta[1]) == 0.0
+
+
+def test_decode_as_shows_what_the_heuristic_refuses(tshark):
+    """A STATE with payload and a runt datagram are not taken by the heuristic;
+    decoded as uTP on the user's word they get expert infos instead."""
+    from utp_vectors import a2b, utp, ST_STATE, SYN_ID
+    frames = [a2b(utp(ST_STATE, SYN_ID, 1, 1, b"payload")),
+              udp_frame("10.0.0.1", 40000, "10.0.0.2", 50000, b"\x21\x00\x01")]
+    path = tshark.scratch("utp-forced.pcap")
+    write_pcap(path, frames)
+    path.chmod(0o644)
+    cap = str(path)
+    assert tshark.count(cap, "utp") == 0
+    forced = ["-d", "udp.port==50000,utp"]
+    assert [r[0] for r in tshark.fields(cap, ["frame.number"], "utp.len.unexpected", extra=forced)] == ["1"]
+    assert [r[0] for r in tshark.fields(cap, ["frame.number"], "utp.malformed", extra=forced)] == ["2"]
