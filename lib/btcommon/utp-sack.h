@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A bitmask is at most 255 bytes (its length is a u8): 2040 packet numbers. */
+#define UTP_SACK_MAX_BITS (255 * 8)
+
 /* Writes up to max_out acknowledged sequence numbers (in increasing order
  * from ack_nr + 2, wrapping at 2^16) to out; returns how many bits are set
  * in total (which may exceed max_out). */

@@ -141,8 +141,6 @@ static dissector_table_t udp_port_table;
 
 /* Most selective-ACK numbers listed in the Info column: the tree lists all. */
 #define UTP_INFO_SACK_RANGES 4
-/* A SACK bitmask is at most 255 bytes (len is a u8): 2040 packet numbers. */
-#define UTP_SACK_MAX_BITS (255 * 8)
 
 static const true_false_string tfs_utp_present = { "Present", "Absent" };
 
@@ -349,7 +347,7 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
                                val_to_str_const(h->type, utp_type_vals, "?"), (guint)h->payload_len);
 
     if (fa) {
-        utp_analysis_tree(tvb, pinfo, ut, h, fa);
+        utp_analysis_tree(tvb, pinfo, ut, fa);
         utp_tap_info_t *tap = wmem_new(pinfo->pool, utp_tap_info_t);
         tap->conn = fa->conn;
         tap->fa = fa;

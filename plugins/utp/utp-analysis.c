@@ -185,16 +185,24 @@ utp_seen_get(const utp_flow_t *f, guint64 seq)
     return (f->seen[i / 8] >> (i % 8)) & 1;
 }
 
+/* The bitmap, allocated on first use (8 KiB per direction that sends data). */
+static guint8 *
+utp_seen_bits(utp_flow_t *f)
+{
+    if (!f->seen)
+        f->seen = (guint8 *)wmem_alloc0(wmem_file_scope(), UTP_SEEN_BITS / 8);
+    return f->seen;
+}
+
 static void
 utp_seen_set(utp_flow_t *f, guint64 seq, gboolean v)
 {
     guint32 i = (guint32)(seq % UTP_SEEN_BITS);
-    if (!f->seen)
-        f->seen = (guint8 *)wmem_alloc0(wmem_file_scope(), UTP_SEEN_BITS / 8);
+    guint8 *bits = utp_seen_bits(f);
     if (v)
-        f->seen[i / 8] |= (guint8)(1u << (i % 8));
+        bits[i / 8] |= (guint8)(1u << (i % 8));
     else
-        f->seen[i / 8] &= (guint8)~(1u << (i % 8));
+        bits[i / 8] &= (guint8)~(1u << (i % 8));
 }
 
 /* A new highest sequence number: forget what the bitmap said about the
@@ -211,9 +219,7 @@ utp_seen_advance(utp_flow_t *f, guint64 new_highest)
         if (i % 8 == 0 && new_highest - from >= 8) {
             /* whole bytes up to the end of the ring or of the range */
             guint32 bytes = (guint32)MIN((new_highest - from) / 8, (guint64)(UTP_SEEN_BITS - i) / 8);
-            if (!f->seen)
-                f->seen = (guint8 *)wmem_alloc0(wmem_file_scope(), UTP_SEEN_BITS / 8);
-            memset(f->seen + i / 8, 0, bytes);
+            memset(utp_seen_bits(f) + i / 8, 0, bytes);
             from += (guint64)bytes * 8;
         } else {
             utp_seen_set(f, from, FALSE);
@@ -315,12 +321,13 @@ utp_analyze_ack(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_fl
         const utp_ext_t *e = &h->ext[i];
         if (e->type != UTP_EXT_SACK || !e->len)
             continue;
-        const guint8 *mask = tvb_get_ptr(tvb, (gint)e->data_off, e->len);
-        for (guint bit = 0; bit < (guint)e->len * 8; bit++) {
-            if ((mask[bit / 8] >> (bit % 8)) & 1) {
-                if (utp_sentq_sack(&peer->sentq, ack_abs + 2 + bit))
-                    fa->sacked_new++;
-            }
+        guint16 acked[UTP_SACK_MAX_BITS];
+        size_t n = utp_sack_decode(h->ack, tvb_get_ptr(tvb, (gint)e->data_off, e->len), e->len,
+                                   acked, UTP_SACK_MAX_BITS);
+        for (size_t j = 0; j < n; j++) {
+            /* acked[j] lies 2..2041 past ack_nr: unwrap it from ack_abs */
+            if (utp_sentq_sack(&peer->sentq, ack_abs + (guint16)(acked[j] - h->ack)))
+                fa->sacked_new++;
         }
     }
 
@@ -495,8 +502,7 @@ utp_add_flag(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int hf, expert
 }
 
 void
-utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_header_t *h,
-                  const utp_frame_t *fa)
+utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_frame_t *fa)
 {
     const utp_conn_t *c = fa->conn;
     proto_item *it;
@@ -629,5 +635,4 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
                      "Bytes in flight fill the peer's window");
         col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Window full] ");
     }
-    (void)h;
 }

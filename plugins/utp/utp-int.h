@@ -198,7 +198,7 @@ utp_conn_t *utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean cr
 /* First pass only: computes and returns the analysis of this frame. */
 utp_frame_t *utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn);
 void        utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                              const utp_header_t *h, const utp_frame_t *fa);
+                              const utp_frame_t *fa);
 gboolean    utp_conn_from_initiator(const utp_conn_t *conn, int dir);
 
 /* ---- utp-reassembly.c ---- */

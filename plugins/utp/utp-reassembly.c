@@ -258,7 +258,7 @@ utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data
 }
 
 static void
-utp_show_segments(tvbuff_t *rtvb, packet_info *pinfo, proto_tree *tree, const utp_reasm_frame_t *rf)
+utp_show_segments(tvbuff_t *rtvb, proto_tree *tree, const utp_reasm_frame_t *rf)
 {
     proto_item *ti = proto_tree_add_none_format(tree, hf_utp_segments, rtvb, 0, -1,
                                                 "[%u Reassembled uTP Segments (%u bytes)]",
@@ -274,7 +274,6 @@ utp_show_segments(tvbuff_t *rtvb, packet_info *pinfo, proto_tree *tree, const ut
     ti = proto_tree_add_uint(st, hf_utp_reassembled_length, rtvb, 0, 0, rf->data_len);
     PROTO_ITEM_SET_GENERATED(ti);
     proto_tree_add_item(st, hf_utp_reassembled_data, rtvb, 0, -1, ENC_NA);
-    (void)pinfo;
 }
 
 void
@@ -391,7 +390,7 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         pdata = own_bytes;
     }
     if (rf->nsegments > 1)
-        utp_show_segments(ptvb, pinfo, utp_tree, rf);
+        utp_show_segments(ptvb, utp_tree, rf);
     if (rf->tail_frame) {
         ti = proto_tree_add_uint(utp_tree, hf_utp_continued_in, own, 0, 0, rf->tail_frame);
         PROTO_ITEM_SET_GENERATED(ti);
