@@ -34,6 +34,13 @@ typedef struct utp_payload_info {
                                  roles could not be told apart) */
     guint64  stream_offset;   /* byte offset, in this direction's stream, of the
                                  first byte of the tvb handed over */
+    gboolean mid_stream;      /* the start of this direction was not captured (no
+                                 SYN, or its first DATA packets missing) and the tvb
+                                 begins at the first captured byte: it may begin
+                                 inside a message, so resynchronise */
+    gboolean after_gap;       /* packets just before these bytes were never
+                                 captured (a sequence gap uTP gave up waiting for):
+                                 the tvb may begin inside a message */
 } utp_payload_info_t;
 
 #endif /* PACKET_UTP_H */
