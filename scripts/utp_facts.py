@@ -35,7 +35,7 @@ extended messages by extension id, for plaintext streams). TCP directions: the b
 sequence number (first copy of each byte wins), with missing_bytes for holes.
 
 usage:
-  utp_facts.py CAPTURE.pcap --torrent FILE.torrent --made-by "sentence"
+  utp_facts.py CAPTURE.pcap [--torrent FILE.torrent] --made-by "sentence"
                --peer "client|ip|port|peer_id_prefix" [--peer ...] [-o OUT.json]
   utp_facts.py CAPTURE.pcap --refresh OLD.facts.json [-o OUT.json]
       (recompute from the capture, keeping torrent, peers and made_by of OLD)
@@ -411,9 +411,10 @@ def main() -> None:
         old = json.loads(args.refresh.read_text())
         torrent, peers, made_by = old["torrent"], old["peers"], old["made_by"]
     else:
-        if not (args.torrent and args.made_by and args.peer):
-            ap.error("--torrent, --made-by and --peer are required without --refresh")
-        torrent, made_by = torrent_facts(args.torrent), args.made_by
+        if not (args.made_by and args.peer):
+            ap.error("--made-by and --peer are required without --refresh")
+        # no --torrent: the capture carries something other than BitTorrent (torrent: null)
+        torrent, made_by = (torrent_facts(args.torrent) if args.torrent else None), args.made_by
         peers = []
         for spec in args.peer:
             client, ip, port, prefix = spec.split("|")

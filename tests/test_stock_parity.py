@@ -72,9 +72,11 @@ class Profile:
         self.udp = defaultdict(Counter)   # udp.stream -> kind -> count (frames and messages)
         self.utp_seen = set()             # (udp.stream, connection id, seq) carrying messages
         self.udp_pair = {}                # udp.stream -> its two endpoints (for the ceiling)
+        self.claimed = Counter()          # frames per BitTorrent-family layer
 
     def add(self, protos, tcp_stream, udp_stream, pair, utp_key, kinds, stock):
         layers = set(protos.split(":"))
+        self.claimed.update(layers & CLAIMS)
         if tcp_stream:
             for k in kinds:
                 self.tcp[int(tcp_stream)][k] += 1
@@ -164,6 +166,7 @@ def classic_pcap(tshark, name):
 
 
 _CACHE = {}
+CLAIMS = {"btpeer", "bittorrent", "utp", "bt-utp"}
 
 
 @pytest.fixture(scope="module")
@@ -246,6 +249,23 @@ def test_udp_frames_not_fewer_than_stock(tshark, stock_env, name):
             bound[stream][kind] = min(n, real[kind]) if known else n
     lost = deficits(bound, ours.udp)
     assert not lost, report(name, "UDP", lost)
+
+
+# Captures with no BitTorrent at all, and the layers that must not appear in our run.
+NOT_BITTORRENT = {
+    "tcp-other-protocols.pcap": CLAIMS,              # TLS and HTTP on 6881, 6889, 51413
+    "utp-not-bittorrent.pcap": {"btpeer", "bittorrent", "bt-utp"},   # real uTP, text payload
+    "public-ndpi-viber.pcap": CLAIMS,                # Viber, TCP from mid-connection and UDP
+}
+
+
+@pytest.mark.parametrize("name", [n for n in NOT_BITTORRENT if n in NAMES])
+def test_not_bittorrent_is_not_claimed(tshark, stock_env, name):
+    """Issue 7 item 3: no claim on TCP (or uTP payload) that is not BitTorrent.
+    Read from the same run as the parity tests (no extra tshark run)."""
+    ours = profile(tshark, stock_env, name, stock=False)
+    claimed = {k: n for k, n in ours.claimed.items() if k in NOT_BITTORRENT[name]}
+    assert not claimed, f"{name}: frames claimed by BitTorrent dissectors in our run: {claimed}"
 
 
 def test_stock_oracle_sees_bittorrent(tshark, stock_env):
