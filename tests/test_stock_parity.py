@@ -30,7 +30,8 @@ import pytest
 import btpeer_streams as bs
 from conftest import BUILD, CAPTURES
 
-NAMES = sorted(p.name for p in CAPTURES.glob("*.pcap"))
+# test-captures/pending/: captures the uTP suite cannot take yet (no SYN, gaps); compared here too
+NAMES = sorted(str(p.relative_to(CAPTURES)) for p in [*CAPTURES.glob("*.pcap"), *CAPTURES.glob("pending/*.pcap")])
 
 # Peer-wire message ids (BEP 3, BEP 6, BEP 10, BEP 52), to name deficits.
 MSG_NAMES = {0: "choke", 1: "unchoke", 2: "interested", 3: "not interested", 4: "have",
@@ -160,7 +161,7 @@ def classic_pcap(tshark, name):
     with open(path, "rb") as f:
         if f.read(4) != b"\x0a\x0d\x0d\x0a":
             return path
-    out = tshark.scratch(f"classic-{name}")
+    out = tshark.scratch(f"classic-{name.replace('/', '-')}")
     subprocess.run(["editcap", "-F", "pcap", path, str(out)], check=True)
     return str(out)
 
