@@ -13,7 +13,7 @@ message type cannot hide a loss on another:
   stock's Azureus-messaging messages by name;
 - UDP, per `udp.stream`: frames stock shows as bt-utp (ours: utp), as bt-dht (ours
   must still show them as bt-dht: we have no DHT dissector, so nothing of ours may
-  take them), and peer-wire messages per type as on TCP (those of a retransmitted
+  take them), as lsd (ours: btlsd), and peer-wire messages per type as on TCP (those of a retransmitted
   uTP packet counted once on either side). Where the raw-bytes reader
   (tests/btpeer_streams.py) reads every uTP connection of an endpoint pair whole,
   stock's count is capped at the real one: bt-utp does not reassemble and decodes
@@ -95,6 +95,8 @@ class Profile:
             c["frames: uTP"] += 1
         if "bt-dht" in layers:
             c["frames: bt-dht"] += 1
+        if "lsd" in layers or "btlsd" in layers:
+            c["frames: LSD"] += 1         # BEP 14 announces: stock lsd, ours btlsd
         self.udp_pair.setdefault(int(udp_stream), pair)
         if kinds and all(utp_key):
             # stock's bt-utp decodes a retransmitted packet again; count it once
