@@ -20,6 +20,7 @@
 #include <wsutil/wmem/wmem.h>
 
 #include "bttracker.h"
+#include "bthash.h"
 
 typedef struct {
     guint32     frame;
@@ -34,12 +35,12 @@ typedef struct {
 static wmem_map_t *disc_infohash;   /* 20-byte key -> disc_entry_t */
 static wmem_map_t *disc_peer;       /* disc_peer_key_t -> disc_entry_t */
 
-/* Infohashes are SHA-1 (or truncated SHA-256) output: their first bytes are
- * already uniformly spread, no need to mix further. */
+/* Whole-key, seeded hashes (lib/btcommon/bthash.h): an infohash is what the
+ * capture says it is, not necessarily SHA-1 output, so hashing only some of
+ * its bytes lets a capture pile every key into one bucket. */
 static guint infohash_hash(gconstpointer k)
 {
-    const guint8 *p = (const guint8 *)k;
-    return (guint)p[0] << 24 | (guint)p[1] << 16 | (guint)p[2] << 8 | p[3];
+    return bthash_bytes(k, 20, bttracker_hash_seed);
 }
 
 static gboolean infohash_equal(gconstpointer a, gconstpointer b)
@@ -47,10 +48,15 @@ static gboolean infohash_equal(gconstpointer a, gconstpointer b)
     return memcmp(a, b, 20) == 0;
 }
 
+/* Not add_address_to_hash: its unseeded one-at-a-time steps can be
+ * inverted to give many endpoints one hash. */
 static guint peer_hash(gconstpointer k)
 {
     const disc_peer_key_t *p = (const disc_peer_key_t *)k;
-    return add_address_to_hash(p->port, &p->addr);
+    guint64 s = bthash_start(bttracker_hash_seed);
+    s = bthash_update(s, &p->port, sizeof(p->port));
+    s = bthash_update(s, &p->addr.type, sizeof(p->addr.type));
+    return bthash_finish(bthash_update(s, p->addr.data, (size_t)MAX(p->addr.len, 0)));
 }
 
 static gboolean peer_equal(gconstpointer a, gconstpointer b)

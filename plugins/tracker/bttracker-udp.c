@@ -115,7 +115,7 @@ static btudp_conv_t *get_conv(packet_info *pinfo, gboolean create)
     if (!c && create) {
         c = wmem_new0(wmem_file_scope(), btudp_conv_t);
         c->txns = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-        c->cids = wmem_map_new(wmem_file_scope(), g_int64_hash, g_int64_equal);
+        c->cids = wmem_map_new(wmem_file_scope(), bttracker_u64_hash, bttracker_u64_equal);
         conversation_add_proto_data(conv, proto_bttracker, c);
     }
     return c;

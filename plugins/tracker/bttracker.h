@@ -73,6 +73,13 @@ void bttracker_add_compact_peers(proto_tree *tree, tvbuff_t *tvb, packet_info *p
 void bttracker_add_pairing(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, gboolean is_request,
                            guint32 other_frame, const nstime_t *request_ts);
 
+/* Whole-key hashes for the plugin's maps (lib/btcommon/bthash.h), seeded
+ * once per process at registration so a capture cannot be made to collide.
+ * g_int64_hash is not used: glib 2.74 hashes only the low 32 bits. */
+extern guint64 bttracker_hash_seed;
+guint    bttracker_u64_hash(gconstpointer key);      /* key: guint64 * */
+gboolean bttracker_u64_equal(gconstpointer a, gconstpointer b);
+
 /* Discovery store (bttracker-discovery.c). */
 void bttracker_discovery_record(packet_info *pinfo, const char *source, const guint8 *info_hash,
                                 const address *peer_addr, guint16 peer_port);

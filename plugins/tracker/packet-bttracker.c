@@ -11,6 +11,7 @@
 
 #include "bttracker.h"
 #include "tracker-udp.h"
+#include "bthash.h"
 
 void proto_register_bttracker(void);
 void proto_reg_handoff_bttracker(void);
@@ -49,6 +50,18 @@ int ett_bttracker_scrape = -1;
 
 expert_field ei_bttracker_peers_trailing = EI_INIT;
 expert_field ei_bttracker_no_request = EI_INIT;
+
+guint64 bttracker_hash_seed;
+
+guint bttracker_u64_hash(gconstpointer key)
+{
+    return bthash_u64(*(const guint64 *)key, bttracker_hash_seed);
+}
+
+gboolean bttracker_u64_equal(gconstpointer a, gconstpointer b)
+{
+    return *(const guint64 *)a == *(const guint64 *)b;
+}
 
 /* BEP 15 numbers; the HTTP tracker's event strings map onto the same values. */
 const value_string bttracker_event_vals[] = {
@@ -196,6 +209,7 @@ void proto_register_bttracker(void)
     };
     expert_module_t *expert;
 
+    bttracker_hash_seed = (guint64)g_random_int() << 32 | g_random_int();
     proto_bttracker = proto_register_protocol("BitTorrent Tracker", "BT-Tracker", "bttracker");
     proto_register_field_array(proto_bttracker, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
