@@ -50,12 +50,14 @@ def udp_connects(n, hostile, seed=2):
 
 def peers_blob(n, distinct, start=0):
     """n compact IPv4 peers (BEP 23): distinct endpoints numbered from
-    `start` (10.x.y.z, port 1024 + ...), or n copies of one endpoint."""
+    `start` (100.x.y.z, port 1024 + ...), or n copies of 100.80.0.1:6881.
+    Few 0x0a bytes: HTTP shows a text/plain body line by line, and a
+    newline in every entry would make that (stock) tree the large one."""
     if not distinct:
-        return (bytes([10, 80, 0, 1]) + struct.pack(">H", 6881)) * n
+        return (bytes([100, 80, 0, 1]) + struct.pack(">H", 6881)) * n
     out = bytearray()
     for k in range(start, start + n):
-        out += struct.pack(">BBHH", 10, 128 | (k >> 22 & 0x7f), k >> 6 & 0xffff, 1024 + (k & 63))
+        out += struct.pack(">BBHH", 100, 128 | (k >> 22 & 0x7f), k >> 6 & 0xffff, 1024 + (k & 63))
     return bytes(out)
 
 
@@ -108,22 +110,18 @@ def http_exchange(body, port, gzipped=False):
     return f
 
 
-def http_peers_body(n, hostile, seed=4):
-    """Hostile: n distinct compact peers; control: one unknown key holding a
-    string of the same length (one item)."""
-    if hostile:
-        return b"d8:intervali1800e5:peers" + bstr(peers_blob(n, True)) + b"e"
-    return b"d8:intervali1800e5:xpadx" + bstr(random.Random(seed).randbytes(6 * n)) + b"e"
+def http_peers_body(n, hostile):
+    """n compact peers: distinct endpoints, or (control) one repeated."""
+    return b"d8:intervali1800e5:peers" + bstr(peers_blob(n, hostile)) + b"e"
 
 
-def http_gzip_bomb(size, hostile, seed=5):
-    """Hostile: a body of `size` bytes of compact peers (one repeated
-    endpoint: it compresses about 1000:1); control: the same compressed size
-    of random bytes under an unknown key (it does not expand)."""
-    if hostile:
-        return b"d8:intervali1800e5:peers" + bstr(peers_blob(size // 6, False)) + b"e"
-    compressed = len(gzip.compress(http_gzip_bomb(size, True), 9))
-    return b"d8:intervali1800e5:xpadx" + bstr(random.Random(seed).randbytes(compressed)) + b"e"
+def http_gzip_bomb(size, hostile):
+    """A body of `size` bytes that gzip shrinks about 1000:1.  Hostile: all
+    compact peers (one repeated endpoint); control: the same bytes under a
+    key that is not a tracker's (one item), so that the work stock HTTP does
+    (inflating, showing the text) is the same in both."""
+    blob = bstr(peers_blob(size // 6, False))
+    return b"d8:intervali1800e" + (b"5:peers" if hostile else b"5:xpadx") + blob + b"e"
 
 
 def lsd_announce(n_hashes, hostile, seed=6):
