@@ -66,6 +66,7 @@ static expert_field ei_btlsd_missing = EI_INIT;
 static expert_field ei_btlsd_duplicate = EI_INIT;
 static expert_field ei_btlsd_trailing = EI_INIT;
 static expert_field ei_btlsd_lines_not_shown = EI_INIT;
+static expert_field ei_btlsd_store_full = EI_INIT;
 
 /* At most this many lines of one announce are itemised (issue 7, item 11).
  * BEP 14 announces carry one Infohash line per torrent and real clients
@@ -105,17 +106,17 @@ static int destination_group(packet_info *pinfo)
     return 0;
 }
 
-static void record(tvbuff_t *tvb, packet_info *pinfo, const guint8 *info_hash, guint32 port)
+/* Records on the first pass (the store ignores later ones); returns TRUE, on
+ * every pass, in the frame where the store reached its cap. */
+static gboolean record(tvbuff_t *tvb, packet_info *pinfo, const guint8 *info_hash, guint32 port)
 {
     static dissector_handle_t store;
     bt_discovery_record_t r;
 
-    if (PINFO_FD_VISITED(pinfo))
-        return;
     if (!store)
         store = find_dissector(BT_DISCOVERY_RECORD_DISSECTOR);   /* bttracker plugin; may be absent */
     if (!store)
-        return;
+        return FALSE;
     memset(&r, 0, sizeof(r));
     r.frame = pinfo->num;
     r.source = BT_DISCOVERY_SOURCE_LSD;
@@ -124,7 +125,7 @@ static void record(tvbuff_t *tvb, packet_info *pinfo, const guint8 *info_hash, g
         r.peer_addr = &pinfo->src;
         r.peer_port = (guint16)port;
     }
-    call_dissector_only(store, tvb, pinfo, NULL, &r);
+    return call_dissector_only(store, tvb, pinfo, NULL, &r) != 0;
 }
 
 static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -269,10 +270,13 @@ static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 
     {
         guint i;
+        gboolean full = FALSE;
         for (i = 0; i < n_infohash; i++)
-            record(tvb, pinfo, (const guint8 *)wmem_array_index(hashes, i), i == 0 ? port : 0);
+            full |= record(tvb, pinfo, (const guint8 *)wmem_array_index(hashes, i), i == 0 ? port : 0);
         if (!n_infohash && port)
-            record(tvb, pinfo, NULL, port);
+            full |= record(tvb, pinfo, NULL, port);
+        if (full)
+            proto_tree_add_expert(lt, pinfo, &ei_btlsd_store_full, tvb, 0, 0);
     }
 
     lsd_summary(info, sizeof(info), port, n_infohash);
@@ -371,6 +375,10 @@ void proto_register_btlsd(void)
         { &ei_btlsd_lines_not_shown,
           { "btlsd.not_shown.expert", PI_UNDECODED, PI_WARN, "Announce longer than the itemising bound",
             EXPFILL } },
+        { &ei_btlsd_store_full,
+          { "btlsd.discovery.full", PI_UNDECODED, PI_NOTE,
+            "Discovery store full (see bttracker): infohashes and endpoints first announced from this frame on "
+            "are not linked to later connections", EXPFILL } },
     };
     expert_module_t *expert;
 

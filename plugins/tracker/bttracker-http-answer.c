@@ -353,6 +353,7 @@ void bttracker_http_dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree
         }
     }
     report_walk_error(tree, &a, &w);
+    bttracker_discovery_note_full(tree, pinfo, tvb);
     if (a.hidden)
         bttracker_add_not_shown(tree, pinfo, tvb, 0, 0, a.hidden, "entries of this answer");
 

@@ -256,6 +256,7 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
                         has_event ? ", event " : "", has_event ? val_to_str_const(event, bttracker_event_vals, "?") : "");
         if (first_hash)
             bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, first_hash, NULL, 0);
+        bttracker_discovery_note_full(tree, pinfo, utvb);
     } else {
         col_append_str(pinfo->cinfo, COL_INFO, " [tracker scrape]");
     }

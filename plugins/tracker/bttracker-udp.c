@@ -446,6 +446,7 @@ static int dissect_btudp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     } else {
         dissect_response(tvb, pinfo, tt, &resp, f);
     }
+    bttracker_discovery_note_full(tt, pinfo, tvb);
     return (int)tvb_captured_length(tvb);
 }
 

@@ -125,6 +125,9 @@ gboolean bttracker_u64_equal(gconstpointer a, gconstpointer b);
 void bttracker_discovery_record(packet_info *pinfo, const char *source, const guint8 *info_hash,
                                 const address *peer_addr, guint16 peer_port);
 void bttracker_discovery_register(void);
+/* The expert bttracker.discovery.full, in the frame where the store refused
+ * its first record (the same frame on every pass). */
+void bttracker_discovery_note_full(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb);
 
 /* The two halves. */
 void bttracker_udp_register(void);
