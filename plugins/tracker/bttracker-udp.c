@@ -43,6 +43,7 @@ static int hf_btudp_trailing = -1;
 static int ett_btudp_option = -1;
 
 static expert_field ei_btudp_truncated = EI_INIT;
+static expert_field ei_btudp_header_only = EI_INIT;
 static expert_field ei_btudp_trailing = EI_INIT;
 static expert_field ei_btudp_unknown_action = EI_INIT;
 static expert_field ei_btudp_tid_mismatch = EI_INIT;
@@ -190,10 +191,18 @@ static void add_status_expert(proto_tree *tree, packet_info *pinfo, tvbuff_t *tv
     int len = (int)tvb_reported_length(tvb);
     switch (m->status) {
     case BTUDP_TRUNCATED:
-        proto_tree_add_expert_format(tree, pinfo, &ei_btudp_truncated, tvb, 0, len,
-                                     "%s shorter than its %u-byte fixed part (%d bytes)",
-                                     val_to_str_const(m->action, bttracker_action_vals, "Message"),
-                                     (unsigned)m->fixed_len, len);
+        /* An announce answer of its 8-byte header alone is what opentracker
+         * sends for a torrent it does not serve: real traffic, not damage. */
+        if (m->action == BTUDP_ACTION_ANNOUNCE && len == 8)
+            proto_tree_add_expert_format(tree, pinfo, &ei_btudp_header_only, tvb, 0, len,
+                                         "Announce shorter than its %u-byte fixed part (8 bytes): header only, "
+                                         "as opentracker answers for a torrent it does not serve",
+                                         (unsigned)m->fixed_len);
+        else
+            proto_tree_add_expert_format(tree, pinfo, &ei_btudp_truncated, tvb, 0, len,
+                                         "%s shorter than its %u-byte fixed part (%d bytes)",
+                                         val_to_str_const(m->action, bttracker_action_vals, "Message"),
+                                         (unsigned)m->fixed_len, len);
         break;
     case BTUDP_UNKNOWN_ACTION:
         expert_add_info(pinfo, action_item, &ei_btudp_unknown_action);
@@ -510,6 +519,9 @@ void bttracker_udp_register(void)
     static ei_register_info ei[] = {
         { &ei_btudp_truncated,
           { "bttracker.truncated", PI_MALFORMED, PI_ERROR, "Message shorter than its fixed part", EXPFILL } },
+        { &ei_btudp_header_only,
+          { "bttracker.truncated.header_only", PI_RESPONSE_CODE, PI_WARN,
+            "Announce answer of its 8-byte header only (opentracker: torrent not served)", EXPFILL } },
         { &ei_btudp_trailing,
           { "bttracker.trailing.bytes", PI_MALFORMED, PI_WARN, "Bytes after the last whole entry", EXPFILL } },
         { &ei_btudp_unknown_action,
