@@ -61,17 +61,18 @@ def peers_blob(n, distinct, start=0):
     return bytes(out)
 
 
-def udp_announce_answers(n_answers, per_answer, distinct, first_tid=0x300000):
+def udp_announce_answers(n_answers, per_answer, distinct, first_tid=0x300000, same_peers=False):
     """A connect, then n_answers announce exchanges whose answers carry
-    per_answer compact peers each: all distinct endpoints, or one endpoint
-    repeated (the control)."""
+    per_answer compact peers each: all distinct endpoints (or, with
+    same_peers, the same per_answer distinct ones in every answer), or one
+    endpoint repeated (the control)."""
     f = [_up(connect_req(1)), _down(connect_resp(1, CID))]
     ih = bytes(range(20))
     for i in range(n_answers):
         tid = first_tid + i
         f.append(_up(announce_req(CID, tid, ih, 0, 6881)))
         f.append(_down(struct.pack(">IIIII", 1, tid, 1800, 0, per_answer) +
-                       peers_blob(per_answer, distinct, i * per_answer)))
+                       peers_blob(per_answer, distinct, 0 if same_peers else i * per_answer)))
     return f
 
 
@@ -125,13 +126,12 @@ def http_gzip_bomb(size, hostile):
 
 
 def lsd_announce(n_hashes, hostile, seed=6):
-    """One LSD announce in one large datagram.  Hostile: n_hashes Infohash
-    lines; control: the same size as one header with a long value."""
+    """One LSD announce in one large datagram of n_hashes lines.  Hostile:
+    that many Infohash lines; control: one Infohash line and the rest
+    other headers of the same length."""
     rnd = random.Random(seed)
     head = b"BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: 6881\r\n"
-    if hostile:
-        body = b"".join(b"Infohash: " + rnd.randbytes(20).hex().encode() + b"\r\n" for _ in range(n_hashes))
-    else:
-        line = b"Infohash: " + rnd.randbytes(20).hex().encode() + b"\r\n"
-        body = line + b"X-Pad: " + b"a" * (52 * (n_hashes - 1) - 9) + b"\r\n"
-    return udp_frame("10.79.0.7", 6771, "239.192.152.143", 6771, head + body + b"\r\n")
+    lines = [b"Infohash: " + rnd.randbytes(20).hex().encode() + b"\r\n" for _ in range(n_hashes)]
+    if not hostile:
+        lines = lines[:1] + [b"X-Paddin" + ln[8:] for ln in lines[1:]]
+    return udp_frame("10.79.0.7", 6771, "239.192.152.143", 6771, head + b"".join(lines) + b"\r\n")
