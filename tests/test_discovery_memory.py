@@ -86,6 +86,7 @@ def test_cap_hit_says_so_once(tshark, captures):
     rows = tshark.fields(h, ["frame.number"], "bttracker.discovery.full")
     first_full = 2 + 2 * (CAP // PER_ANSWER + 1)   # connect, then request/answer pairs
     assert [int(r[0]) for r in rows] == [first_full]
+    assert tshark.fields(h, ["frame.number"], "bttracker.discovery.full", two_pass=False) == rows
     counts = tshark.fields(h, ["bttracker.peer_count"], "bttracker.action == 1 && bttracker.request == 0")
     assert len(counts) == N_ANSWERS and {r[0] for r in counts} == {str(PER_ANSWER)}
 
