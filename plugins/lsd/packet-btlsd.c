@@ -164,10 +164,15 @@ static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
         ll = (int)l.length;
         n_lines++;
         if (n_lines > BTLSD_MAX_LINES && l.kind != LSD_LINE_BLANK) {
-            /* Past the bound: counted; valid infohashes still count and are recorded. */
+            /* Past the bound: counted; valid infohashes still count and are
+             * recorded, and a first Host or Port still counts. */
             if (l.kind == LSD_LINE_INFOHASH && !(l.flags & LSD_F_BAD_INFOHASH)) {
                 wmem_array_append(hashes, l.infohash, 1);
                 n_infohash++;
+            } else if (l.kind == LSD_LINE_PORT && !(l.flags & LSD_F_BAD_PORT) && !n_port++) {
+                port = l.port;
+            } else if (l.kind == LSD_LINE_HOST) {
+                n_host++;
             }
             if (!n_hidden++)
                 hidden_off = lo;
