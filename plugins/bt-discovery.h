@@ -25,16 +25,21 @@
  * infohash of each announce request, UDP or HTTP, and each peer an announce
  * answer returns); other plugins, btlsd (plugins/lsd: each announced infohash
  * and the announcing source address with its Port), go through the second
- * dissector, BT_DISCOVERY_RECORD_DISSECTOR, on the first pass only:
+ * dissector, BT_DISCOVERY_RECORD_DISSECTOR (it records on the first pass
+ * only, and may be called on every pass):
  *
- *   if (!PINFO_FD_VISITED(pinfo) && (h = find_dissector(BT_DISCOVERY_RECORD_DISSECTOR))) {
+ *   if ((h = find_dissector(BT_DISCOVERY_RECORD_DISSECTOR))) {
  *       bt_discovery_record_t r = { .frame = pinfo->num, .source = "LSD",
  *                                   .info_hash = ih, .peer_addr = &pinfo->src, .peer_port = port };
- *       call_dissector_only(h, tvb, pinfo, NULL, &r);
+ *       if (call_dissector_only(h, tvb, pinfo, NULL, &r))
+ *           ... this frame is where the store reached its cap: add an expert
  *   }
  *
  * The store keeps, per capture file, the first frame naming each infohash
- * and each (address, port); memory grows with the number of distinct ones.
+ * and each (address, port), up to 100,000 of each (the first ones, in frame
+ * order; later new ones are not recorded and lookups for them find nothing).
+ * The record dissector returns 1, on every pass, in the frame where the
+ * first record was refused.
  * Without the bttracker plugin (or with the bttracker protocol disabled)
  * there is no store and lookups find nothing.
  */

@@ -50,6 +50,7 @@ static int hf_btlsd_header_name = -1;
 static int hf_btlsd_header_value = -1;
 static int hf_btlsd_line = -1;
 static int hf_btlsd_group = -1;
+static int hf_btlsd_lines_not_shown = -1;
 
 static int ett_btlsd = -1;
 static int ett_btlsd_header = -1;
@@ -64,6 +65,15 @@ static expert_field ei_btlsd_destination = EI_INIT;
 static expert_field ei_btlsd_missing = EI_INIT;
 static expert_field ei_btlsd_duplicate = EI_INIT;
 static expert_field ei_btlsd_trailing = EI_INIT;
+static expert_field ei_btlsd_lines_not_shown = EI_INIT;
+static expert_field ei_btlsd_store_full = EI_INIT;
+
+/* At most this many lines of one announce are itemised (issue 7, item 11).
+ * BEP 14 announces carry one Infohash line per torrent and real clients
+ * send a handful; a 64 KB datagram could carry about 1,260.  Lines past the
+ * bound are counted in one item with an expert; their valid infohashes are
+ * still counted in btlsd.infohash_count and recorded for discovery links. */
+#define BTLSD_MAX_LINES 1000
 
 static dissector_handle_t btlsd_handle;
 static dissector_handle_t btlsd_port_handle;
@@ -96,17 +106,17 @@ static int destination_group(packet_info *pinfo)
     return 0;
 }
 
-static void record(tvbuff_t *tvb, packet_info *pinfo, const guint8 *info_hash, guint32 port)
+/* Records on the first pass (the store ignores later ones); returns TRUE, on
+ * every pass, in the frame where the store reached its cap. */
+static gboolean record(tvbuff_t *tvb, packet_info *pinfo, const guint8 *info_hash, guint32 port)
 {
     static dissector_handle_t store;
     bt_discovery_record_t r;
 
-    if (PINFO_FD_VISITED(pinfo))
-        return;
     if (!store)
         store = find_dissector(BT_DISCOVERY_RECORD_DISSECTOR);   /* bttracker plugin; may be absent */
     if (!store)
-        return;
+        return FALSE;
     memset(&r, 0, sizeof(r));
     r.frame = pinfo->num;
     r.source = BT_DISCOVERY_SOURCE_LSD;
@@ -115,7 +125,7 @@ static void record(tvbuff_t *tvb, packet_info *pinfo, const guint8 *info_hash, g
         r.peer_addr = &pinfo->src;
         r.peer_port = (guint16)port;
     }
-    call_dissector_only(store, tvb, pinfo, NULL, &r);
+    return call_dissector_only(store, tvb, pinfo, NULL, &r) != 0;
 }
 
 static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -125,7 +135,8 @@ static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     proto_item *ti, *it;
     proto_tree *lt;
     size_t off = 0;
-    guint n_infohash = 0, n_port = 0, n_host = 0, n_cookie = 0, n_lines = 0;
+    guint n_infohash = 0, n_port = 0, n_host = 0, n_cookie = 0, n_lines = 0, n_hidden = 0;
+    int hidden_off = 0;
     guint32 port = 0;
     gboolean ended = FALSE;
     int dst_group = destination_group(pinfo);
@@ -152,6 +163,22 @@ static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
         lo = (int)l.offset;
         ll = (int)l.length;
         n_lines++;
+        if (n_lines > BTLSD_MAX_LINES && l.kind != LSD_LINE_BLANK) {
+            /* Past the bound: counted; valid infohashes still count and are
+             * recorded, and a first Host or Port still counts. */
+            if (l.kind == LSD_LINE_INFOHASH && !(l.flags & LSD_F_BAD_INFOHASH)) {
+                wmem_array_append(hashes, l.infohash, 1);
+                n_infohash++;
+            } else if (l.kind == LSD_LINE_PORT && !(l.flags & LSD_F_BAD_PORT) && !n_port++) {
+                port = l.port;
+            } else if (l.kind == LSD_LINE_HOST) {
+                n_host++;
+            }
+            if (!n_hidden++)
+                hidden_off = lo;
+            off = next;
+            continue;
+        }
 
         switch (l.kind) {
         case LSD_LINE_REQUEST:
@@ -228,6 +255,15 @@ static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
         off = next;
     }
 
+    if (n_hidden) {
+        it = proto_tree_add_uint_format(lt, hf_btlsd_lines_not_shown, tvb, hidden_off, (int)off - hidden_off,
+                                        n_hidden, "[%u more lines not shown: at most %u lines are itemised]",
+                                        n_hidden, BTLSD_MAX_LINES);
+        proto_item_set_generated(it);
+        expert_add_info_format(pinfo, it, &ei_btlsd_lines_not_shown,
+                               "%u lines not itemised (bound %u); their infohashes are counted", n_hidden,
+                               BTLSD_MAX_LINES);
+    }
     if (!n_host)
         proto_tree_add_expert_format(lt, pinfo, &ei_btlsd_missing, tvb, 0, 0, "No Host header");
     if (!port)
@@ -239,10 +275,13 @@ static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 
     {
         guint i;
+        gboolean full = FALSE;
         for (i = 0; i < n_infohash; i++)
-            record(tvb, pinfo, (const guint8 *)wmem_array_index(hashes, i), i == 0 ? port : 0);
+            full |= record(tvb, pinfo, (const guint8 *)wmem_array_index(hashes, i), i == 0 ? port : 0);
         if (!n_infohash && port)
-            record(tvb, pinfo, NULL, port);
+            full |= record(tvb, pinfo, NULL, port);
+        if (full)
+            proto_tree_add_expert(lt, pinfo, &ei_btlsd_store_full, tvb, 0, 0);
     }
 
     lsd_summary(info, sizeof(info), port, n_infohash);
@@ -309,6 +348,9 @@ void proto_register_btlsd(void)
         { &hf_btlsd_group,
           { "Destination", "btlsd.group", FT_UINT8, BASE_DEC, VALS(btlsd_group_vals), 0x0,
             "Whether the datagram went to a BEP 14 group (4, 6) or elsewhere (0)", HFILL } },
+        { &hf_btlsd_lines_not_shown,
+          { "Lines not shown", "btlsd.not_shown", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Lines past the itemising bound: counted, not itemised", HFILL } },
     };
     static gint *ett[] = { &ett_btlsd, &ett_btlsd_header };
     static ei_register_info ei[] = {
@@ -335,6 +377,13 @@ void proto_register_btlsd(void)
         { &ei_btlsd_trailing,
           { "btlsd.trailing", PI_MALFORMED, PI_NOTE, "Bytes after the blank line that ends the announce",
             EXPFILL } },
+        { &ei_btlsd_lines_not_shown,
+          { "btlsd.not_shown.expert", PI_UNDECODED, PI_WARN, "Announce longer than the itemising bound",
+            EXPFILL } },
+        { &ei_btlsd_store_full,
+          { "btlsd.discovery.full", PI_UNDECODED, PI_NOTE,
+            "Discovery store full (see bttracker): infohashes and endpoints first announced from this frame on "
+            "are not linked to later connections", EXPFILL } },
     };
     expert_module_t *expert;
 

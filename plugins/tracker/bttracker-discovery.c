@@ -10,16 +10,19 @@
  * announcements never answer for another.  The first pass runs in frame
  * order, so the first record for a key is its lowest frame; a lookup answers
  * only when that frame is before the asking one, which gives the same answer
- * on every pass and in random access.
+ * on every pass and in random access.  Each map is capped (see
+ * BT_DISCOVERY_MAX_RECORDS).
  */
 #include <string.h>
 
 #include <epan/packet.h>
+#include <epan/expert.h>
 #include <epan/address.h>
 #include <epan/address_types.h>
 #include <wsutil/wmem/wmem.h>
 
 #include "bttracker.h"
+#include "bthash.h"
 
 typedef struct {
     guint32     frame;
@@ -34,12 +37,25 @@ typedef struct {
 static wmem_map_t *disc_infohash;   /* 20-byte key -> disc_entry_t */
 static wmem_map_t *disc_peer;       /* disc_peer_key_t -> disc_entry_t */
 
-/* Infohashes are SHA-1 (or truncated SHA-256) output: their first bytes are
- * already uniformly spread, no need to mix further. */
+/* Cap on each map (issue 7, item 10): a capture chooses how many distinct
+ * peers it announces (one UDP answer names up to 10,000, an HTTP answer
+ * more), and an entry costs about 165 bytes, so 1,000,000 endpoints would
+ * keep 165 MB.  The first BT_DISCOVERY_MAX_RECORDS infohashes and the first
+ * BT_DISCOVERY_MAX_RECORDS endpoints (in frame order) are kept and answer
+ * lookups as before; later new ones are not recorded (lookups for them find
+ * nothing), and the frame where the first one was refused gets the expert
+ * bttracker.discovery.full.  Real captures name a few thousand at most. */
+#define BT_DISCOVERY_MAX_RECORDS 100000
+
+static guint32 disc_full_frame;     /* frame of the first refused record, 0: none */
+static expert_field ei_disc_full = EI_INIT;
+
+/* Whole-key, seeded hashes (lib/btcommon/bthash.h): an infohash is what the
+ * capture says it is, not necessarily SHA-1 output, so hashing only some of
+ * its bytes lets a capture pile every key into one bucket. */
 static guint infohash_hash(gconstpointer k)
 {
-    const guint8 *p = (const guint8 *)k;
-    return (guint)p[0] << 24 | (guint)p[1] << 16 | (guint)p[2] << 8 | p[3];
+    return bthash_bytes(k, 20, bttracker_hash_seed);
 }
 
 static gboolean infohash_equal(gconstpointer a, gconstpointer b)
@@ -47,10 +63,15 @@ static gboolean infohash_equal(gconstpointer a, gconstpointer b)
     return memcmp(a, b, 20) == 0;
 }
 
+/* Not add_address_to_hash: its unseeded one-at-a-time steps can be
+ * inverted to give many endpoints one hash. */
 static guint peer_hash(gconstpointer k)
 {
     const disc_peer_key_t *p = (const disc_peer_key_t *)k;
-    return add_address_to_hash(p->port, &p->addr);
+    guint64 s = bthash_start(bttracker_hash_seed);
+    s = bthash_update(s, &p->port, sizeof(p->port));
+    s = bthash_update(s, &p->addr.type, sizeof(p->addr.type));
+    return bthash_finish(bthash_update(s, p->addr.data, (size_t)MAX(p->addr.len, 0)));
 }
 
 static gboolean peer_equal(gconstpointer a, gconstpointer b)
@@ -67,17 +88,27 @@ static disc_entry_t *entry_new(guint32 frame, const char *source)
     return e;
 }
 
+/* TRUE when map may take one more key; else notes the frame. */
+static gboolean has_room(wmem_map_t *map, guint32 frame)
+{
+    if (wmem_map_size(map) < BT_DISCOVERY_MAX_RECORDS)
+        return TRUE;
+    if (!disc_full_frame)
+        disc_full_frame = frame;
+    return FALSE;
+}
+
 static void record(guint32 frame, const char *source, const guint8 *info_hash,
                    const address *peer_addr, guint16 peer_port)
 {
-    if (info_hash && !wmem_map_lookup(disc_infohash, info_hash))
+    if (info_hash && !wmem_map_lookup(disc_infohash, info_hash) && has_room(disc_infohash, frame))
         wmem_map_insert(disc_infohash, wmem_memdup(wmem_file_scope(), info_hash, 20),
                         entry_new(frame, source));
     if (peer_addr && peer_addr->type != AT_NONE && peer_port) {
         disc_peer_key_t k, *nk;
         k.addr = *peer_addr;     /* shallow: only used for the lookup */
         k.port = peer_port;
-        if (!wmem_map_lookup(disc_peer, &k)) {
+        if (!wmem_map_lookup(disc_peer, &k) && has_room(disc_peer, frame)) {
             nk = wmem_new(wmem_file_scope(), disc_peer_key_t);
             copy_address_wmem(wmem_file_scope(), &nk->addr, peer_addr);
             nk->port = peer_port;
@@ -94,12 +125,26 @@ void bttracker_discovery_record(packet_info *pinfo, const char *source, const gu
     record(pinfo->num, source, info_hash, peer_addr, peer_port);
 }
 
+void bttracker_discovery_note_full(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb)
+{
+    if (disc_full_frame && pinfo->num == disc_full_frame)
+        proto_tree_add_expert_format(tree, pinfo, &ei_disc_full, tvb, 0, 0,
+                                     "Discovery store full (%u infohashes or %u endpoints): those first named "
+                                     "from this frame on are not linked to later connections",
+                                     BT_DISCOVERY_MAX_RECORDS, BT_DISCOVERY_MAX_RECORDS);
+}
+
 static int disc_record_cb(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tree _U_, void *data)
 {
     const bt_discovery_record_t *r = (const bt_discovery_record_t *)data;
     if (r && !PINFO_FD_VISITED(pinfo))
         record(r->frame, r->source, r->info_hash, r->peer_addr, r->peer_port);
-    return 0;
+    return disc_full_frame && pinfo->num == disc_full_frame;
+}
+
+static void disc_init(void)
+{
+    disc_full_frame = 0;
 }
 
 static int disc_lookup_cb(tvbuff_t *tvb _U_, packet_info *pinfo _U_, proto_tree *tree _U_, void *data)
@@ -130,6 +175,13 @@ void bttracker_discovery_register(void)
     disc_infohash = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
                                            infohash_hash, infohash_equal);
     disc_peer = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), peer_hash, peer_equal);
+    static ei_register_info ei[] = {
+        { &ei_disc_full,
+          { "bttracker.discovery.full", PI_UNDECODED, PI_NOTE,
+            "Discovery store full: later announcements are not linked", EXPFILL } },
+    };
+    expert_register_field_array(expert_register_protocol(proto_bttracker), ei, array_length(ei));
+    register_init_routine(disc_init);
     register_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR, disc_lookup_cb, proto_bttracker);
     register_dissector(BT_DISCOVERY_RECORD_DISSECTOR, disc_record_cb, proto_bttracker);
 }

@@ -36,19 +36,11 @@ static int hf_bthttp_compact = -1;
 static int hf_bthttp_key = -1;
 static int hf_bthttp_ip = -1;
 static int hf_bthttp_event_text = -1;
-static int hf_bthttp_tracker_id = -1;
-static int hf_bthttp_other_key = -1;
-static int hf_bthttp_peer_host = -1;
-static int hf_bthttp_peer_peer_id = -1;
 
 static expert_field ei_bthttp_bad_escape = EI_INIT;
-static expert_field ei_bthttp_bad_number = EI_INIT;
-static expert_field ei_bthttp_bad_hash_len = EI_INIT;
+expert_field ei_bthttp_bad_number = EI_INIT;
+expert_field ei_bthttp_bad_hash_len = EI_INIT;
 static expert_field ei_bthttp_unknown_event = EI_INIT;
-static expert_field ei_bthttp_bencode = EI_INIT;
-static expert_field ei_bthttp_not_dict = EI_INIT;
-static expert_field ei_bthttp_failure = EI_INIT;
-static expert_field ei_bthttp_wrong_type = EI_INIT;
 
 static int hf_http_request_uri = -1;
 static int hf_http_request_in = -1;
@@ -58,16 +50,6 @@ static gboolean bthttp_enabled = TRUE;
 static gboolean bthttp_guess_answers = TRUE;
 
 static dissector_handle_t bthttp_handle;
-
-/* What a tracker request left for its answer, by request frame number. */
-typedef struct {
-    guint32  req_frame;
-    guint32  resp_frame;
-    nstime_t req_ts;
-    guint32  action;            /* BTUDP_ACTION_ANNOUNCE or _SCRAPE */
-    guint32  n_hashes;
-    guint8  *hashes;            /* n_hashes * 20 */
-} bthttp_req_t;
 
 static wmem_map_t *bthttp_requests;   /* request frame -> bthttp_req_t */
 
@@ -173,6 +155,7 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
     const guint8 *first_hash = NULL;
     const char *q;
     int qbase, n_hashes = 0;
+    guint left = BTTRACKER_MAX_LIST_ITEMS, hidden = 0;
     guint32 event = 0;
     gboolean has_event = FALSE;
 
@@ -203,8 +186,14 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
     if (req)
         bttracker_add_pairing(tree, utvb, pinfo, TRUE, req->resp_frame, NULL);
 
-    /* Every step consumes at least one byte of the query. */
+    /* Every step consumes at least one byte of the query.  Parameters past
+     * the itemising bound are only counted. */
     while (urlq_next(q, (size_t)ulen - qoff, &pos, &p)) {
+        if (!left) {
+            hidden++;
+            continue;
+        }
+        left--;
         if (key_is(q, &p, "info_hash")) {
             const guint8 *h = add_bin20_param(tree, pinfo, utvb, qbase, q, &p, hf_bttracker_info_hash);
             if (h && !first_hash)
@@ -260,287 +249,16 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
         }
     }
 
+    if (hidden)
+        bttracker_add_not_shown(tree, pinfo, utvb, uoff, ulen, hidden, "query parameters");
     if (kind == BTUDP_ACTION_ANNOUNCE) {
         col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker announce%s%s]",
                         has_event ? ", event " : "", has_event ? val_to_str_const(event, bttracker_event_vals, "?") : "");
         if (first_hash)
             bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, first_hash, NULL, 0);
+        bttracker_discovery_note_full(tree, pinfo, utvb);
     } else {
         col_append_str(pinfo->cinfo, COL_INFO, " [tracker scrape]");
-    }
-}
-
-/* The string value of a bencoded element as a display string. */
-static const char *bstr(packet_info *pinfo, tvbuff_t *tvb, const bencode_value_t *v)
-{
-    return (const char *)tvb_get_string_enc(pinfo->pool, tvb, (int)v->str_off, (int)v->str_len, ENC_UTF_8);
-}
-
-static gboolean expect_type(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, const bencode_value_t *v,
-                            bencode_type_t type, const char *what)
-{
-    if (v->type == type)
-        return TRUE;
-    proto_tree_add_expert_format(tree, pinfo, &ei_bthttp_wrong_type, tvb, (int)v->start, (int)(v->end - v->start),
-                                 "%s has the wrong bencode type", what);
-    return FALSE;
-}
-
-static void add_int(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int hf, const bencode_value_t *v,
-                    const char *what)
-{
-    if (!expect_type(pinfo, tree, tvb, v, BENC_INT, what))
-        return;
-    if (v->ival < 0 || v->ival > G_MAXUINT32) {
-        proto_tree_add_expert_format(tree, pinfo, &ei_bthttp_bad_number, tvb, (int)v->start,
-                                     (int)(v->end - v->start), "%s out of range", what);
-        return;
-    }
-    proto_tree_add_uint(tree, hf, tvb, (int)v->start, (int)(v->end - v->start), (guint32)v->ival);
-}
-
-static void report_walk_error(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const bthttp_walk_t *w)
-{
-    if (w->err != BENC_OK) {
-        int at = (int)MIN(w->err_off, w->len ? w->len - 1 : 0);
-        proto_tree_add_expert_format(tree, pinfo, &ei_bthttp_bencode, tvb, at, w->len ? 1 : 0,
-                                     "Bencode error at offset %d: %s", (int)w->err_off, bencode_err_str(w->err));
-    }
-}
-
-/* Dictionary-form peers: a list of {ip, port, peer id} dictionaries. */
-static guint dissect_dict_peers(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const guint8 *buf,
-                                size_t len, const bencode_value_t *list)
-{
-    bthttp_walk_t lw, dw;
-    bencode_value_t e, k, v;
-    guint n = 0;
-
-    bthttp_walk_init(&lw, buf, len, list->start, BTHTTP_MAX_DEPTH - 1);
-    /* Each element consumes at least two bytes of the body. */
-    while (bthttp_walk_next(&lw, NULL, &e)) {
-        proto_item *pi;
-        proto_tree *pt;
-        address addr;
-        ws_in4_addr a4;
-        ws_in6_addr a6;
-        guint32 port = 0;
-        gboolean have_addr = FALSE;
-        const char *host = NULL;
-
-        pi = proto_tree_add_item(tree, hf_bttracker_peer, tvb, (int)e.start, (int)(e.end - e.start), ENC_NA);
-        pt = proto_item_add_subtree(pi, ett_bttracker_peer);
-        n++;
-        if (!expect_type(pinfo, pt, tvb, &e, BENC_DICT, "Peer"))
-            continue;
-        bthttp_walk_init(&dw, buf, len, e.start, BTHTTP_MAX_DEPTH - 2);
-        while (bthttp_walk_next(&dw, &k, &v)) {
-            switch (bthttp_key(buf, &k)) {
-            case BTHTTP_KEY_IP:
-                if (!expect_type(pinfo, pt, tvb, &v, BENC_STR, "Peer ip"))
-                    break;
-                host = bstr(pinfo, tvb, &v);
-                if (ws_inet_pton4(host, &a4)) {
-                    proto_tree_add_ipv4(pt, hf_bttracker_peer_ip, tvb, (int)v.str_off, (int)v.str_len, a4);
-                    alloc_address_wmem(pinfo->pool, &addr, AT_IPv4, 4, &a4);
-                    have_addr = TRUE;
-                } else if (ws_inet_pton6(host, &a6)) {
-                    proto_tree_add_ipv6(pt, hf_bttracker_peer_ipv6, tvb, (int)v.str_off, (int)v.str_len, &a6);
-                    alloc_address_wmem(pinfo->pool, &addr, AT_IPv6, 16, &a6);
-                    have_addr = TRUE;
-                } else {
-                    proto_tree_add_string(pt, hf_bthttp_peer_host, tvb, (int)v.str_off, (int)v.str_len, host);
-                }
-                break;
-            case BTHTTP_KEY_PORT:
-                if (expect_type(pinfo, pt, tvb, &v, BENC_INT, "Peer port") && v.ival > 0 && v.ival <= 65535) {
-                    port = (guint32)v.ival;
-                    proto_tree_add_uint(pt, hf_bttracker_peer_port, tvb, (int)v.start, (int)(v.end - v.start), port);
-                } else if (v.type == BENC_INT) {
-                    proto_tree_add_expert_format(pt, pinfo, &ei_bthttp_bad_number, tvb, (int)v.start,
-                                                 (int)(v.end - v.start), "Peer port out of range");
-                }
-                break;
-            case BTHTTP_KEY_PEER_ID:
-                if (expect_type(pinfo, pt, tvb, &v, BENC_STR, "Peer id"))
-                    proto_tree_add_item(pt, hf_bthttp_peer_peer_id, tvb, (int)v.str_off, (int)v.str_len, ENC_NA);
-                break;
-            default:
-                proto_tree_add_string(pt, hf_bthttp_other_key, tvb, (int)k.start, (int)(v.end - k.start),
-                                      bstr(pinfo, tvb, &k));
-                break;
-            }
-        }
-        report_walk_error(pt, pinfo, tvb, &dw);
-        if (host && strchr(host, ':'))
-            proto_item_set_text(pi, "Peer: [%s]:%u", host, port);
-        else
-            proto_item_set_text(pi, "Peer: %s:%u", host ? host : "?", port);
-        if (have_addr && port)
-            bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, NULL, &addr, (guint16)port);
-    }
-    report_walk_error(tree, pinfo, tvb, &lw);
-    return n;
-}
-
-/* BEP 48 scrape answer: files = { <20-byte hash>: {complete, downloaded, incomplete} }. */
-static guint dissect_files(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const guint8 *buf, size_t len,
-                           const bencode_value_t *files)
-{
-    bthttp_walk_t fw, dw;
-    bencode_value_t k, v, sk, sv;
-    guint n = 0;
-
-    bthttp_walk_init(&fw, buf, len, files->start, BTHTTP_MAX_DEPTH - 1);
-    while (bthttp_walk_next(&fw, &k, &v)) {
-        proto_item *si = proto_tree_add_item(tree, hf_bttracker_scrape, tvb, (int)k.start, (int)(v.end - k.start), ENC_NA);
-        proto_tree *st = proto_item_add_subtree(si, ett_bttracker_scrape);
-        proto_item *hi = proto_tree_add_item(st, hf_bttracker_info_hash, tvb, (int)k.str_off, (int)k.str_len, ENC_NA);
-        n++;
-        if (k.str_len != 20)
-            expert_add_info_format(pinfo, hi, &ei_bthttp_bad_hash_len, "%u-byte key, not a 20-byte info hash",
-                                   (unsigned)k.str_len);
-        if (!expect_type(pinfo, st, tvb, &v, BENC_DICT, "Scrape entry"))
-            continue;
-        bthttp_walk_init(&dw, buf, len, v.start, BTHTTP_MAX_DEPTH - 2);
-        while (bthttp_walk_next(&dw, &sk, &sv)) {
-            switch (bthttp_key(buf, &sk)) {
-            case BTHTTP_KEY_COMPLETE:   add_int(st, pinfo, tvb, hf_bttracker_seeders, &sv, "complete"); break;
-            case BTHTTP_KEY_INCOMPLETE: add_int(st, pinfo, tvb, hf_bttracker_leechers, &sv, "incomplete"); break;
-            case BTHTTP_KEY_DOWNLOADED: add_int(st, pinfo, tvb, hf_bttracker_completed, &sv, "downloaded"); break;
-            default:
-                proto_tree_add_string(st, hf_bthttp_other_key, tvb, (int)sk.start, (int)(sv.end - sk.start),
-                                      bstr(pinfo, tvb, &sk));
-                break;
-            }
-        }
-        report_walk_error(st, pinfo, tvb, &dw);
-        proto_item_append_text(si, " %u", n);
-    }
-    report_walk_error(tree, pinfo, tvb, &fw);
-    return n;
-}
-
-static void dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ptree, bthttp_req_t *req,
-                           guint32 req_frame)
-{
-    guint len = tvb_captured_length(tvb);
-    const guint8 *buf = tvb_get_ptr(tvb, 0, len);
-    bthttp_walk_t w;
-    bencode_value_t k, v;
-    proto_item *ti, *it;
-    proto_tree *tree;
-    guint n_peers = 0, n_files = 0;
-    const char *failure = NULL;
-
-    if (!req && req_frame == 0 && !bthttp_guess_answers)
-        return;
-    ti = proto_tree_add_item(ptree, proto_bttracker, tvb, 0, -1, ENC_NA);
-    proto_item_append_text(ti, " (HTTP)");
-    tree = proto_item_add_subtree(ti, ett_bttracker);
-    it = proto_tree_add_boolean(tree, hf_bttracker_is_request, tvb, 0, 0, FALSE);
-    proto_item_set_generated(it);
-    if (req) {
-        it = proto_tree_add_uint(tree, hf_bttracker_action, tvb, 0, 0, req->action);
-        proto_item_set_generated(it);
-        bttracker_add_pairing(tree, tvb, pinfo, FALSE, req->req_frame, &req->req_ts);
-        if (req->action == BTUDP_ACTION_ANNOUNCE && req->n_hashes) {
-            it = proto_tree_add_bytes_with_length(tree, hf_bttracker_info_hash, tvb, 0, 0, req->hashes, 20);
-            proto_item_set_generated(it);
-        }
-    } else {
-        proto_tree_add_expert(tree, pinfo, &ei_bttracker_no_request, tvb, 0, 0);
-    }
-
-    if (!bthttp_walk_init(&w, buf, len, 0, BTHTTP_MAX_DEPTH)) {
-        proto_tree_add_expert(tree, pinfo, &ei_bthttp_not_dict, tvb, 0, -1);
-        return;
-    }
-    /* Each key/value consumes at least three bytes of the body. */
-    while (bthttp_walk_next(&w, &k, &v)) {
-        switch (bthttp_key(buf, &k)) {
-        case BTHTTP_KEY_INTERVAL:     add_int(tree, pinfo, tvb, hf_bttracker_interval, &v, "interval"); break;
-        case BTHTTP_KEY_MIN_INTERVAL: add_int(tree, pinfo, tvb, hf_bttracker_min_interval, &v, "min interval"); break;
-        case BTHTTP_KEY_COMPLETE:     add_int(tree, pinfo, tvb, hf_bttracker_seeders, &v, "complete"); break;
-        case BTHTTP_KEY_INCOMPLETE:   add_int(tree, pinfo, tvb, hf_bttracker_leechers, &v, "incomplete"); break;
-        case BTHTTP_KEY_DOWNLOADED:   add_int(tree, pinfo, tvb, hf_bttracker_completed, &v, "downloaded"); break;
-        case BTHTTP_KEY_FAILURE:
-            if (expect_type(pinfo, tree, tvb, &v, BENC_STR, "failure reason")) {
-                failure = bstr(pinfo, tvb, &v);
-                it = proto_tree_add_string(tree, hf_bttracker_failure_reason, tvb, (int)v.str_off, (int)v.str_len, failure);
-                expert_add_info_format(pinfo, it, &ei_bthttp_failure, "Tracker failure: %s", failure);
-            }
-            break;
-        case BTHTTP_KEY_WARNING:
-            if (expect_type(pinfo, tree, tvb, &v, BENC_STR, "warning message"))
-                proto_tree_add_string(tree, hf_bttracker_warning_message, tvb, (int)v.str_off, (int)v.str_len,
-                                      bstr(pinfo, tvb, &v));
-            break;
-        case BTHTTP_KEY_TRACKER_ID:
-            if (expect_type(pinfo, tree, tvb, &v, BENC_STR, "tracker id"))
-                proto_tree_add_string(tree, hf_bthttp_tracker_id, tvb, (int)v.str_off, (int)v.str_len,
-                                      bstr(pinfo, tvb, &v));
-            break;
-        case BTHTTP_KEY_PEERS:
-            if (v.type == BENC_STR) {
-                bttracker_add_compact_peers(tree, tvb, pinfo, (int)v.str_off, (int)v.str_len, FALSE,
-                                            BT_DISCOVERY_SOURCE_HTTP_TRACKER);
-                n_peers += (guint)(v.str_len / 6);
-            } else if (expect_type(pinfo, tree, tvb, &v, BENC_LIST, "peers")) {
-                guint n = dissect_dict_peers(tree, pinfo, tvb, buf, len, &v);
-                it = proto_tree_add_uint(tree, hf_bttracker_peer_count, tvb, (int)v.start, (int)(v.end - v.start), n);
-                proto_item_set_generated(it);
-                n_peers += n;
-            }
-            break;
-        case BTHTTP_KEY_PEERS6:
-            if (expect_type(pinfo, tree, tvb, &v, BENC_STR, "peers6")) {
-                bttracker_add_compact_peers(tree, tvb, pinfo, (int)v.str_off, (int)v.str_len, TRUE,
-                                            BT_DISCOVERY_SOURCE_HTTP_TRACKER);
-                n_peers += (guint)(v.str_len / 18);
-            }
-            break;
-        case BTHTTP_KEY_FILES:
-            if (expect_type(pinfo, tree, tvb, &v, BENC_DICT, "files"))
-                n_files = dissect_files(tree, pinfo, tvb, buf, len, &v);
-            break;
-        default:
-            proto_tree_add_string(tree, hf_bthttp_other_key, tvb, (int)k.start, (int)(v.end - k.start),
-                                  bstr(pinfo, tvb, &k));
-            break;
-        }
-    }
-    report_walk_error(tree, pinfo, tvb, &w);
-
-    if (failure)
-        col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker failure: %s]", failure);
-    else if (n_files || (req && req->action == BTUDP_ACTION_SCRAPE))
-        col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker scrape: %u torrent%s]", n_files, n_files == 1 ? "" : "s");
-    else
-        col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker: %u peer%s]", n_peers, n_peers == 1 ? "" : "s");
-}
-
-/* Without a captured request: a dictionary whose first key is a tracker's. */
-static gboolean looks_like_answer(tvbuff_t *tvb)
-{
-    guint len = tvb_captured_length(tvb);
-    const guint8 *buf;
-    bthttp_walk_t w;
-    bencode_value_t k, v;
-
-    if (len < 4 || tvb_get_guint8(tvb, 0) != 'd')
-        return FALSE;
-    buf = tvb_get_ptr(tvb, 0, len);
-    if (!bthttp_walk_init(&w, buf, len, 0, BTHTTP_MAX_DEPTH) || !bthttp_walk_next(&w, &k, &v))
-        return FALSE;
-    switch (bthttp_key(buf, &k)) {
-    case BTHTTP_KEY_OTHER:
-    case BTHTTP_KEY_IP:
-    case BTHTTP_KEY_PORT:
-    case BTHTTP_KEY_PEER_ID:
-        return FALSE;
-    default:
-        return TRUE;
     }
 }
 
@@ -552,7 +270,8 @@ typedef struct {
     gboolean is_request;
     guint32  req_frame;     /* answers: http.request_in, 0 if none */
     gint     frame_off;     /* >= 0: offset in the frame tvb */
-    guint    len;
+    guint    len;           /* bytes decoded: at most BTHTTP_MAX_BODY */
+    guint    full_len;      /* the message's length */
     guint8  *copy;          /* frame_off < 0: the bytes */
 } bthttp_item_t;
 
@@ -572,12 +291,13 @@ static void remember(wmem_array_t **items, tvbuff_t *frame_tvb, field_info *fi, 
     memset(&it, 0, sizeof(it));
     it.is_request = is_request;
     it.req_frame = req_frame;
-    it.len = (guint)fi->length;
+    it.full_len = (guint)fi->length;
+    it.len = MIN(it.full_len, BTHTTP_MAX_BODY);
     if (fi->ds_tvb == frame_tvb) {
         it.frame_off = fi->start;
     } else {
         it.frame_off = -1;
-        it.copy = (guint8 *)tvb_memdup(wmem_file_scope(), fi->ds_tvb, fi->start, fi->length);
+        it.copy = (guint8 *)tvb_memdup(wmem_file_scope(), fi->ds_tvb, fi->start, (gint)it.len);
     }
     wmem_array_append_one(*items, it);
 }
@@ -611,7 +331,7 @@ static wmem_array_t *first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
         if (!fi->ds_tvb || fi->length <= 0)
             continue;
         if (req_frame ? wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(req_frame)) != NULL
-                      : looks_like_answer(tvb_new_subset_length(fi->ds_tvb, fi->start, fi->length)))
+                      : bttracker_http_looks_like_answer(tvb_new_subset_length(fi->ds_tvb, fi->start, fi->length)))
             remember(&items, tvb, fi, FALSE, req_frame);
     }
     return items;
@@ -649,7 +369,7 @@ static int dissect_bthttp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, v
             if (req && !PINFO_FD_VISITED(pinfo) && !req->resp_frame)
                 req->resp_frame = pinfo->num;
             if (req || bthttp_guess_answers)
-                dissect_answer(t, pinfo, tree, req, it->req_frame);
+                bttracker_http_dissect_answer(t, pinfo, tree, req, it->full_len);
         }
     }
     return 0;
@@ -672,15 +392,6 @@ void bttracker_http_register(void)
           { "IP", "bttracker.http.ip", FT_STRING, BASE_NONE, NULL, 0x0, "Address the client claims", HFILL } },
         { &hf_bthttp_event_text,
           { "Event (unknown)", "bttracker.http.event", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_bthttp_tracker_id,
-          { "Tracker ID", "bttracker.http.tracker_id", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_bthttp_other_key,
-          { "Other key", "bttracker.http.other_key", FT_STRING, BASE_NONE, NULL, 0x0,
-            "A dictionary key without a field of its own", HFILL } },
-        { &hf_bthttp_peer_host,
-          { "Host", "bttracker.peer.host", FT_STRING, BASE_NONE, NULL, 0x0, "Peer given by name", HFILL } },
-        { &hf_bthttp_peer_peer_id,
-          { "Peer ID", "bttracker.peer.peer_id", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
     static ei_register_info ei[] = {
         { &ei_bthttp_bad_escape,
@@ -691,15 +402,6 @@ void bttracker_http_register(void)
           { "bttracker.info_hash.length", PI_MALFORMED, PI_WARN, "Not 20 bytes", EXPFILL } },
         { &ei_bthttp_unknown_event,
           { "bttracker.http.event.unknown", PI_PROTOCOL, PI_WARN, "Unknown announce event", EXPFILL } },
-        { &ei_bthttp_bencode,
-          { "bttracker.http.bencode.invalid", PI_MALFORMED, PI_ERROR, "Bencode error", EXPFILL } },
-        { &ei_bthttp_not_dict,
-          { "bttracker.http.not_dict", PI_MALFORMED, PI_ERROR, "Tracker answer is not a bencoded dictionary",
-            EXPFILL } },
-        { &ei_bthttp_failure,
-          { "bttracker.failure_reason.http", PI_RESPONSE_CODE, PI_NOTE, "Tracker failure", EXPFILL } },
-        { &ei_bthttp_wrong_type,
-          { "bttracker.http.type.invalid", PI_MALFORMED, PI_WARN, "Wrong bencode type", EXPFILL } },
     };
     expert_module_t *expert = expert_register_protocol(proto_bttracker);
 
@@ -716,6 +418,7 @@ void bttracker_http_register(void)
         "even when its request is not in the capture", &bthttp_guess_answers);
     bthttp_requests = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     bthttp_handle = create_dissector_handle(dissect_bthttp, proto_bttracker);
+    bttracker_http_answer_register();
 }
 
 /* The HTTP fields this half needs, or none when it is switched off (so that

@@ -43,6 +43,7 @@ static int hf_btudp_trailing = -1;
 static int ett_btudp_option = -1;
 
 static expert_field ei_btudp_truncated = EI_INIT;
+static expert_field ei_btudp_header_only = EI_INIT;
 static expert_field ei_btudp_trailing = EI_INIT;
 static expert_field ei_btudp_unknown_action = EI_INIT;
 static expert_field ei_btudp_tid_mismatch = EI_INIT;
@@ -115,7 +116,7 @@ static btudp_conv_t *get_conv(packet_info *pinfo, gboolean create)
     if (!c && create) {
         c = wmem_new0(wmem_file_scope(), btudp_conv_t);
         c->txns = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-        c->cids = wmem_map_new(wmem_file_scope(), g_int64_hash, g_int64_equal);
+        c->cids = wmem_map_new(wmem_file_scope(), bttracker_u64_hash, bttracker_u64_equal);
         conversation_add_proto_data(conv, proto_bttracker, c);
     }
     return c;
@@ -190,10 +191,18 @@ static void add_status_expert(proto_tree *tree, packet_info *pinfo, tvbuff_t *tv
     int len = (int)tvb_reported_length(tvb);
     switch (m->status) {
     case BTUDP_TRUNCATED:
-        proto_tree_add_expert_format(tree, pinfo, &ei_btudp_truncated, tvb, 0, len,
-                                     "%s shorter than its %u-byte fixed part (%d bytes)",
-                                     val_to_str_const(m->action, bttracker_action_vals, "Message"),
-                                     (unsigned)m->fixed_len, len);
+        /* An announce answer of its 8-byte header alone is what opentracker
+         * sends for a torrent it does not serve: real traffic, not damage. */
+        if (m->action == BTUDP_ACTION_ANNOUNCE && len == 8)
+            proto_tree_add_expert_format(tree, pinfo, &ei_btudp_header_only, tvb, 0, len,
+                                         "Announce shorter than its %u-byte fixed part (8 bytes): header only, "
+                                         "as opentracker answers for a torrent it does not serve",
+                                         (unsigned)m->fixed_len);
+        else
+            proto_tree_add_expert_format(tree, pinfo, &ei_btudp_truncated, tvb, 0, len,
+                                         "%s shorter than its %u-byte fixed part (%d bytes)",
+                                         val_to_str_const(m->action, bttracker_action_vals, "Message"),
+                                         (unsigned)m->fixed_len, len);
         break;
     case BTUDP_UNKNOWN_ACTION:
         expert_add_info(pinfo, action_item, &ei_btudp_unknown_action);
@@ -293,9 +302,12 @@ static void dissect_request(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         proto_item_set_generated(it);
         if (m->n_entries > BTUDP_SCRAPE_MAX_HASHES)
             expert_add_info(pinfo, it, &ei_btudp_too_many_hashes);
-        /* Bounded by the datagram length / 20. */
-        for (i = 0; i < m->n_entries; i++)
+        /* Bounded by the datagram length / 20, and itemised up to the bound. */
+        for (i = 0; i < m->n_entries && i < BTTRACKER_MAX_LIST_ITEMS; i++)
             proto_tree_add_item(tree, hf_bttracker_info_hash, tvb, 16 + (int)i * 20, 20, ENC_NA);
+        if (i < m->n_entries)
+            bttracker_add_not_shown(tree, pinfo, tvb, 16 + (int)i * 20, (int)(m->n_entries - i) * 20,
+                                    (guint)(m->n_entries - i), "info hashes");
         if (m->trailing)
             proto_tree_add_expert_format(tree, pinfo, &ei_btudp_trailing, tvb, 16 + (int)(m->n_entries * 20),
                                          (int)m->trailing, "%u bytes after the last 20-byte info hash",
@@ -308,6 +320,19 @@ static void dissect_request(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             proto_tree_add_item(tree, hf_btudp_trailing, tvb, 16, -1, ENC_NA);
         break;
     }
+}
+
+/* The peers of an announce answer, itemised up to the bound. */
+static void add_announce_peers(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const btudp_msg_t *m)
+{
+    guint left = BTTRACKER_MAX_LIST_ITEMS, hidden;
+    int stride = (int)m->entry_len;
+
+    hidden = bttracker_add_compact_peers(tree, tvb, pinfo, 20, (int)tvb_reported_length(tvb) - 20,
+                                         stride == 18, BT_DISCOVERY_SOURCE_UDP_TRACKER, &left);
+    if (hidden)
+        bttracker_add_not_shown(tree, pinfo, tvb, 20 + (int)(m->n_entries - hidden) * stride,
+                                (int)hidden * stride, hidden, "peers");
 }
 
 static void dissect_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const btudp_msg_t *m,
@@ -347,14 +372,14 @@ static void dissect_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         proto_tree_add_item(tree, hf_bttracker_interval, tvb, 8, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(tree, hf_bttracker_leechers, tvb, 12, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(tree, hf_bttracker_seeders, tvb, 16, 4, ENC_BIG_ENDIAN);
-        bttracker_add_compact_peers(tree, tvb, pinfo, 20, (int)tvb_reported_length(tvb) - 20,
-                                    m->entry_len == 18, BT_DISCOVERY_SOURCE_UDP_TRACKER);
+        add_announce_peers(tree, tvb, pinfo, m);
         col_append_fstr(pinfo->cinfo, COL_INFO, ", %u peer%s", (unsigned)m->n_entries,
                         m->n_entries == 1 ? "" : "s");
         break;
     case BTUDP_ACTION_SCRAPE:
-        /* Bounded by the datagram length / 12. */
-        for (i = 0, off = BTUDP_SCRAPE_RESP_HDR; i < m->n_entries; i++, off += BTUDP_SCRAPE_ENTRY) {
+        /* Bounded by the datagram length / 12, and itemised up to the bound. */
+        for (i = 0, off = BTUDP_SCRAPE_RESP_HDR; i < m->n_entries && i < BTTRACKER_MAX_LIST_ITEMS;
+             i++, off += BTUDP_SCRAPE_ENTRY) {
             proto_item *si = proto_tree_add_item(tree, hf_bttracker_scrape, tvb, off, BTUDP_SCRAPE_ENTRY, ENC_NA);
             proto_tree *st = proto_item_add_subtree(si, ett_bttracker_scrape);
             if (f && f->txn && f->txn->action == BTUDP_ACTION_SCRAPE && i < f->txn->n_hashes) {
@@ -366,6 +391,11 @@ static void dissect_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
             proto_tree_add_item(st, hf_bttracker_leechers, tvb, off + 8, 4, ENC_BIG_ENDIAN);
             proto_item_append_text(si, " %u: seeders %u, completed %u, leechers %u", i + 1,
                                    tvb_get_ntohl(tvb, off), tvb_get_ntohl(tvb, off + 4), tvb_get_ntohl(tvb, off + 8));
+        }
+        if (i < m->n_entries) {
+            bttracker_add_not_shown(tree, pinfo, tvb, off, (int)(m->n_entries - i) * BTUDP_SCRAPE_ENTRY,
+                                    (guint)(m->n_entries - i), "scrape entries");
+            off += (int)(m->n_entries - i) * BTUDP_SCRAPE_ENTRY;
         }
         if (m->trailing)
             proto_tree_add_expert_format(tree, pinfo, &ei_btudp_trailing, tvb, off, (int)m->trailing,
@@ -425,6 +455,7 @@ static int dissect_btudp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     } else {
         dissect_response(tvb, pinfo, tt, &resp, f);
     }
+    bttracker_discovery_note_full(tt, pinfo, tvb);
     return (int)tvb_captured_length(tvb);
 }
 
@@ -488,6 +519,9 @@ void bttracker_udp_register(void)
     static ei_register_info ei[] = {
         { &ei_btudp_truncated,
           { "bttracker.truncated", PI_MALFORMED, PI_ERROR, "Message shorter than its fixed part", EXPFILL } },
+        { &ei_btudp_header_only,
+          { "bttracker.truncated.header_only", PI_RESPONSE_CODE, PI_WARN,
+            "Announce answer of its 8-byte header only (opentracker: torrent not served)", EXPFILL } },
         { &ei_btudp_trailing,
           { "bttracker.trailing.bytes", PI_MALFORMED, PI_WARN, "Bytes after the last whole entry", EXPFILL } },
         { &ei_btudp_unknown_action,

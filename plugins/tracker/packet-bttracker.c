@@ -11,6 +11,7 @@
 
 #include "bttracker.h"
 #include "tracker-udp.h"
+#include "bthash.h"
 
 void proto_register_bttracker(void);
 void proto_reg_handoff_bttracker(void);
@@ -42,6 +43,7 @@ int hf_bttracker_scrape = -1;
 int hf_bttracker_request_in = -1;
 int hf_bttracker_response_in = -1;
 int hf_bttracker_response_time = -1;
+static int hf_bttracker_not_shown = -1;
 
 int ett_bttracker = -1;
 int ett_bttracker_peer = -1;
@@ -49,6 +51,19 @@ int ett_bttracker_scrape = -1;
 
 expert_field ei_bttracker_peers_trailing = EI_INIT;
 expert_field ei_bttracker_no_request = EI_INIT;
+static expert_field ei_bttracker_not_shown = EI_INIT;
+
+guint64 bttracker_hash_seed;
+
+guint bttracker_u64_hash(gconstpointer key)
+{
+    return bthash_u64(*(const guint64 *)key, bttracker_hash_seed);
+}
+
+gboolean bttracker_u64_equal(gconstpointer a, gconstpointer b)
+{
+    return *(const guint64 *)a == *(const guint64 *)b;
+}
 
 /* BEP 15 numbers; the HTTP tracker's event strings map onto the same values. */
 const value_string bttracker_event_vals[] = {
@@ -84,21 +99,46 @@ proto_item *bttracker_add_compact_peer(proto_tree *tree, tvbuff_t *tvb, packet_i
     return it;
 }
 
-void bttracker_add_compact_peers(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
-                                 int offset, int len, gboolean ipv6, const char *source)
+/* The endpoint of a compact entry, recorded without a tree item. */
+static void record_compact_peer(tvbuff_t *tvb, packet_info *pinfo, int offset, gboolean ipv6, const char *source)
 {
-    int stride = ipv6 ? 18 : 6, n = len / stride, i;
+    address addr;
+    int alen = ipv6 ? 16 : 4;
+    set_address_tvb(&addr, ipv6 ? AT_IPv6 : AT_IPv4, alen, tvb, offset);
+    bttracker_discovery_record(pinfo, source, NULL, &addr, tvb_get_ntohs(tvb, offset + alen));
+}
+
+guint bttracker_add_compact_peers(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
+                                  int offset, int len, gboolean ipv6, const char *source, guint *left)
+{
+    int stride = ipv6 ? 18 : 6, n = len / stride, i, shown = MIN(n, (int)*left);
     proto_item *it;
 
     it = proto_tree_add_uint(tree, hf_bttracker_peer_count, tvb, offset, len, (guint32)n);
     proto_item_set_generated(it);
-    /* n is bounded by the captured length divided by 6. */
-    for (i = 0; i < n; i++)
+    /* n is bounded by the captured length divided by 6; at most *left
+     * (BTTRACKER_MAX_LIST_ITEMS) are itemised. */
+    for (i = 0; i < shown; i++)
         bttracker_add_compact_peer(tree, tvb, pinfo, offset + i * stride, ipv6, source);
+    for (; i < n && !PINFO_FD_VISITED(pinfo); i++)
+        record_compact_peer(tvb, pinfo, offset + i * stride, ipv6, source);
+    *left -= (guint)shown;
     if (len % stride)
         proto_tree_add_expert_format(tree, pinfo, &ei_bttracker_peers_trailing, tvb,
                                      offset + n * stride, len % stride,
                                      "%d bytes after the last %d-byte peer entry", len % stride, stride);
+    return (guint)(n - shown);
+}
+
+void bttracker_add_not_shown(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int offset, int len,
+                             guint count, const char *what)
+{
+    proto_item *it = proto_tree_add_uint(tree, hf_bttracker_not_shown, tvb, offset, len, count);
+    proto_item_set_generated(it);
+    proto_item_set_text(it, "[%u more %s not shown: at most %u entries are itemised]", count, what,
+                        BTTRACKER_MAX_LIST_ITEMS);
+    expert_add_info_format(pinfo, it, &ei_bttracker_not_shown, "%u %s not itemised (bound %u)", count, what,
+                           BTTRACKER_MAX_LIST_ITEMS);
 }
 
 void bttracker_add_pairing(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, gboolean is_request,
@@ -184,6 +224,9 @@ void proto_register_bttracker(void)
         { &hf_bttracker_response_time,
           { "Response time", "bttracker.response_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
             "Time between the request and this response", HFILL } },
+        { &hf_bttracker_not_shown,
+          { "Entries not shown", "bttracker.not_shown", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Entries of a list past the itemising bound: counted, not itemised", HFILL } },
     };
     static gint *ett[] = { &ett_bttracker, &ett_bttracker_peer, &ett_bttracker_scrape };
     static ei_register_info ei[] = {
@@ -193,9 +236,13 @@ void proto_register_bttracker(void)
         { &ei_bttracker_no_request,
           { "bttracker.request_in.missing", PI_SEQUENCE, PI_NOTE,
             "Response with no request in this capture", EXPFILL } },
+        { &ei_bttracker_not_shown,
+          { "bttracker.not_shown.expert", PI_UNDECODED, PI_WARN,
+            "List longer than the itemising bound", EXPFILL } },
     };
     expert_module_t *expert;
 
+    bttracker_hash_seed = (guint64)g_random_int() << 32 | g_random_int();
     proto_bttracker = proto_register_protocol("BitTorrent Tracker", "BT-Tracker", "bttracker");
     proto_register_field_array(proto_bttracker, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));

@@ -7,6 +7,7 @@ finds by itself in the same pcap, written from BEP 14/15/3 and RFCs 791,
 Classic pcap, Ethernet link type only (what scripts/make-discovery-captures
 and make_vectors.py write).
 """
+import gzip
 import ipaddress
 import re
 import struct
@@ -106,7 +107,9 @@ def http_tracker(path, port=TRACKER_PORT):
             msgs.append({"frame": n, "request": True, "path": path_, "params": params})
             last_req[(src, sport)] = n
         elif sport == port and pl.startswith(b"HTTP/1."):
-            body = pl.split(b"\r\n\r\n", 1)[1]
+            head, body = pl.split(b"\r\n\r\n", 1)
+            if b"\r\ncontent-encoding: gzip" in head.lower():    # Deluge's tracker (zeek capture)
+                body = gzip.decompress(body)
             ans, _ = bdecode(body)
             m = {"frame": n, "request": False, "request_frame": last_req.get((dst, dport)), "answer": ans}
             if isinstance(ans.get(b"peers"), bytes):
