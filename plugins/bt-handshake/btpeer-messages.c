@@ -92,6 +92,7 @@ static int hf_btpeer_hash_length = -1;
 static int hf_btpeer_hash_proof_layers = -1;
 static int hf_btpeer_hash = -1;
 static int hf_btpeer_data = -1;
+static int hf_btpeer_keepalives = -1;
 
 static int ett_btpeer_invalid = -1;
 
@@ -121,7 +122,12 @@ void btpeer_dissect_too_long(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
 
     if (tvb_reported_length_remaining(tvb, offset) >= 4)
         len_item = proto_tree_add_item(st, hf_btpeer_msg_len, tvb, offset, 4, ENC_BIG_ENDIAN);
-    proto_tree_add_item(st, hf_btpeer_data, tvb, offset, -1, ENC_NA);
+    /* an invalid length: only its 4 bytes are ours, the caller resynchronises
+     * on what follows; a fragment: all of the rest */
+    if (!pdu_len)
+        proto_tree_add_item(st, hf_btpeer_data, tvb, offset, -1, ENC_NA);
+    else
+        proto_item_set_len(ti, MIN(4, tvb_reported_length_remaining(tvb, offset)));
     if (pdu_len) {
         expert_add_info_format(pinfo, len_item ? len_item : ti, &ei_btpeer_msg_too_long,
                                "Message length %" G_GUINT64_FORMAT " is above the %u-byte limit: not a valid message",
@@ -199,6 +205,14 @@ static void dissect_hash_msg(btpeer_ctx_t *ctx, guint8 id, guint32 len)
         btpeer_info(ctx, "%s layer %u index %u length %u proof %u",
                     val_to_str_const(id, msg_type_vals, "?"), base, index, length, proof);
     }
+}
+
+/* A run of keep-alives (4 zero bytes each) as one item with its count: a
+ * megabyte of zeros is one line, not 262,144. */
+void btpeer_dissect_keepalives(btpeer_ctx_t *ctx, guint count)
+{
+    proto_tree_add_uint(ctx->tree, hf_btpeer_keepalives, ctx->tvb, 0, -1, count);
+    btpeer_info(ctx, "Keep-alive x%u", count);
 }
 
 void btpeer_dissect_message(btpeer_ctx_t *ctx)
@@ -326,6 +340,9 @@ void btpeer_register_messages(int proto, expert_module_t *em)
           { "Proof layers", "btpeer.hash.proof_layers", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
         { &hf_btpeer_hash,
           { "Hash", "btpeer.hash.hash", FT_BYTES, BASE_NONE, NULL, 0x0, "SHA-256 hash", HFILL } },
+        { &hf_btpeer_keepalives,
+          { "Keep-alives", "btpeer.keepalives", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Number of consecutive keep-alive messages shown as one item", HFILL } },
         { &hf_btpeer_data,
           { "Undecoded data", "btpeer.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
@@ -335,7 +352,7 @@ void btpeer_register_messages(int proto, expert_module_t *em)
         { &ei_btpeer_msg_unknown,
           { "btpeer.msg_type.unknown", PI_UNDECODED, PI_WARN, "Unknown message id", EXPFILL } },
         { &ei_btpeer_msg_too_long,
-          { "btpeer.msg_len.too_long", PI_MALFORMED, PI_ERROR, "Message length above the limit", EXPFILL } },
+          { "btpeer.msg_len.too_long", PI_MALFORMED, PI_WARN, "Message length above the limit", EXPFILL } },
         { &ei_btpeer_msg_partial,
           { "btpeer.msg.partial", PI_REASSEMBLE, PI_NOTE,
             "Start of a message whose rest is not available (reassembly off or capture ends)", EXPFILL } },

@@ -39,16 +39,24 @@ typedef struct btpeer_side {
     guint32     handshake_frame;
     guint32     mse_key_frame;   /* frame holding this side's MSE DH key, or 0  */
     gboolean    payload_seen;    /* first pass: some payload already went by    */
+    /* First pass only: resynchronisation (btpeer-resync.c). */
+    const char *resync;          /* why the next bytes start at no known
+                                    boundary, or NULL                           */
+    gboolean    seq_known;       /* TCP: next_seq is set                        */
+    guint32     next_seq;        /* TCP: sequence number after the last byte
+                                    handed to us (gap detection)                */
 } btpeer_side_t;
 
 typedef enum {
     BTPEER_CONN_PROBING = 0,     /* nothing recognised yet                      */
     BTPEER_CONN_PLAIN,           /* plaintext handshake seen                    */
-    BTPEER_CONN_ENCRYPTED        /* MSE/PE key exchange seen                    */
+    BTPEER_CONN_ENCRYPTED,       /* MSE/PE key exchange seen                    */
+    BTPEER_CONN_REFUSED          /* not BitTorrent: given up after a bound      */
 } btpeer_conn_state_t;
 
 typedef struct btpeer_conn {
     btpeer_conn_state_t state;
+    guint32 probe_bytes;         /* heuristic: bytes looked at while probing    */
     btpeer_side_t side[2];
 } btpeer_conn_t;
 
@@ -110,6 +118,16 @@ void btpeer_register_requests(int proto, expert_module_t *em);
 typedef enum { BTPEER_REQ_REQUEST, BTPEER_REQ_PIECE, BTPEER_REQ_CANCEL, BTPEER_REQ_REJECT } btpeer_req_kind_t;
 void btpeer_track_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 index, guint32 begin,
                           guint32 length, proto_item *anchor);
+
+/* btpeer-resync.c: shows the bytes up to the first message boundary at or
+ * after offset as continuation and returns the boundary, or -1 (all of the
+ * rest shown as continuation). */
+void btpeer_register_resync(int proto, expert_module_t *em);
+int btpeer_resync(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, const char *why);
+void btpeer_show_gap(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, guint32 gap);
+
+/* btpeer-messages.c: a run of count keep-alives as one item */
+void btpeer_dissect_keepalives(btpeer_ctx_t *ctx, guint count);
 
 /* btpeer-mse.c */
 void btpeer_register_mse(int proto, expert_module_t *em);
