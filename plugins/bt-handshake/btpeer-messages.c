@@ -211,7 +211,7 @@ static void dissect_hash_msg(btpeer_ctx_t *ctx, guint8 id, guint32 len)
  * megabyte of zeros is one line, not 262,144. */
 void btpeer_dissect_keepalives(btpeer_ctx_t *ctx, guint count)
 {
-    proto_tree_add_uint(ctx->tree, hf_btpeer_keepalives, ctx->tvb, 0, -1, count);
+    proto_tree_add_uint(ctx->tree, hf_btpeer_keepalives, ctx->tvb, 0, tvb_reported_length(ctx->tvb), count);
     btpeer_info(ctx, "Keep-alive x%u", count);
 }
 

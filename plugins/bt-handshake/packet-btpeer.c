@@ -466,8 +466,13 @@ static int dissect_btpeer_tcp_ports(tvbuff_t *tvb, packet_info *pinfo, proto_tre
 {
     if (proto_is_protocol_enabled(find_protocol_by_id(proto_btpeer)))
         return dissect_btpeer_tcp(tvb, pinfo, tree, data);
-    if (builtin_bittorrent_handle)
+    if (builtin_bittorrent_handle) {
+        /* every call_dissector lowers can_desegment by one: give the
+         * built-in what TCP gave this entry, so that it reassembles as it
+         * would if TCP had called it directly */
+        pinfo->can_desegment = pinfo->saved_can_desegment;
         return call_dissector_only(builtin_bittorrent_handle, tvb, pinfo, tree, data);
+    }
     return 0;
 }
 
