@@ -147,7 +147,12 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
 
     tvb_memcpy(tvb, peer_id, HS_PEERID_OFF, BT_PEER_ID_LEN);
     it = proto_tree_add_item(tree, hf_btpeer_peer_id, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN, ENC_NA);
-    proto_item_append_text(it, " (%s)", format_text(ctx->pinfo->pool, peer_id, 8));
+    /* the first 8 bytes name the client when they are text; bytes that are
+     * not printable are shown as hex, not as replacement characters */
+    if (bt_peerid_printable(peer_id, 8))
+        proto_item_append_text(it, " (%s)", format_text(ctx->pinfo->pool, peer_id, 8));
+    else
+        proto_item_append_text(it, " (not text: %s...)", bytes_to_str(ctx->pinfo->pool, peer_id, 8));
     if (btpeer_pref_client_names) {
         if (bt_peerid_parse(peer_id, &id) != BT_PEERID_UNKNOWN) {
             client = wmem_strdup_printf(ctx->pinfo->pool, "%s%s%s ", id.client, id.version[0] ? " " : "", id.version);
