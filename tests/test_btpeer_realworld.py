@@ -198,3 +198,32 @@ def test_hostile_refused_length_then_zeros(tshark):
     assert_no_dissector_bug(proc, "refused length")
     assert tshark.count(cap, "btpeer.msg_len == 0 || btpeer.keepalives") == 0
     assert tshark.count(cap, "btpeer.continuation") == 18
+
+
+def _requests(keys, per_segment=80):
+    reqs = [mv.msg(6, mv.u32(i, b, 16384)) for i, b in keys]
+    return [b"".join(reqs[k:k + per_segment]) for k in range(0, len(reqs), per_segment)]
+
+
+def _tcp_requests(path, keys, frames_out=None):
+    pc = mv.Pcap()
+    conn = mv.Tcp(pc, ((10, 0, 0, 1), 40000), ((10, 0, 0, 2), 6881))
+    conn.segment(0, mv.handshake([0] * 8, b"-qB4341-" + b"x" * 12))
+    conn.segment(1, mv.handshake([0] * 8, b"-qB4341-" + b"y" * 12))
+    for p in _requests(keys):
+        conn.segment(0, p)
+    if frames_out is not None:
+        frames_out.extend(fr for _, fr in pc.frames)
+    return write_pcap(path, pc.frames)
+
+
+def test_hostile_requests_same_begin(tshark):
+    """40,000 outstanding requests sharing `begin` cost about what 40,000 ordinary ones do."""
+    n = 40000
+    frames = []
+    hostile = _tcp_requests(tshark.scratch("hostile-requests.pcap"), [(i, 0) for i in range(n)], frames)
+    control = _tcp_requests(tshark.scratch("control-requests.pcap"),
+                            [(i // 64, (i % 64) * 16384) for i in range(n)])
+    startup = startup_capture(tshark, frames[0])
+    ratio, h, c = cost_ratio(tshark, hostile, control, startup, args=("-2",))
+    assert ratio < 3, (ratio, h, c)
