@@ -227,3 +227,45 @@ def test_hostile_requests_same_begin(tshark):
     startup = startup_capture(tshark, frames[0])
     ratio, h, c = cost_ratio(tshark, hostile, control, startup, args=("-2",))
     assert ratio < 3, (ratio, h, c)
+
+
+def _tcp_ext(path, payloads, frames_out=None):
+    """A connection where side 0 announces ut_pex = 1, then side 1 sends payloads (bencoded)."""
+    pc = mv.Pcap()
+    conn = mv.Tcp(pc, ((10, 0, 0, 1), 40000), ((10, 0, 0, 2), 6881))
+    rsv = [0, 0, 0, 0, 0, 0x10, 0, 0]
+    conn.segment(0, mv.handshake(rsv, b"-qB4341-" + b"x" * 12))
+    conn.segment(1, mv.handshake(rsv, b"-qB4341-" + b"y" * 12))
+    conn.send(0, mv.ext(0, mv.bencode({"m": {"ut_pex": 1}})))
+    for eid, body in payloads:
+        conn.send(1, mv.ext(eid, body), mss=60000)
+    if frames_out is not None:
+        frames_out.extend(fr for _, fr in pc.frames)
+    return write_pcap(path, pc.frames)
+
+
+def test_hostile_big_lists_are_bounded(tshark):
+    """A 1 MB ut_pex "added" and a bencoded list of 300,000 values: at most
+    BTPEER_MAX_LIST_ITEMS itemised, the rest counted; no dissector bug; cost
+    within a small factor of the same bytes as ordinary ut_pex messages."""
+    peers = bytes(range(6)) * 175000                      # 1,050,000 bytes, 175,000 peers
+    frames = []
+    hostile = _tcp_ext(tshark.scratch("hostile-pex.pcap"),
+                       [(1, mv.bencode({"added": peers})),
+                        (0, b"d1:xl" + b"i0e" * 300000 + b"ee")], frames)
+    # control: the same bytes as ordinary ut_pex messages of 50 peers each
+    small = mv.bencode({"added": bytes(range(6)) * 50})
+    control = _tcp_ext(tshark.scratch("control-pex.pcap"),
+                       [(1, small)] * ((len(peers) + 900000) // len(small)))
+    proc = tshark.run(["-n", "-r", hostile, "-2", "-V"])
+    assert_no_dissector_bug(proc, "big lists")
+    rows = tshark.fields(hostile, ["btpeer.more_items"], "btpeer.more_items", occurrence="a",
+                         extra=["-E", "aggregator=,"])
+    counts = sorted(int(x) for (v,) in rows for x in v.split(","))
+    # the pex list: exactly 1000 itemised; the bencoded list: the budget is
+    # shared with its enclosing dictionary's entry
+    assert 175000 - 1000 in counts, counts
+    assert any(300000 - 1000 <= n <= 300000 - 998 for n in counts), counts
+    startup = startup_capture(tshark, frames[0])
+    ratio, h, c = cost_ratio(tshark, hostile, control, startup)
+    assert ratio < 4, (ratio, h, c)

@@ -299,7 +299,7 @@ static guint pex_list(btpeer_ctx_t *ctx, const ext_dict_t *d, const char *key, c
                                    "\"%s\" has %u flags for %u peers", flags_key, (unsigned)f.str_len, n);
         }
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && i < BTPEER_MAX_LIST_ITEMS; i++) {
         gint off = (gint)(v.str_off + (size_t)i * (size_t)entry_len);
         gint addr_len = entry_len - 2;
         proto_tree *pt;
@@ -312,6 +312,11 @@ static guint pex_list(btpeer_ctx_t *ctx, const ext_dict_t *d, const char *key, c
         if (have_flags && i < f.str_len)
             proto_tree_add_bitmask(pt, ctx->tvb, (gint)(f.str_off + i), hf_btpeer_ext_pex_flags,
                                    ett_btpeer_ext_pex_flags, pex_flags, ENC_NA);
+    }
+    if (n > BTPEER_MAX_LIST_ITEMS) {
+        gint off = (gint)(v.str_off + (size_t)BTPEER_MAX_LIST_ITEMS * (size_t)entry_len);
+        btpeer_more_items(ctx->tvb, ctx->pinfo, ctx->tree, off,
+                          (gint)((size_t)(n - BTPEER_MAX_LIST_ITEMS) * (size_t)entry_len), n - BTPEER_MAX_LIST_ITEMS);
     }
     return n;
 }

@@ -215,6 +215,37 @@ void btpeer_dissect_keepalives(btpeer_ctx_t *ctx, guint count)
     btpeer_info(ctx, "Keep-alive x%u", count);
 }
 
+/* After a resynchronisation, the message running past the end of the
+ * bytes at hand is shown in part: its length, type and, for a Piece, which
+ * block (the rest is skipped by count, see packet-btpeer.c). */
+void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
+{
+    tvbuff_t *tvb = ctx->tvb;
+    int avail = tvb_captured_length(tvb);
+    guint32 len, id, index, begin;
+    proto_item *it;
+
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_len, tvb, 0, 4, ENC_BIG_ENDIAN, &len);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, 4, 1, ENC_BIG_ENDIAN, &id);
+    if (id == MSG_PIECE && avail >= 13) {
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, 5, 4, ENC_BIG_ENDIAN, &index);
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, 9, 4, ENC_BIG_ENDIAN, &begin);
+        it = proto_tree_add_uint(ctx->tree, hf_btpeer_piece_length, tvb, 13, avail - 13, len - 9);
+        proto_item_set_generated(it);
+        if (avail > 13)
+            proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, 13, -1, ENC_NA);
+        btpeer_info(ctx, "Piece %u/%u (%u bytes, %d here)", index, begin, len - 9, avail - 13);
+    } else {
+        if (avail > 5)
+            proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 5, -1, ENC_NA);
+        btpeer_info(ctx, "%s (%d of %u bytes here)", val_to_str_const(id, msg_type_vals, "Unknown"),
+                    avail, total_len);
+    }
+    expert_add_info_format(ctx->pinfo, ctx->pdu_item, &ei_btpeer_msg_partial,
+                           "Only %d of this message's %u bytes are in this segment; the rest is skipped "
+                           "(the stream was picked up after lost bytes)", avail, total_len);
+}
+
 void btpeer_dissect_message(btpeer_ctx_t *ctx)
 {
     tvbuff_t *tvb = ctx->tvb;

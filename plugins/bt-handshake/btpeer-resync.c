@@ -29,6 +29,13 @@ void btpeer_show_gap(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, guint3
                            "%u bytes of this direction were not captured before this segment", gap);
 }
 
+void btpeer_show_rest(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int len, guint32 skip)
+{
+    proto_item *ti = proto_tree_add_item(tree, hf_btpeer_continuation, tvb, 0, len, ENC_NA);
+    proto_item_append_text(ti, " (%d of the %u remaining bytes of a message shown in part earlier)", len, skip);
+    btpeer_info_item(pinfo, ti, "Continuation data");
+}
+
 int btpeer_resync(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, const char *why)
 {
     int avail = tvb_captured_length_remaining(tvb, offset);

@@ -42,6 +42,7 @@ typedef struct btpeer_side {
     /* First pass only: resynchronisation (btpeer-resync.c). */
     const char *resync;          /* why the next bytes start at no known
                                     boundary, or NULL                           */
+    guint32     skip;            /* bytes of a partly shown message still to come */
     gboolean    seq_known;       /* TCP: next_seq is set                        */
     guint32     next_seq;        /* TCP: sequence number after the last byte
                                     handed to us (gap detection)                */
@@ -110,6 +111,16 @@ void btpeer_dissect_extended(btpeer_ctx_t *ctx, int offset);
 /* btpeer-bencode.c: shows the bencoded value at offset as a subtree (when
  * tree is not NULL) and returns it parsed, or FALSE with an expert info. */
 void btpeer_register_bencode(int proto, expert_module_t *em);
+
+/* At most this many entries of one list are itemised (compact peer lists of
+ * ut_pex; all the values of one bencoded message together); the rest are
+ * counted in one item with an expert note.  Real ut_pex messages carry at
+ * most a few hundred peers (libtorrent sends up to 50 added per minute,
+ * BEP 11 asks for fewer than 50), extension handshakes a few dozen keys; a
+ * hostile 2 MiB list would otherwise reach Wireshark's 1,000,000 items per
+ * tree, which it reports as a dissector bug. */
+#define BTPEER_MAX_LIST_ITEMS 1000
+void btpeer_more_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, int len, guint more);
 gboolean btpeer_bencode(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset,
                         const guint8 **buf, bencode_value_t *value);
 
@@ -125,9 +136,14 @@ void btpeer_track_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 ind
 void btpeer_register_resync(int proto, expert_module_t *em);
 int btpeer_resync(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, const char *why);
 void btpeer_show_gap(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, guint32 gap);
+/* the first len bytes are the rest (skip bytes in all) of a message shown in part earlier */
+void btpeer_show_rest(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int len, guint32 skip);
 
 /* btpeer-messages.c: a run of count keep-alives as one item */
 void btpeer_dissect_keepalives(btpeer_ctx_t *ctx, guint count);
+/* the start of a message of total_len bytes (prefix included) of which only
+ * the tvb is at hand */
+void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len);
 
 /* btpeer-mse.c */
 void btpeer_register_mse(int proto, expert_module_t *em);

@@ -69,13 +69,21 @@ static wmem_map_t *btpeer_utp_conns;
  * with either, the flow's first payload byte is the start of its stream. */
 #define BTPEER_TCP_SAW_SYN_BITS 0x06
 
+/* How one call of a frame starts (see call_start). */
+typedef struct btpeer_start {
+    const char *why;           /* no known boundary: why, else NULL           */
+    guint32     gap;           /* bytes missing before this call              */
+    guint32     skip;          /* bytes of a partly shown message first       */
+    guint       call;          /* which call of the frame (1-based)           */
+    struct btpeer_start *next;
+} btpeer_start_t;
+
 /* What was decided on the first pass for one frame, so that later passes
  * (and the GUI) show the same tree. */
 typedef struct {
     wmem_array_t *pdus;        /* btpeer_pdu_t *, in dissection order         */
-    const char   *resync;      /* call resync_call-1 starts with no boundary  */
-    guint         resync_call; /* 0: none                                     */
-    guint32       gap;         /* bytes missing before that call              */
+    btpeer_start_t *starts;    /* how calls of this frame start, when not at
+                                  a boundary (few: usually none or one)       */
     gboolean      claimed;     /* a heuristic accepted this frame             */
 } btpeer_frame_t;
 
@@ -157,7 +165,7 @@ void btpeer_info(btpeer_ctx_t *ctx, const char *fmt, ...)
     btpeer_info_item(ctx->pinfo, ctx->pdu_item, text);
 }
 
-typedef enum { PDU_HANDSHAKE, PDU_MESSAGE, PDU_KEEPALIVES } pdu_kind_t;
+typedef enum { PDU_HANDSHAKE, PDU_MESSAGE, PDU_KEEPALIVES, PDU_PARTIAL } pdu_kind_t;
 
 static void dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                         btpeer_conn_t *conn, int dir, pdu_kind_t kind, guint count)
@@ -175,6 +183,8 @@ static void dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         btpeer_dissect_handshake(&ctx);
     else if (kind == PDU_KEEPALIVES)
         btpeer_dissect_keepalives(&ctx, count);
+    else if (kind == PDU_PARTIAL)
+        btpeer_dissect_partial(&ctx, count);
     else
         btpeer_dissect_message(&ctx);
 }
@@ -190,56 +200,72 @@ static guint keepalive_run(tvbuff_t *tvb, int offset, int len)
     return n;
 }
 
-/* Decides, once per call, whether this call starts at no known message
- * boundary (and after how many missing bytes).  Computed on the first pass
- * and replayed on later ones. */
-static const char *call_resync(packet_info *pinfo, btpeer_conn_t *conn, int dir,
-                               const char *why_now, guint32 gap, guint32 *gap_out)
+/* Decides, once per call, how this call starts: at no known message
+ * boundary (why), after missing bytes (gap), or inside a message begun in
+ * an earlier call that was shown in part (skip bytes of it).  Computed on
+ * the first pass and replayed on later ones. */
+static btpeer_start_t call_start(packet_info *pinfo, btpeer_conn_t *conn, int dir,
+                                 const char *why_now, guint32 gap)
 {
     btpeer_packet_t *pk = packet_record(pinfo);
     guint call = ++pk->calls;
+    btpeer_side_t *side = &conn->side[dir];
     btpeer_frame_t *fr;
-    const char *why;
+    btpeer_start_t st = { NULL, 0, 0, 0, NULL };
+    btpeer_start_t *rec;
 
-    *gap_out = 0;
     if (PINFO_FD_VISITED(pinfo)) {
         fr = frame_record(pinfo, FALSE);
-        if (!fr || fr->resync_call != call)
-            return NULL;
-        *gap_out = fr->gap;
-        return fr->resync;
+        for (rec = fr ? fr->starts : NULL; rec; rec = rec->next) {
+            if (rec->call == call)
+                return *rec;
+        }
+        return st;
     }
-    why = why_now ? why_now : conn->side[dir].resync;
-    if (!why)
-        return NULL;
+    st.why = why_now ? why_now : side->resync;
+    st.gap = gap;
+    /* a gap or a lost boundary voids the rest of a partial message */
+    st.skip = st.why ? 0 : side->skip;
+    side->skip = 0;
+    if (!st.why && !st.gap && !st.skip)
+        return st;
+    st.call = call;
     fr = frame_record(pinfo, TRUE);
-    if (fr->resync_call)      /* one per frame is enough to replay */
-        return why;
-    fr->resync = why;
-    fr->resync_call = call;
-    fr->gap = gap;
-    *gap_out = gap;
-    return why;
+    rec = wmem_new(wmem_file_scope(), btpeer_start_t);
+    *rec = st;
+    rec->next = fr->starts;
+    fr->starts = rec;
+    return st;
 }
 
 /* The PDU loop shared by TCP and uTP.  Returns the number of bytes used.
  * resync: why these bytes start at no known boundary, or NULL. */
 static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                                 btpeer_conn_t *conn, int dir, const char *resync, guint32 gap)
+                                 btpeer_conn_t *conn, int dir, btpeer_start_t start)
 {
     int len = (int)tvb_reported_length(tvb);
     int offset = 0;
     const char *unsynced = NULL;
+    const char *resync = start.why;
+    gboolean resynced = FALSE;   /* the framing here was found by a search */
+    guint32 skip_next = 0;
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, BTPEER_SHORT_NAME);
     if (conn->state == BTPEER_CONN_ENCRYPTED) {
         btpeer_dissect_encrypted(tvb, pinfo, tree, conn, dir);
         return len;
     }
-    if (gap)
-        btpeer_show_gap(tvb, pinfo, tree, gap);
+    if (start.gap)
+        btpeer_show_gap(tvb, pinfo, tree, start.gap);
+    if (start.skip) {
+        offset = (int)MIN(start.skip, (guint32)len);
+        btpeer_show_rest(tvb, pinfo, tree, offset, start.skip);
+        skip_next = start.skip - (guint32)offset;
+        resynced = TRUE;
+    }
     if (resync) {
         offset = btpeer_resync(tvb, pinfo, tree, 0, resync);
+        resynced = TRUE;
         if (offset < 0) {
             unsynced = resync;
             offset = len;
@@ -259,6 +285,18 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
                  ? BT_FRAME_HANDSHAKE : BT_FRAME_MESSAGE;
         switch (kind) {
         case BT_FRAME_NEED_MORE:
+            if (resynced && pdu_len > (guint64)remaining && tvb_get_guint8(tvb, offset) != BT_PSTR_LEN) {
+                /* The framing was found by a search, in a capture that
+                 * already lost bytes: show this message in part and skip
+                 * its rest by count, rather than have TCP hold the next
+                 * segments for a message a further loss would never let
+                 * complete. */
+                dissect_pdu(tvb_new_subset_remaining(tvb, offset), pinfo, tree, conn, dir, PDU_PARTIAL,
+                            (guint)pdu_len);
+                skip_next = (guint32)(pdu_len - (guint64)remaining);
+                offset = len;
+                break;
+            }
             if (pinfo->can_desegment) {
                 pinfo->desegment_offset = offset;
                 pinfo->desegment_len = pdu_len ? (guint32)(pdu_len - (guint64)remaining)
@@ -277,6 +315,7 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
              * boundary instead of reading more absurd lengths. */
             btpeer_dissect_too_long(tvb, pinfo, tree, offset, pdu_len);
             offset = btpeer_resync(tvb, pinfo, tree, offset + BT_LENGTH_PREFIX, "after an invalid length");
+            resynced = TRUE;
             if (offset < 0) {
                 unsynced = "after an invalid length";
                 offset = len;
@@ -298,8 +337,10 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
             break;
         }
     }
-    if (!PINFO_FD_VISITED(pinfo))
+    if (!PINFO_FD_VISITED(pinfo)) {
         conn->side[dir].resync = unsynced;
+        conn->side[dir].skip = unsynced ? 0 : skip_next;
+    }
     return len;
 }
 
@@ -447,8 +488,7 @@ static int dissect_btpeer_tcp_common(tvbuff_t *tvb, packet_info *pinfo, proto_tr
     }
     if (heuristic)
         conversation_set_dissector(conv, btpeer_tcp_handle);
-    why = call_resync(pinfo, conn, dir, why, gap, &gap);
-    return dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, why, gap);
+    return dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, call_start(pinfo, conn, dir, why, gap));
 }
 
 static int dissect_btpeer_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
@@ -520,7 +560,6 @@ static gboolean dissect_btpeer_heur_utp(tvbuff_t *tvb, packet_info *pinfo, proto
     const utp_payload_info_t *info = (const utp_payload_info_t *)data;
     btpeer_conn_t *conn;
     const char *why = NULL;
-    guint32 gap = 0;
     int dir;
 
     if (!info)
@@ -554,8 +593,7 @@ static gboolean dissect_btpeer_heur_utp(tvbuff_t *tvb, packet_info *pinfo, proto
         else if (info->mid_stream && !handshake)
             why = WHY_UTP_MIDSTREAM;
     }
-    why = call_resync(pinfo, conn, dir, why, 0, &gap);
-    dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, why, gap);
+    dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, call_start(pinfo, conn, dir, why, 0));
     return TRUE;
 }
 
