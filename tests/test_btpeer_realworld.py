@@ -6,6 +6,7 @@ with no plugins at all (WIRESHARK_PLUGIN_DIR pointing at an empty folder),
 and the capture's own knowledge (which flows are BitTorrent).  Captures with
 gaps or late starts are cut from committed ones with editcap at test time.
 """
+import struct
 import subprocess
 import sys
 from collections import Counter
@@ -269,3 +270,35 @@ def test_hostile_big_lists_are_bounded(tshark):
     startup = startup_capture(tshark, frames[0])
     ratio, h, c = cost_ratio(tshark, hostile, control, startup)
     assert ratio < 4, (ratio, h, c)
+
+
+def _midstream_after_lsd(path, with_lsd):
+    """An LSD announce of 10.0.0.2 port 51413, then a TCP connection to it whose
+    start (SYN, handshakes) is not in the capture."""
+    pc = mv.Pcap()
+    frames = []
+    if with_lsd:
+        lsd = (b"BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: 51413\r\n"
+               b"Infohash: " + mv.INFO_HASH.hex().encode() + b"\r\n\r\n\r\n")
+        frames.append(mv.ether(mv.ipv4((10, 0, 0, 2), (239, 192, 152, 143), 17,
+                                       struct.pack("!HHHH", 6771, 6771, 8 + len(lsd), 0) + lsd)))
+    conn = mv.Tcp(pc, ((10, 0, 0, 1), 40000), ((10, 0, 0, 2), 51413))
+    conn.segment(0, mv.msg(6, mv.u32(3, 0, 16384)) + mv.msg(6, mv.u32(3, 16384, 16384)))
+    conn.segment(1, mv.msg(4, mv.u32(7)) + mv.msg(1))
+    conn.segment(0, mv.msg(2) + mv.msg(4, mv.u32(9)))
+    frames += [fr for _, fr in pc.frames[3:]]          # SYN, SYN-ACK, ACK not captured
+    return write_pcap(path, frames)
+
+
+def test_midstream_announced_endpoint(tshark):
+    """Evidence from discovery: an endpoint announced by LSD earlier is BitTorrent."""
+    cap = _midstream_after_lsd(tshark.scratch("lsd-then-midstream.pcap"), True)
+    assert tshark.count(cap, "btlsd") == 1
+    types = type_counts(tshark, cap, "btpeer.msg_type")
+    assert types == Counter({6: 2, 4: 2, 1: 1, 2: 1}), types
+    notes = tshark.run(["-n", "-r", cap, "-q", "-z", "expert,note"]).stdout
+    assert "Decoding resumed at offset 0 without a handshake" in notes
+    # the same connection with nothing announcing it: not claimed (a TCP flow
+    # of unknown content on a high port is not BitTorrent by default)
+    bare = _midstream_after_lsd(tshark.scratch("midstream-bare.pcap"), False)
+    assert tshark.count(bare, "btpeer") == 0
