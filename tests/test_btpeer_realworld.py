@@ -302,3 +302,13 @@ def test_midstream_announced_endpoint(tshark):
     # of unknown content on a high port is not BitTorrent by default)
     bare = _midstream_after_lsd(tshark.scratch("midstream-bare.pcap"), False)
     assert tshark.count(bare, "btpeer") == 0
+
+
+def test_outstanding_requests_bounded(tshark):
+    """Requests never answered are remembered up to 65,536 per side, then counted as untracked."""
+    n = 65536 + 300
+    cap = _tcp_requests(tshark.scratch("requests-unanswered.pcap"), [(i, 0) for i in range(n)])
+    rows = tshark.fields(cap, ["frame.number"], '_ws.expert.message contains "more than 65536 requests"',
+                         two_pass=False)
+    # 80 requests per segment: the 300 requests past the bound are in the last 4-5 frames
+    assert 4 <= len(rows) <= 5

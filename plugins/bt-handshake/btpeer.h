@@ -77,6 +77,7 @@ typedef struct btpeer_request {
 typedef struct btpeer_pdu {
     const char       *ext_name;   /* extended messages: name of the id, or NULL */
     btpeer_request_t *req;        /* request/piece/cancel/reject: the request   */
+    gboolean          untracked;  /* a request not remembered (table full)      */
 } btpeer_pdu_t;
 
 /* Everything the decoders of one PDU need. */
