@@ -312,3 +312,31 @@ def test_outstanding_requests_bounded(tshark):
                          two_pass=False)
     # 80 requests per segment: the 300 requests past the bound are in the last 4-5 frames
     assert 4 <= len(rows) <= 5
+
+
+# ------------------------------------------------------------ item 12
+
+def test_client_names_side_by_side(tshark):
+    """The extension handshake's v is shown beside the peer-id reading, both ways round."""
+    cap = tshark.capture("public-ndpi-bittorrent.pcap")
+    f = ["tcp.stream", "tcp.srcport", "btpeer.client_version_ext", "btpeer.ext.hs.v",
+         "btpeer.ext.hs.peer_id_client", "btpeer.client", "btpeer.client_version"]
+    hs, ext = {}, {}
+    for r in tshark.fields(cap, f, "btpeer.pstr || btpeer.ext.hs.v"):
+        key = (r[0], r[1])
+        if r[5]:
+            hs[key] = (r[2], f"{r[5]} {r[6]}".strip())
+        if r[3]:
+            ext[key] = (r[3], r[4])
+    both = set(hs) & set(ext)
+    assert len(both) >= 5
+    for key in both:
+        assert hs[key][0] == ext[key][0], key        # v shown at the handshake
+        assert ext[key][1] == hs[key][1], key        # peer-id reading shown at v
+
+
+def test_peer_id_not_text_shown_as_hex(tshark):
+    cap = tshark.capture("public-arkime-bt-tcp.pcap")
+    out = tshark.run(["-n", "-r", cap, "-V", "-Y", "btpeer.peer_id"]).stdout
+    assert "(not text: bbbbbbbbbbbbbbbb...)" in out
+    assert "\ufffd" not in out

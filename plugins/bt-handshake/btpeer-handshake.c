@@ -40,6 +40,7 @@ static int hf_btpeer_peer_id = -1;
 static int hf_btpeer_client = -1;
 static int hf_btpeer_client_version = -1;
 static int hf_btpeer_client_style = -1;
+static int hf_btpeer_client_version_ext = -1;
 static int hf_btpeer_discovered_in = -1;
 static int hf_btpeer_discovered_by = -1;
 static int hf_btpeer_peer_discovered_in = -1;
@@ -165,9 +166,20 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
             it = proto_tree_add_string(tree, hf_btpeer_client_style, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN,
                                        bt_peerid_style_name(id.style));
             proto_item_set_generated(it);
+            if (!PINFO_FD_VISITED(ctx->pinfo) && !ctx->conn->side[ctx->dir].peer_id_client)
+                ctx->conn->side[ctx->dir].peer_id_client =
+                    wmem_strdup_printf(wmem_file_scope(), "%s%s%s", id.client, id.version[0] ? " " : "", id.version);
         } else {
             expert_add_info(ctx->pinfo, it, &ei_btpeer_client_unknown);
         }
+    }
+    /* The extension handshake comes later in the stream: its v is known
+     * here only after the first pass (GUI, tshark -2), like forward links. */
+    if (PINFO_FD_VISITED(ctx->pinfo) && ctx->conn->side[ctx->dir].ext_v &&
+        ctx->conn->side[ctx->dir].handshake_frame == ctx->pinfo->num) {
+        it = proto_tree_add_string(tree, hf_btpeer_client_version_ext, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN,
+                                   ctx->conn->side[ctx->dir].ext_v);
+        proto_item_set_generated(it);
     }
     if (!PINFO_FD_VISITED(ctx->pinfo) && !ctx->conn->side[ctx->dir].handshake_frame)
         ctx->conn->side[ctx->dir].handshake_frame = ctx->pinfo->num;
@@ -224,6 +236,10 @@ void btpeer_register_handshake(int proto, expert_module_t *em)
         { &hf_btpeer_client_style,
           { "Peer ID convention", "btpeer.client.style", FT_STRING, BASE_NONE, NULL, 0x0,
             "Azureus-, Shadow- or Mainline-style peer id (BEP 20)", HFILL } },
+        { &hf_btpeer_client_version_ext,
+          { "Client (extension handshake v)", "btpeer.client_version_ext", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The v this side sent in its extension handshake (BEP 10), beside the peer-id reading; "
+            "after the first pass only", HFILL } },
         { &hf_btpeer_discovered_in,
           { "Info hash discovered in", "btpeer.discovered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
             "Frame of the LSD or tracker message that first announced this info hash", HFILL } },

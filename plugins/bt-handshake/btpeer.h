@@ -37,6 +37,8 @@ typedef struct btpeer_side {
     wmem_map_t *requests;        /* (index,begin) -> btpeer_request_t, requests
                                     this side sent and still waiting            */
     guint32     handshake_frame;
+    const char *peer_id_client;  /* first pass: "Client version" from the peer id */
+    const char *ext_v;           /* first pass: v of this side's extension handshake */
     guint32     mse_key_frame;   /* frame holding this side's MSE DH key, or 0  */
     gboolean    payload_seen;    /* first pass: some payload already went by    */
     /* First pass only: resynchronisation (btpeer-resync.c). */
