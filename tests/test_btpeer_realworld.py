@@ -37,8 +37,8 @@ def stock_env(tshark):
     return {"WIRESHARK_PLUGIN_DIR": str(empty)}
 
 
-def type_counts(tshark, cap, field, env=None, extra=()):
-    rows = tshark.fields(cap, [field], field, occurrence="a", separator="\t", env=env,
+def type_counts(tshark, cap, field, env=None, extra=(), dfilter=None):
+    rows = tshark.fields(cap, [field], dfilter or field, occurrence="a", separator="\t", env=env,
                          extra=["-E", "aggregator=,", *extra])
     c = Counter()
     for (v,) in rows:
@@ -64,6 +64,29 @@ def editcap(tshark, src, name, *frames):
     subprocess.run(["editcap", src, str(dst), *frames], check=True, capture_output=True)
     dst.chmod(0o644)
     return str(dst)
+
+
+# ------------------------------------------------------------ every capture
+
+ALL = sorted(p.name for p in CAPTURES.glob("*.pcap"))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_tcp_messages_not_fewer_than_stock(tshark, stock_env, name):
+    """Per message type on TCP, btpeer decodes at least what stock Wireshark does."""
+    cap = tshark.capture(name)
+    stock = type_counts(tshark, cap, "bittorrent.msg.type", env=stock_env,
+                        dfilter="tcp && bittorrent.msg.type")
+    ours = type_counts(tshark, cap, "btpeer.msg_type", dfilter="tcp && btpeer.msg_type")
+    assert_not_fewer(ours, stock, name)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_error_expert_on_real_captures(tshark, name):
+    """Real traffic of real clients: no Error-severity expert from btpeer."""
+    cap = tshark.capture(name)
+    assert btpeer_errors(tshark, cap) == []
+    assert btpeer_errors(tshark, cap, two_pass=False) == []
 
 
 # ------------------------------------------------------------ item 4
@@ -165,13 +188,14 @@ def test_utp_foreign_bytes_not_held(tshark):
 
 # ------------------------------------------------------------ item 11
 
-def _tcp_capture(path, payloads, frames_out=None):
+def _tcp_capture(path, payloads, frames_out=None, sender=1):
+    """Both handshakes on port 6881, then each payload as one segment from sender."""
     pc = mv.Pcap()
     conn = mv.Tcp(pc, ((10, 0, 0, 1), 40000), ((10, 0, 0, 2), 6881))
     conn.segment(0, mv.handshake([0] * 8, b"-qB4341-" + b"x" * 12))
     conn.segment(1, mv.handshake([0] * 8, b"-qB4341-" + b"y" * 12))
     for p in payloads:
-        conn.segment(1, p)
+        conn.segment(sender, p)
     if frames_out is not None:
         frames_out.extend(fr for _, fr in pc.frames)
     return write_pcap(path, pc.frames)
@@ -207,15 +231,7 @@ def _requests(keys, per_segment=80):
 
 
 def _tcp_requests(path, keys, frames_out=None):
-    pc = mv.Pcap()
-    conn = mv.Tcp(pc, ((10, 0, 0, 1), 40000), ((10, 0, 0, 2), 6881))
-    conn.segment(0, mv.handshake([0] * 8, b"-qB4341-" + b"x" * 12))
-    conn.segment(1, mv.handshake([0] * 8, b"-qB4341-" + b"y" * 12))
-    for p in _requests(keys):
-        conn.segment(0, p)
-    if frames_out is not None:
-        frames_out.extend(fr for _, fr in pc.frames)
-    return write_pcap(path, pc.frames)
+    return _tcp_capture(path, _requests(keys), frames_out, sender=0)
 
 
 def test_hostile_requests_same_begin(tshark):
