@@ -26,7 +26,8 @@ void btpeer_show_gap(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, guint3
     proto_item *it = proto_tree_add_uint(tree, hf_btpeer_gap_bytes, tvb, 0, 0, gap);
     proto_item_set_generated(it);
     expert_add_info_format(pinfo, it, &ei_btpeer_gap,
-                           "%u bytes of this direction were not captured before this segment", gap);
+                           "Capture gap: %u bytes of this direction before this segment were not "
+                           "decoded (lost, or part of a message a loss left incomplete)", gap);
 }
 
 void btpeer_show_rest(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int len, guint32 skip)
@@ -72,8 +73,9 @@ void btpeer_register_resync(int proto, expert_module_t *em)
           { "Continuation data", "btpeer.continuation", FT_BYTES, BASE_NONE, NULL, 0x0,
             "Bytes of a message whose start was not captured", HFILL } },
         { &hf_btpeer_gap_bytes,
-          { "Bytes not captured", "btpeer.gap", FT_UINT32, BASE_DEC, NULL, 0x0,
-            "Bytes of this direction missing from the capture before this segment", HFILL } },
+          { "Bytes not decoded (gap)", "btpeer.gap", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Bytes of this direction between the last byte handed to btpeer and this segment: "
+            "lost, or held in a message a loss left incomplete", HFILL } },
     };
     static ei_register_info ei[] = {
         { &ei_btpeer_resumed,
