@@ -103,6 +103,18 @@ def test_disabled_btpeer_gives_ports_back(tshark, stock_env, name):
     assert ours == stock
 
 
+def test_disabled_btpeer_gives_ports_back_mid_stream(tshark, stock_env):
+    """The case the built-in can only decode by port: a capture started after the
+    handshakes on 6881 (its heuristic needs a handshake)."""
+    src = tshark.capture("tcp-qbittorrent.pcap")
+    last_hs = max(int(r[0]) for r in tshark.fields(src, ["frame.number"], "btpeer.pstr"))
+    cap = editcap(tshark, src, "qbt-late-disabled.pcap", f"1-{last_hs + 1}")
+    f = ["frame.number", "bittorrent.msg.type", "bittorrent.msg.length", "_ws.col.Protocol", "_ws.col.Info"]
+    stock = tshark.fields(cap, f, env=stock_env)
+    assert sum(1 for r in stock if r[1]) > 0
+    assert tshark.fields(cap, f, extra=["--disable-protocol", "btpeer"]) == stock
+
+
 # ------------------------------------------------------------ items 1, 2
 
 def test_ndpi_gaps_and_midstream_not_fewer_than_stock(tshark, stock_env):
