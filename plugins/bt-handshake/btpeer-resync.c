@@ -21,6 +21,21 @@ static expert_field ei_btpeer_unsynced = EI_INIT;
  * further in is found by the next call. */
 #define BTPEER_RESYNC_SCAN_LIMIT (1024 * 1024)
 
+static guint32 sync_max_block(void)
+{
+    guint32 max_block = BT_SYNC_DEFAULT_MAX_BLOCK;
+    if (btpeer_pref_max_msg_len < max_block + 9)
+        max_block = btpeer_pref_max_msg_len > 9 ? btpeer_pref_max_msg_len - 9 : 0;
+    return max_block;
+}
+
+gboolean btpeer_has_boundary(tvbuff_t *tvb)
+{
+    int avail = tvb_captured_length(tvb);
+    return avail > 0 && bt_sync_find(tvb_get_ptr(tvb, 0, avail), (size_t)avail, sync_max_block(),
+                                     BTPEER_RESYNC_SCAN_LIMIT) >= 0;
+}
+
 void btpeer_show_gap(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, guint32 gap)
 {
     proto_item *it = proto_tree_add_uint(tree, hf_btpeer_gap_bytes, tvb, 0, 0, gap);
@@ -42,12 +57,9 @@ int btpeer_resync(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offse
     int avail = tvb_captured_length_remaining(tvb, offset);
     long found = -1;
     proto_item *ti;
-    guint32 max_block = BT_SYNC_DEFAULT_MAX_BLOCK;
 
-    if (btpeer_pref_max_msg_len < max_block + 9)
-        max_block = btpeer_pref_max_msg_len > 9 ? btpeer_pref_max_msg_len - 9 : 0;
     if (avail > 0)
-        found = bt_sync_find(tvb_get_ptr(tvb, offset, avail), (size_t)avail, max_block,
+        found = bt_sync_find(tvb_get_ptr(tvb, offset, avail), (size_t)avail, sync_max_block(),
                              BTPEER_RESYNC_SCAN_LIMIT);
     if (found != 0) {
         ti = proto_tree_add_item(tree, hf_btpeer_continuation, tvb, offset,

@@ -139,6 +139,8 @@ void btpeer_track_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 ind
 void btpeer_register_resync(int proto, expert_module_t *em);
 int btpeer_resync(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, const char *why);
 void btpeer_show_gap(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, guint32 gap);
+/* whether a message boundary can be found anywhere in tvb */
+gboolean btpeer_has_boundary(tvbuff_t *tvb);
 /* the first len bytes are the rest (skip bytes in all) of a message shown in part earlier */
 void btpeer_show_rest(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int len, guint32 skip);
 

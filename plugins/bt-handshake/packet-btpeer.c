@@ -548,6 +548,10 @@ static btpeer_conn_t *utp_new_conn(tvbuff_t *tvb, packet_info *pinfo, const utp_
     key = !handshake && !info->mid_stream && btpeer_mse_is_key_flight(tvb, 0);
     if (!handshake && !key && !info->mid_stream)
         return NULL;
+    /* a stream picked up mid-way is ours only if it shows a message
+     * boundary in its first bytes: other payloads stay data */
+    if (!handshake && info->mid_stream && !btpeer_has_boundary(tvb))
+        return NULL;
     conn = conn_new();
     conn->state = key ? BTPEER_CONN_ENCRYPTED : BTPEER_CONN_PLAIN;
     if (key)
