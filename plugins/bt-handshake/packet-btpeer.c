@@ -238,6 +238,32 @@ static btpeer_start_t call_start(packet_info *pinfo, btpeer_conn_t *conn, int di
     return st;
 }
 
+/* Where the messages of this call begin: after the gap note, the rest of a
+ * message shown in part earlier, and the bytes before the first boundary
+ * found when the call starts at no known boundary. */
+static int stream_start(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const btpeer_start_t *start,
+                        guint32 *skip_next, const char **unsynced)
+{
+    int len = (int)tvb_reported_length(tvb);
+    int offset = 0;
+
+    if (start->gap)
+        btpeer_show_gap(tvb, pinfo, tree, start->gap);
+    if (start->skip) {
+        offset = (int)MIN(start->skip, (guint32)len);
+        btpeer_show_rest(tvb, pinfo, tree, offset, start->skip);
+        *skip_next = start->skip - (guint32)offset;
+    }
+    if (start->why) {
+        offset = btpeer_resync(tvb, pinfo, tree, 0, start->why);
+        if (offset < 0) {
+            *unsynced = start->why;
+            offset = len;
+        }
+    }
+    return offset;
+}
+
 /* The PDU loop shared by TCP and uTP.  Returns the number of bytes used.
  * resync: why these bytes start at no known boundary, or NULL. */
 static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -246,8 +272,7 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     int len = (int)tvb_reported_length(tvb);
     int offset = 0;
     const char *unsynced = NULL;
-    const char *resync = start.why;
-    gboolean resynced = FALSE;   /* the framing here was found by a search */
+    gboolean resynced;           /* the framing here was found by a search */
     guint32 skip_next = 0;
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, BTPEER_SHORT_NAME);
@@ -255,22 +280,8 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
         btpeer_dissect_encrypted(tvb, pinfo, tree, conn, dir);
         return len;
     }
-    if (start.gap)
-        btpeer_show_gap(tvb, pinfo, tree, start.gap);
-    if (start.skip) {
-        offset = (int)MIN(start.skip, (guint32)len);
-        btpeer_show_rest(tvb, pinfo, tree, offset, start.skip);
-        skip_next = start.skip - (guint32)offset;
-        resynced = TRUE;
-    }
-    if (resync) {
-        offset = btpeer_resync(tvb, pinfo, tree, 0, resync);
-        resynced = TRUE;
-        if (offset < 0) {
-            unsynced = resync;
-            offset = len;
-        }
-    }
+    offset = stream_start(tvb, pinfo, tree, &start, &skip_next, &unsynced);
+    resynced = start.why || start.skip;
     /* Each round consumes at least the 4-byte length prefix or ends. */
     while (offset < len) {
         int remaining = len - offset;
