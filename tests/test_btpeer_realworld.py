@@ -366,3 +366,18 @@ def test_peer_id_not_text_shown_as_hex(tshark):
     out = tshark.run(["-n", "-r", cap, "-V", "-Y", "btpeer.peer_id"]).stdout
     assert "(not text: bbbbbbbbbbbbbbbb...)" in out
     assert "\ufffd" not in out
+
+
+def test_decode_as_mid_stream(tshark):
+    """Decode As BT-Peer on a high port picks up a connection whose handshakes were not captured."""
+    src = tshark.capture("tcp-plain.pcap")
+    last_hs = max(int(r[0]) for r in tshark.fields(src, ["frame.number"], "btpeer.pstr"))
+    cap = editcap(tshark, src, "plain-late.pcap", f"1-{last_hs + 1}")
+    port = tshark.fields(src, ["tcp.srcport"], "btpeer.pstr")[-1][0]
+    assert tshark.count(cap, "btpeer") == 0          # nothing says it is BitTorrent
+    da = ["-d", f"tcp.port=={port},btpeer"]
+    ours = type_counts(tshark, cap, "btpeer.msg_type", extra=da)
+    assert ours[7] > 0 and ours[6] > 0, ours
+    assert btpeer_errors(tshark, cap) == []
+    notes = tshark.run(["-n", "-r", cap, "-q", "-z", "expert,note", *da]).stdout
+    assert "without a handshake (capture started mid-connection)" in notes
