@@ -253,7 +253,8 @@ def test_hostile_requests_same_begin(tshark):
                             [(i // 64, (i % 64) * 16384) for i in range(n)])
     startup = startup_capture(tshark, frames[0])
     ratio, h, c = cost_ratio(tshark, hostile, control, startup, args=("-2",))
-    assert ratio < 3, (ratio, h, c)
+    # with g_int64_hash (low 32 bits only) this measured 12.7; fixed, about 1
+    assert ratio < 5, (ratio, h, c)
 
 
 def _tcp_ext(path, payloads, frames_out=None):
