@@ -216,7 +216,13 @@ static void format_azureus_version(const uint8_t *v, version_format_t vf, char *
         p[i] = azureus_version_char(v[i]);
     switch (vf) {
     case VF_3PART:
-        snprintf(out, outlen, "%d.%d.%d%s", p[0], p[1], p[2], v[3] == 'B' ? " beta" : "");
+        /* the fourth character is '0', 'B' (beta) or, for qBittorrent
+         * builds such as "-qB4341-" (4.3.4.1), a digit: a fourth version
+         * number; other letters are build flags (µTorrent "S" stable) */
+        if (v[3] >= '1' && v[3] <= '9')
+            snprintf(out, outlen, "%d.%d.%d.%d", p[0], p[1], p[2], p[3]);
+        else
+            snprintf(out, outlen, "%d.%d.%d%s", p[0], p[1], p[2], v[3] == 'B' ? " beta" : "");
         break;
     case VF_TRANSMISSION:
         /* Until 3.00 Transmission wrote major, two minor digits and a flag;
@@ -239,6 +245,16 @@ static void format_azureus_version(const uint8_t *v, version_format_t vf, char *
         snprintf(out, outlen, "%d.%d.%d.%d", p[0], p[1], p[2], p[3]);
         break;
     }
+}
+
+int bt_peerid_printable(const uint8_t *id, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++) {
+        if (id[i] < 0x20 || id[i] > 0x7e)
+            return 0;
+    }
+    return 1;
 }
 
 static bt_peerid_style_t parse_azureus(const uint8_t *id, bt_peerid_info_t *info)

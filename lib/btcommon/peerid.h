@@ -41,4 +41,8 @@ const char *bt_peerid_azureus_name(const char code[2]);
 
 const char *bt_peerid_style_name(bt_peerid_style_t style);
 
+/* 1 when id[0..len) is printable ASCII (shown as text), 0 otherwise (shown
+ * as hex: a peer id of random or 0xBB bytes is not a string). */
+int bt_peerid_printable(const uint8_t *id, size_t len);
+
 #endif /* BTCOMMON_PEERID_H */

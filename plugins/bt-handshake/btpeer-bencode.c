@@ -30,8 +30,25 @@ static gboolean is_printable(const guint8 *s, size_t len)
     return g_utf8_validate((const gchar *)s, (gssize)len, NULL);
 }
 
+/* Items still allowed for the value being shown (BTPEER_MAX_LIST_ITEMS). */
+typedef struct {
+    guint        left;
+    packet_info *pinfo;
+} tree_budget_t;
+
 static proto_item *add_value(proto_tree *tree, tvbuff_t *tvb, const guint8 *buf, size_t len,
-                             const bencode_value_t *v, unsigned depth);
+                             const bencode_value_t *v, unsigned depth, tree_budget_t *budget);
+
+static int hf_btpeer_more_items = -1;
+static expert_field ei_btpeer_more_items = EI_INIT;
+
+void btpeer_more_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, int len, guint more)
+{
+    proto_item *it = proto_tree_add_uint(tree, hf_btpeer_more_items, tvb, offset, len, more);
+    proto_item_set_generated(it);
+    expert_add_info_format(pinfo, it, &ei_btpeer_more_items,
+                           "%u more entries not itemised (at most %u are shown)", more, BTPEER_MAX_LIST_ITEMS);
+}
 
 /* "key: value" on the key's line, so the tree reads without expanding. */
 static void append_summary(proto_item *ki, const guint8 *buf, const bencode_value_t *v)
@@ -56,28 +73,40 @@ static void append_summary(proto_item *ki, const guint8 *buf, const bencode_valu
 }
 
 static void add_children(proto_tree *tree, tvbuff_t *tvb, const guint8 *buf, size_t len,
-                         const bencode_value_t *v, unsigned depth)
+                         const bencode_value_t *v, unsigned depth, tree_budget_t *budget)
 {
     bencode_iter_t it;
     bencode_value_t key, elem;
+    guint more = 0;
+    size_t more_start = 0;
 
     bencode_iter_init(&it, buf, len, v, depth);
     while (bencode_iter_next(&it, v->type == BENC_DICT ? &key : NULL, &elem)) {
+        if (budget->left == 0) {
+            /* counted, not itemised: see BTPEER_MAX_LIST_ITEMS */
+            if (!more)
+                more_start = v->type == BENC_DICT ? key.start : elem.start;
+            more++;
+            continue;
+        }
+        budget->left--;
         if (v->type == BENC_DICT) {
             proto_item *ki = proto_tree_add_item(tree, hf_btpeer_bencode_key, tvb, (gint)key.str_off,
                                                  (gint)key.str_len, ENC_UTF_8);
             proto_tree *kt = proto_item_add_subtree(ki, ett_btpeer_bencode_entry);
-            add_value(kt, tvb, buf, len, &elem, depth - 1);
+            add_value(kt, tvb, buf, len, &elem, depth - 1, budget);
             proto_item_set_len(ki, (gint)(elem.end - key.start));
             append_summary(ki, buf, &elem);
         } else {
-            add_value(tree, tvb, buf, len, &elem, depth - 1);
+            add_value(tree, tvb, buf, len, &elem, depth - 1, budget);
         }
     }
+    if (more)
+        btpeer_more_items(tvb, budget->pinfo, tree, (int)more_start, (int)(v->end - 1 - more_start), more);
 }
 
 static proto_item *add_value(proto_tree *tree, tvbuff_t *tvb, const guint8 *buf, size_t len,
-                             const bencode_value_t *v, unsigned depth)
+                             const bencode_value_t *v, unsigned depth, tree_budget_t *budget)
 {
     proto_item *ti = NULL;
     gint start = (gint)v->start, vlen = (gint)(v->end - v->start);
@@ -97,7 +126,7 @@ static proto_item *add_value(proto_tree *tree, tvbuff_t *tvb, const guint8 *buf,
         ti = proto_tree_add_item(tree, v->type == BENC_DICT ? hf_btpeer_bencode_dict : hf_btpeer_bencode_list,
                                  tvb, start, vlen, ENC_NA);
         if (depth > 0)
-            add_children(proto_item_add_subtree(ti, ett_btpeer_bencode), tvb, buf, len, v, depth);
+            add_children(proto_item_add_subtree(ti, ett_btpeer_bencode), tvb, buf, len, v, depth, budget);
         break;
     }
     return ti;
@@ -109,6 +138,7 @@ gboolean btpeer_bencode(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int
     size_t len = (size_t)tvb_captured_length(tvb);
     const guint8 *buf = tvb_get_ptr(tvb, 0, (gint)len);
     size_t err_off = 0;
+    tree_budget_t budget;
     bencode_err_t err = bencode_parse(buf, len, (size_t)offset, BENCODE_DEFAULT_MAX_DEPTH, value, &err_off);
 
     *buf_out = buf;
@@ -118,7 +148,10 @@ gboolean btpeer_bencode(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int
                                (unsigned)(err_off - (size_t)offset), bencode_err_str(err));
         return FALSE;
     }
-    add_value(tree, tvb, buf, len, value, BENCODE_DEFAULT_MAX_DEPTH);
+    /* one budget for the whole value, whatever its nesting */
+    budget.left = BTPEER_MAX_LIST_ITEMS;
+    budget.pinfo = pinfo;
+    add_value(tree, tvb, buf, len, value, BENCODE_DEFAULT_MAX_DEPTH, &budget);
     return TRUE;
 }
 
@@ -137,11 +170,16 @@ void btpeer_register_bencode(int proto, expert_module_t *em)
           { "String", "btpeer.bencode.string", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_btpeer_bencode_bytes,
           { "Bytes", "btpeer.bencode.bytes", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_btpeer_more_items,
+          { "Entries not itemised", "btpeer.more_items", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Entries of a list beyond the first BTPEER_MAX_LIST_ITEMS, counted only", HFILL } },
     };
     static gint *ett[] = { &ett_btpeer_bencode, &ett_btpeer_bencode_entry };
     static ei_register_info ei[] = {
         { &ei_btpeer_bencode_invalid,
           { "btpeer.bencode.invalid", PI_MALFORMED, PI_ERROR, "Invalid bencoding", EXPFILL } },
+        { &ei_btpeer_more_items,
+          { "btpeer.more_items", PI_UNDECODED, PI_NOTE, "More entries than are itemised", EXPFILL } },
     };
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));

@@ -26,6 +26,7 @@ static int hf_btpeer_ext_name = -1;
 static int hf_btpeer_ext_hs_ext = -1;
 static int hf_btpeer_ext_hs_ext_id = -1;
 static int hf_btpeer_ext_hs_v = -1;
+static int hf_btpeer_ext_hs_peer_id_client = -1;
 static int hf_btpeer_ext_hs_p = -1;
 static int hf_btpeer_ext_hs_yourip = -1;
 static int hf_btpeer_ext_hs_yourip6 = -1;
@@ -232,8 +233,20 @@ static void ext_handshake(btpeer_ctx_t *ctx, int offset)
         }
     }
     if (ext_str(ctx, &d, "v", &v)) {
+        btpeer_side_t *sender = &ctx->conn->side[ctx->dir];
+        proto_item *vi;
         client = format_text(ctx->pinfo->pool, d.buf + v.str_off, v.str_len);
-        proto_tree_add_item(ctx->tree, hf_btpeer_ext_hs_v, ctx->tvb, (gint)v.str_off, (gint)v.str_len, ENC_UTF_8);
+        vi = proto_tree_add_item(ctx->tree, hf_btpeer_ext_hs_v, ctx->tvb, (gint)v.str_off, (gint)v.str_len, ENC_UTF_8);
+        if (learn && !sender->ext_v)
+            sender->ext_v = wmem_strdup(wmem_file_scope(), client);
+        /* the two names a client gives itself, side by side (handshake
+         * first in the stream, so this is known in one pass too) */
+        if (sender->peer_id_client) {
+            proto_item *pi = proto_tree_add_string(ctx->tree, hf_btpeer_ext_hs_peer_id_client, ctx->tvb,
+                                                   (gint)v.str_off, (gint)v.str_len, sender->peer_id_client);
+            proto_item_set_generated(pi);
+            proto_item_append_text(vi, " (peer id reads: %s)", sender->peer_id_client);
+        }
     }
     ext_int(ctx, &d, "p", hf_btpeer_ext_hs_p, 0, G_MAXUINT16, &n);
     ext_addr(ctx, &d, "yourip", hf_btpeer_ext_hs_yourip, hf_btpeer_ext_hs_yourip6);
@@ -299,7 +312,7 @@ static guint pex_list(btpeer_ctx_t *ctx, const ext_dict_t *d, const char *key, c
                                    "\"%s\" has %u flags for %u peers", flags_key, (unsigned)f.str_len, n);
         }
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && i < BTPEER_MAX_LIST_ITEMS; i++) {
         gint off = (gint)(v.str_off + (size_t)i * (size_t)entry_len);
         gint addr_len = entry_len - 2;
         proto_tree *pt;
@@ -312,6 +325,11 @@ static guint pex_list(btpeer_ctx_t *ctx, const ext_dict_t *d, const char *key, c
         if (have_flags && i < f.str_len)
             proto_tree_add_bitmask(pt, ctx->tvb, (gint)(f.str_off + i), hf_btpeer_ext_pex_flags,
                                    ett_btpeer_ext_pex_flags, pex_flags, ENC_NA);
+    }
+    if (n > BTPEER_MAX_LIST_ITEMS) {
+        gint off = (gint)(v.str_off + (size_t)BTPEER_MAX_LIST_ITEMS * (size_t)entry_len);
+        btpeer_more_items(ctx->tvb, ctx->pinfo, ctx->tree, off,
+                          (gint)((size_t)(n - BTPEER_MAX_LIST_ITEMS) * (size_t)entry_len), n - BTPEER_MAX_LIST_ITEMS);
     }
     return n;
 }
@@ -461,6 +479,9 @@ void btpeer_register_extended(int proto, expert_module_t *em)
         { &hf_btpeer_ext_hs_ext_id,
           { "Id", "btpeer.ext.hs.m.id", FT_UINT8, BASE_DEC, NULL, 0x0,
             "Id the announcing peer wants for this extension (0: disabled)", HFILL } },
+        { &hf_btpeer_ext_hs_peer_id_client,
+          { "Client from peer id", "btpeer.ext.hs.peer_id_client", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The client this side's handshake peer id names (BEP 20), beside its own v", HFILL } },
         { &hf_btpeer_ext_hs_v,
           { "Client", "btpeer.ext.hs.v", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_btpeer_ext_hs_p,

@@ -40,6 +40,7 @@ static int hf_btpeer_peer_id = -1;
 static int hf_btpeer_client = -1;
 static int hf_btpeer_client_version = -1;
 static int hf_btpeer_client_style = -1;
+static int hf_btpeer_client_version_ext = -1;
 static int hf_btpeer_discovered_in = -1;
 static int hf_btpeer_discovered_by = -1;
 static int hf_btpeer_peer_discovered_in = -1;
@@ -147,7 +148,12 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
 
     tvb_memcpy(tvb, peer_id, HS_PEERID_OFF, BT_PEER_ID_LEN);
     it = proto_tree_add_item(tree, hf_btpeer_peer_id, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN, ENC_NA);
-    proto_item_append_text(it, " (%s)", format_text(ctx->pinfo->pool, peer_id, 8));
+    /* the first 8 bytes name the client when they are text; bytes that are
+     * not printable are shown as hex, not as replacement characters */
+    if (bt_peerid_printable(peer_id, 8))
+        proto_item_append_text(it, " (%s)", format_text(ctx->pinfo->pool, peer_id, 8));
+    else
+        proto_item_append_text(it, " (not text: %s...)", bytes_to_str(ctx->pinfo->pool, peer_id, 8));
     if (btpeer_pref_client_names) {
         if (bt_peerid_parse(peer_id, &id) != BT_PEERID_UNKNOWN) {
             client = wmem_strdup_printf(ctx->pinfo->pool, "%s%s%s ", id.client, id.version[0] ? " " : "", id.version);
@@ -160,9 +166,20 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
             it = proto_tree_add_string(tree, hf_btpeer_client_style, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN,
                                        bt_peerid_style_name(id.style));
             proto_item_set_generated(it);
+            if (!PINFO_FD_VISITED(ctx->pinfo) && !ctx->conn->side[ctx->dir].peer_id_client)
+                ctx->conn->side[ctx->dir].peer_id_client =
+                    wmem_strdup_printf(wmem_file_scope(), "%s%s%s", id.client, id.version[0] ? " " : "", id.version);
         } else {
             expert_add_info(ctx->pinfo, it, &ei_btpeer_client_unknown);
         }
+    }
+    /* The extension handshake comes later in the stream: its v is known
+     * here only after the first pass (GUI, tshark -2), like forward links. */
+    if (PINFO_FD_VISITED(ctx->pinfo) && ctx->conn->side[ctx->dir].ext_v &&
+        ctx->conn->side[ctx->dir].handshake_frame == ctx->pinfo->num) {
+        it = proto_tree_add_string(tree, hf_btpeer_client_version_ext, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN,
+                                   ctx->conn->side[ctx->dir].ext_v);
+        proto_item_set_generated(it);
     }
     if (!PINFO_FD_VISITED(ctx->pinfo) && !ctx->conn->side[ctx->dir].handshake_frame)
         ctx->conn->side[ctx->dir].handshake_frame = ctx->pinfo->num;
@@ -219,6 +236,10 @@ void btpeer_register_handshake(int proto, expert_module_t *em)
         { &hf_btpeer_client_style,
           { "Peer ID convention", "btpeer.client.style", FT_STRING, BASE_NONE, NULL, 0x0,
             "Azureus-, Shadow- or Mainline-style peer id (BEP 20)", HFILL } },
+        { &hf_btpeer_client_version_ext,
+          { "Client (extension handshake v)", "btpeer.client_version_ext", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The v this side sent in its extension handshake (BEP 10), beside the peer-id reading; "
+            "after the first pass only", HFILL } },
         { &hf_btpeer_discovered_in,
           { "Info hash discovered in", "btpeer.discovered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
             "Frame of the LSD or tracker message that first announced this info hash", HFILL } },

@@ -92,6 +92,7 @@ static int hf_btpeer_hash_length = -1;
 static int hf_btpeer_hash_proof_layers = -1;
 static int hf_btpeer_hash = -1;
 static int hf_btpeer_data = -1;
+static int hf_btpeer_keepalives = -1;
 
 static int ett_btpeer_invalid = -1;
 
@@ -121,7 +122,12 @@ void btpeer_dissect_too_long(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
 
     if (tvb_reported_length_remaining(tvb, offset) >= 4)
         len_item = proto_tree_add_item(st, hf_btpeer_msg_len, tvb, offset, 4, ENC_BIG_ENDIAN);
-    proto_tree_add_item(st, hf_btpeer_data, tvb, offset, -1, ENC_NA);
+    /* an invalid length: only its 4 bytes are ours, the caller resynchronises
+     * on what follows; a fragment: all of the rest */
+    if (!pdu_len)
+        proto_tree_add_item(st, hf_btpeer_data, tvb, offset, -1, ENC_NA);
+    else
+        proto_item_set_len(ti, MIN(4, tvb_reported_length_remaining(tvb, offset)));
     if (pdu_len) {
         expert_add_info_format(pinfo, len_item ? len_item : ti, &ei_btpeer_msg_too_long,
                                "Message length %" G_GUINT64_FORMAT " is above the %u-byte limit: not a valid message",
@@ -199,6 +205,45 @@ static void dissect_hash_msg(btpeer_ctx_t *ctx, guint8 id, guint32 len)
         btpeer_info(ctx, "%s layer %u index %u length %u proof %u",
                     val_to_str_const(id, msg_type_vals, "?"), base, index, length, proof);
     }
+}
+
+/* A run of keep-alives (4 zero bytes each) as one item with its count: a
+ * megabyte of zeros is one line, not 262,144. */
+void btpeer_dissect_keepalives(btpeer_ctx_t *ctx, guint count)
+{
+    proto_tree_add_uint(ctx->tree, hf_btpeer_keepalives, ctx->tvb, 0, tvb_reported_length(ctx->tvb), count);
+    btpeer_info(ctx, "Keep-alive x%u", count);
+}
+
+/* After a resynchronisation, the message running past the end of the
+ * bytes at hand is shown in part: its length, type and, for a Piece, which
+ * block (the rest is skipped by count, see packet-btpeer.c). */
+void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
+{
+    tvbuff_t *tvb = ctx->tvb;
+    int avail = tvb_captured_length(tvb);
+    guint32 len, id, index, begin;
+    proto_item *it;
+
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_len, tvb, 0, 4, ENC_BIG_ENDIAN, &len);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, 4, 1, ENC_BIG_ENDIAN, &id);
+    if (id == MSG_PIECE && avail >= 13) {
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, 5, 4, ENC_BIG_ENDIAN, &index);
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, 9, 4, ENC_BIG_ENDIAN, &begin);
+        it = proto_tree_add_uint(ctx->tree, hf_btpeer_piece_length, tvb, 13, avail - 13, len - 9);
+        proto_item_set_generated(it);
+        if (avail > 13)
+            proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, 13, -1, ENC_NA);
+        btpeer_info(ctx, "Piece %u/%u (%u bytes, %d here)", index, begin, len - 9, avail - 13);
+    } else {
+        if (avail > 5)
+            proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 5, -1, ENC_NA);
+        btpeer_info(ctx, "%s (%d of %u bytes here)", val_to_str_const(id, msg_type_vals, "Unknown"),
+                    avail, total_len);
+    }
+    expert_add_info_format(ctx->pinfo, ctx->pdu_item, &ei_btpeer_msg_partial,
+                           "Only %d of this message's %u bytes are in this segment; the rest is skipped "
+                           "(the stream was picked up after lost bytes)", avail, total_len);
 }
 
 void btpeer_dissect_message(btpeer_ctx_t *ctx)
@@ -326,6 +371,9 @@ void btpeer_register_messages(int proto, expert_module_t *em)
           { "Proof layers", "btpeer.hash.proof_layers", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
         { &hf_btpeer_hash,
           { "Hash", "btpeer.hash.hash", FT_BYTES, BASE_NONE, NULL, 0x0, "SHA-256 hash", HFILL } },
+        { &hf_btpeer_keepalives,
+          { "Keep-alives", "btpeer.keepalives", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Number of consecutive keep-alive messages shown as one item", HFILL } },
         { &hf_btpeer_data,
           { "Undecoded data", "btpeer.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
@@ -335,7 +383,7 @@ void btpeer_register_messages(int proto, expert_module_t *em)
         { &ei_btpeer_msg_unknown,
           { "btpeer.msg_type.unknown", PI_UNDECODED, PI_WARN, "Unknown message id", EXPFILL } },
         { &ei_btpeer_msg_too_long,
-          { "btpeer.msg_len.too_long", PI_MALFORMED, PI_ERROR, "Message length above the limit", EXPFILL } },
+          { "btpeer.msg_len.too_long", PI_MALFORMED, PI_WARN, "Message length above the limit", EXPFILL } },
         { &ei_btpeer_msg_partial,
           { "btpeer.msg.partial", PI_REASSEMBLE, PI_NOTE,
             "Start of a message whose rest is not available (reassembly off or capture ends)", EXPFILL } },

@@ -24,6 +24,15 @@ static expert_field ei_btpeer_req_unmatched = EI_INIT;
 static expert_field ei_btpeer_req_cancelled = EI_INIT;
 static expert_field ei_btpeer_req_rejected = EI_INIT;
 static expert_field ei_btpeer_req_length_mismatch = EI_INIT;
+static expert_field ei_btpeer_req_untracked = EI_INIT;
+
+/* Outstanding requests remembered per side.  Answered and rejected requests
+ * leave the table; cancelled ones stay until their piece (endgame pieces
+ * still arrive) or until replaced.  Clients keep a few hundred requests in
+ * flight (libtorrent's default queue is 500, its hard limit a few
+ * thousand): 65,536 is far above that and bounds a hostile stream of
+ * requests that are never answered. */
+#define BTPEER_MAX_OUTSTANDING 65536
 
 static guint64 *block_key(guint32 index, guint32 begin)
 {
@@ -32,10 +41,23 @@ static guint64 *block_key(guint32 index, guint32 begin)
     return key;
 }
 
+/* Hashes the whole (index << 32 | begin) key.  g_int64_hash folds only the
+ * low 32 bits on some glib versions (2.74), so every request with the same
+ * begin would share a bucket: 40,000 of them cost 20 times their control.
+ * A 64-bit finaliser mix spreads index and begin over all bits. */
+static guint block_hash(gconstpointer key)
+{
+    guint64 v = *(const guint64 *)key;
+    v ^= v >> 33;
+    v *= G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
+    v ^= v >> 33;
+    return (guint)v;
+}
+
 static wmem_map_t *requests_of(btpeer_side_t *side)
 {
     if (!side->requests)
-        side->requests = wmem_map_new(wmem_file_scope(), g_int64_hash, g_int64_equal);
+        side->requests = wmem_map_new(wmem_file_scope(), block_hash, g_int64_equal);
     return side->requests;
 }
 
@@ -56,6 +78,11 @@ static void link_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 inde
         req->length = length;
         req->request_frame = pinfo->num;
         req->request_time = pinfo->abs_ts;
+        if (wmem_map_size(requests_of(requester)) >= BTPEER_MAX_OUTSTANDING &&
+            !wmem_map_contains(requester->requests, &key)) {
+            ctx->pdu->untracked = TRUE;
+            return;
+        }
         /* A repeated request replaces the older one, which stays unanswered. */
         wmem_map_insert(requests_of(requester), block_key(index, begin), req);
         ctx->pdu->req = req;
@@ -124,6 +151,9 @@ void btpeer_track_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 ind
     if (!PINFO_FD_VISITED(ctx->pinfo))
         link_request(ctx, kind, index, begin, length);
     req = ctx->pdu->req;
+    if (ctx->pdu->untracked)
+        expert_add_info_format(ctx->pinfo, anchor, &ei_btpeer_req_untracked,
+                               "Not matched: more than %u requests outstanding on this side", BTPEER_MAX_OUTSTANDING);
     if (kind == BTPEER_REQ_REQUEST) {
         if (req)
             show_request(ctx, req, anchor);
@@ -183,6 +213,8 @@ void btpeer_register_requests(int proto, expert_module_t *em)
           { "btpeer.request.rejected", PI_SEQUENCE, PI_CHAT, "Request rejected by the peer", EXPFILL } },
         { &ei_btpeer_req_length_mismatch,
           { "btpeer.piece.length_mismatch", PI_PROTOCOL, PI_WARN, "Block length differs from the request", EXPFILL } },
+        { &ei_btpeer_req_untracked,
+          { "btpeer.request.untracked", PI_SEQUENCE, PI_NOTE, "Too many outstanding requests to match this one", EXPFILL } },
     };
     proto_register_field_array(proto, hf, array_length(hf));
     expert_register_field_array(em, ei, array_length(ei));

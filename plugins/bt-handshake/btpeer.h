@@ -37,18 +37,29 @@ typedef struct btpeer_side {
     wmem_map_t *requests;        /* (index,begin) -> btpeer_request_t, requests
                                     this side sent and still waiting            */
     guint32     handshake_frame;
+    const char *peer_id_client;  /* first pass: "Client version" from the peer id */
+    const char *ext_v;           /* first pass: v of this side's extension handshake */
     guint32     mse_key_frame;   /* frame holding this side's MSE DH key, or 0  */
     gboolean    payload_seen;    /* first pass: some payload already went by    */
+    /* First pass only: resynchronisation (btpeer-resync.c). */
+    const char *resync;          /* why the next bytes start at no known
+                                    boundary, or NULL                           */
+    guint32     skip;            /* bytes of a partly shown message still to come */
+    gboolean    seq_known;       /* TCP: next_seq is set                        */
+    guint32     next_seq;        /* TCP: sequence number after the last byte
+                                    handed to us (gap detection)                */
 } btpeer_side_t;
 
 typedef enum {
     BTPEER_CONN_PROBING = 0,     /* nothing recognised yet                      */
     BTPEER_CONN_PLAIN,           /* plaintext handshake seen                    */
-    BTPEER_CONN_ENCRYPTED        /* MSE/PE key exchange seen                    */
+    BTPEER_CONN_ENCRYPTED,       /* MSE/PE key exchange seen                    */
+    BTPEER_CONN_REFUSED          /* not BitTorrent: given up after a bound      */
 } btpeer_conn_state_t;
 
 typedef struct btpeer_conn {
     btpeer_conn_state_t state;
+    guint32 probe_bytes;         /* heuristic: bytes looked at while probing    */
     btpeer_side_t side[2];
 } btpeer_conn_t;
 
@@ -68,6 +79,7 @@ typedef struct btpeer_request {
 typedef struct btpeer_pdu {
     const char       *ext_name;   /* extended messages: name of the id, or NULL */
     btpeer_request_t *req;        /* request/piece/cancel/reject: the request   */
+    gboolean          untracked;  /* a request not remembered (table full)      */
 } btpeer_pdu_t;
 
 /* Everything the decoders of one PDU need. */
@@ -102,6 +114,16 @@ void btpeer_dissect_extended(btpeer_ctx_t *ctx, int offset);
 /* btpeer-bencode.c: shows the bencoded value at offset as a subtree (when
  * tree is not NULL) and returns it parsed, or FALSE with an expert info. */
 void btpeer_register_bencode(int proto, expert_module_t *em);
+
+/* At most this many entries of one list are itemised (compact peer lists of
+ * ut_pex; all the values of one bencoded message together); the rest are
+ * counted in one item with an expert note.  Real ut_pex messages carry at
+ * most a few hundred peers (libtorrent sends up to 50 added per minute,
+ * BEP 11 asks for fewer than 50), extension handshakes a few dozen keys; a
+ * hostile 2 MiB list would otherwise reach Wireshark's 1,000,000 items per
+ * tree, which it reports as a dissector bug. */
+#define BTPEER_MAX_LIST_ITEMS 1000
+void btpeer_more_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, int len, guint more);
 gboolean btpeer_bencode(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset,
                         const guint8 **buf, bencode_value_t *value);
 
@@ -110,6 +132,23 @@ void btpeer_register_requests(int proto, expert_module_t *em);
 typedef enum { BTPEER_REQ_REQUEST, BTPEER_REQ_PIECE, BTPEER_REQ_CANCEL, BTPEER_REQ_REJECT } btpeer_req_kind_t;
 void btpeer_track_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 index, guint32 begin,
                           guint32 length, proto_item *anchor);
+
+/* btpeer-resync.c: shows the bytes up to the first message boundary at or
+ * after offset as continuation and returns the boundary, or -1 (all of the
+ * rest shown as continuation). */
+void btpeer_register_resync(int proto, expert_module_t *em);
+int btpeer_resync(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, const char *why);
+void btpeer_show_gap(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, guint32 gap);
+/* whether a message boundary can be found anywhere in tvb */
+gboolean btpeer_has_boundary(tvbuff_t *tvb);
+/* the first len bytes are the rest (skip bytes in all) of a message shown in part earlier */
+void btpeer_show_rest(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int len, guint32 skip);
+
+/* btpeer-messages.c: a run of count keep-alives as one item */
+void btpeer_dissect_keepalives(btpeer_ctx_t *ctx, guint count);
+/* the start of a message of total_len bytes (prefix included) of which only
+ * the tvb is at hand */
+void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len);
 
 /* btpeer-mse.c */
 void btpeer_register_mse(int proto, expert_module_t *em);

@@ -21,6 +21,7 @@
 #include <epan/dissectors/packet-tcp.h>
 
 #include "btpeer.h"
+#include "bt-discovery.h"
 #include "peerwire.h"
 #include "utp/packet-utp.h"
 
@@ -32,6 +33,8 @@ int proto_btpeer = -1;
 static int ett_btpeer = -1;
 
 static dissector_handle_t btpeer_tcp_handle;
+static dissector_handle_t btpeer_tcp_ports_handle;
+static dissector_handle_t builtin_bittorrent_handle;   /* "bittorrent.tcp", or NULL */
 
 /* A message longer than this is taken as garbage, not waited for.  The
  * largest legitimate messages are a piece (16 KiB block + 9), a bitfield
@@ -49,35 +52,89 @@ gboolean btpeer_pref_track_requests = TRUE;
  * several uTP connections can share one pair of UDP endpoints. */
 static wmem_map_t *btpeer_utp_conns;
 
-/* Keys of the per-frame data: the PDU counter lives in packet scope, the
- * per-PDU records in file scope under BTPEER_KEY_PDU + counter. */
-#define BTPEER_KEY_COUNTER 0
+/* Keys of the per-frame data: one packet-scope counter record, one
+ * file-scope analysis record. */
+#define BTPEER_KEY_PACKET  0
 #define BTPEER_KEY_INFO    1
-#define BTPEER_KEY_PDU     16
+#define BTPEER_KEY_FRAME   2
+
+/* A heuristic that has not recognised a connection after this many bytes of
+ * it gives up on it for good: the bytes are left to other dissectors (data).
+ * A handshake or an MSE key is the first thing on a connection, so 4 KiB is
+ * far more than needed and bounds the work spent on foreign traffic. */
+#define BTPEER_PROBE_LIMIT 4096
+
+/* tcp_flow_t.static_flags bits for "SYN seen" and "SYN-ACK seen" (the
+ * TCP_S_SAW_SYN / TCP_S_SAW_SYNACK values of packet-tcp.c, not exported):
+ * with either, the flow's first payload byte is the start of its stream. */
+#define BTPEER_TCP_SAW_SYN_BITS 0x06
+
+/* How one call of a frame starts (see call_start). */
+typedef struct btpeer_start {
+    const char *why;           /* no known boundary: why, else NULL           */
+    guint32     gap;           /* bytes missing before this call              */
+    guint32     skip;          /* bytes of a partly shown message first       */
+    guint       call;          /* which call of the frame (1-based)           */
+    struct btpeer_start *next;
+} btpeer_start_t;
+
+/* What was decided on the first pass for one frame, so that later passes
+ * (and the GUI) show the same tree. */
+typedef struct {
+    wmem_array_t *pdus;        /* btpeer_pdu_t *, in dissection order         */
+    btpeer_start_t *starts;    /* how calls of this frame start, when not at
+                                  a boundary (few: usually none or one)       */
+    gboolean      claimed;     /* a heuristic accepted this frame             */
+} btpeer_frame_t;
+
+/* Packet scope: counters of this dissection of the frame. */
+typedef struct {
+    guint pdus;
+    guint calls;
+} btpeer_packet_t;
 
 static btpeer_conn_t *conn_new(void)
 {
     return wmem_new0(wmem_file_scope(), btpeer_conn_t);
 }
 
+static btpeer_frame_t *frame_record(packet_info *pinfo, gboolean create)
+{
+    btpeer_frame_t *fr = (btpeer_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_FRAME);
+    if (!fr && create) {
+        fr = wmem_new0(wmem_file_scope(), btpeer_frame_t);
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_FRAME, fr);
+    }
+    return fr;
+}
+
+static btpeer_packet_t *packet_record(packet_info *pinfo)
+{
+    btpeer_packet_t *pk = (btpeer_packet_t *)p_get_proto_data(pinfo->pool, pinfo, proto_btpeer, BTPEER_KEY_PACKET);
+    if (!pk) {
+        pk = wmem_new0(pinfo->pool, btpeer_packet_t);
+        p_add_proto_data(pinfo->pool, pinfo, proto_btpeer, BTPEER_KEY_PACKET, pk);
+    }
+    return pk;
+}
+
 /* The analysis record of the next PDU in this frame.  PDUs are counted in
  * the order they are dissected within a frame, which is the same on every
- * pass because only complete PDUs are counted. */
+ * pass because only complete PDUs are counted.  An array indexed by that
+ * count keeps the lookup O(1) however many PDUs a frame holds. */
 static btpeer_pdu_t *pdu_record(packet_info *pinfo)
 {
-    guint *counter = (guint *)p_get_proto_data(pinfo->pool, pinfo, proto_btpeer, BTPEER_KEY_COUNTER);
+    btpeer_frame_t *fr = frame_record(pinfo, TRUE);
+    btpeer_packet_t *pk = packet_record(pinfo);
     btpeer_pdu_t *pdu;
+    guint idx = pk->pdus++;
 
-    if (!counter) {
-        counter = wmem_new0(pinfo->pool, guint);
-        p_add_proto_data(pinfo->pool, pinfo, proto_btpeer, BTPEER_KEY_COUNTER, counter);
-    }
-    pdu = (btpeer_pdu_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_PDU + *counter);
-    if (!pdu) {
-        pdu = wmem_new0(wmem_file_scope(), btpeer_pdu_t);
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_PDU + *counter, pdu);
-    }
-    (*counter)++;
+    if (!fr->pdus)
+        fr->pdus = wmem_array_new(wmem_file_scope(), sizeof(btpeer_pdu_t *));
+    if (idx < wmem_array_get_count(fr->pdus))
+        return *(btpeer_pdu_t **)wmem_array_index(fr->pdus, idx);
+    pdu = wmem_new0(wmem_file_scope(), btpeer_pdu_t);
+    wmem_array_append_one(fr->pdus, pdu);
     return pdu;
 }
 
@@ -108,8 +165,10 @@ void btpeer_info(btpeer_ctx_t *ctx, const char *fmt, ...)
     btpeer_info_item(ctx->pinfo, ctx->pdu_item, text);
 }
 
+typedef enum { PDU_HANDSHAKE, PDU_MESSAGE, PDU_KEEPALIVES, PDU_PARTIAL } pdu_kind_t;
+
 static void dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                        btpeer_conn_t *conn, int dir, gboolean handshake)
+                        btpeer_conn_t *conn, int dir, pdu_kind_t kind, guint count)
 {
     btpeer_ctx_t ctx;
 
@@ -120,29 +179,115 @@ static void dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     ctx.conn = conn;
     ctx.dir = dir;
     ctx.pdu = pdu_record(pinfo);
-    if (handshake)
+    if (kind == PDU_HANDSHAKE)
         btpeer_dissect_handshake(&ctx);
+    else if (kind == PDU_KEEPALIVES)
+        btpeer_dissect_keepalives(&ctx, count);
+    else if (kind == PDU_PARTIAL)
+        btpeer_dissect_partial(&ctx, count);
     else
         btpeer_dissect_message(&ctx);
 }
 
-/* The PDU loop shared by TCP and uTP.  Returns the number of bytes used. */
-static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                                 btpeer_conn_t *conn, int dir)
+/* Number of whole keep-alives (4 zero bytes) from offset on. */
+static guint keepalive_run(tvbuff_t *tvb, int offset, int len)
+{
+    guint n = 0;
+    while (offset + 4 <= len && tvb_get_ntohl(tvb, offset) == 0) {
+        n++;
+        offset += 4;
+    }
+    return n;
+}
+
+/* Decides, once per call, how this call starts: at no known message
+ * boundary (why), after missing bytes (gap), or inside a message begun in
+ * an earlier call that was shown in part (skip bytes of it).  Computed on
+ * the first pass and replayed on later ones. */
+static btpeer_start_t call_start(packet_info *pinfo, btpeer_conn_t *conn, int dir,
+                                 const char *why_now, guint32 gap)
+{
+    btpeer_packet_t *pk = packet_record(pinfo);
+    guint call = ++pk->calls;
+    btpeer_side_t *side = &conn->side[dir];
+    btpeer_frame_t *fr;
+    btpeer_start_t st = { NULL, 0, 0, 0, NULL };
+    btpeer_start_t *rec;
+
+    if (PINFO_FD_VISITED(pinfo)) {
+        fr = frame_record(pinfo, FALSE);
+        for (rec = fr ? fr->starts : NULL; rec; rec = rec->next) {
+            if (rec->call == call)
+                return *rec;
+        }
+        return st;
+    }
+    st.why = why_now ? why_now : side->resync;
+    st.gap = gap;
+    /* a gap or a lost boundary voids the rest of a partial message */
+    st.skip = st.why ? 0 : side->skip;
+    side->skip = 0;
+    if (!st.why && !st.gap && !st.skip)
+        return st;
+    st.call = call;
+    fr = frame_record(pinfo, TRUE);
+    rec = wmem_new(wmem_file_scope(), btpeer_start_t);
+    *rec = st;
+    rec->next = fr->starts;
+    fr->starts = rec;
+    return st;
+}
+
+/* Where the messages of this call begin: after the gap note, the rest of a
+ * message shown in part earlier, and the bytes before the first boundary
+ * found when the call starts at no known boundary. */
+static int stream_start(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const btpeer_start_t *start,
+                        guint32 *skip_next, const char **unsynced)
 {
     int len = (int)tvb_reported_length(tvb);
     int offset = 0;
+
+    if (start->gap)
+        btpeer_show_gap(tvb, pinfo, tree, start->gap);
+    if (start->skip) {
+        offset = (int)MIN(start->skip, (guint32)len);
+        btpeer_show_rest(tvb, pinfo, tree, offset, start->skip);
+        *skip_next = start->skip - (guint32)offset;
+    }
+    if (start->why) {
+        offset = btpeer_resync(tvb, pinfo, tree, 0, start->why);
+        if (offset < 0) {
+            *unsynced = start->why;
+            offset = len;
+        }
+    }
+    return offset;
+}
+
+/* The PDU loop shared by TCP and uTP.  Returns the number of bytes used.
+ * resync: why these bytes start at no known boundary, or NULL. */
+static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                                 btpeer_conn_t *conn, int dir, btpeer_start_t start)
+{
+    int len = (int)tvb_reported_length(tvb);
+    int offset = 0;
+    const char *unsynced = NULL;
+    gboolean resynced;           /* the framing here was found by a search */
+    guint32 skip_next = 0;
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, BTPEER_SHORT_NAME);
     if (conn->state == BTPEER_CONN_ENCRYPTED) {
         btpeer_dissect_encrypted(tvb, pinfo, tree, conn, dir);
         return len;
     }
+    offset = stream_start(tvb, pinfo, tree, &start, &skip_next, &unsynced);
+    resynced = start.why || start.skip;
     /* Each round consumes at least the 4-byte length prefix or ends. */
     while (offset < len) {
         int remaining = len - offset;
         int hdr_len = MIN(tvb_captured_length_remaining(tvb, offset), BT_PSTR_LEN + 1);
         guint64 pdu_len = 0;
+        guint run;
         bt_frame_t kind = bt_wire_frame(tvb_get_ptr(tvb, offset, hdr_len), (size_t)hdr_len,
                                         btpeer_pref_max_msg_len, &pdu_len);
 
@@ -151,64 +296,182 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
                  ? BT_FRAME_HANDSHAKE : BT_FRAME_MESSAGE;
         switch (kind) {
         case BT_FRAME_NEED_MORE:
+            if (resynced && pdu_len > (guint64)remaining && tvb_get_guint8(tvb, offset) != BT_PSTR_LEN) {
+                /* The framing was found by a search, in a capture that
+                 * already lost bytes: show this message in part and skip
+                 * its rest by count, rather than have TCP hold the next
+                 * segments for a message a further loss would never let
+                 * complete. */
+                dissect_pdu(tvb_new_subset_remaining(tvb, offset), pinfo, tree, conn, dir, PDU_PARTIAL,
+                            (guint)pdu_len);
+                skip_next = (guint32)(pdu_len - (guint64)remaining);
+                offset = len;
+                break;
+            }
             if (pinfo->can_desegment) {
                 pinfo->desegment_offset = offset;
                 pinfo->desegment_len = pdu_len ? (guint32)(pdu_len - (guint64)remaining)
                                                : DESEGMENT_ONE_MORE_SEGMENT;
-                return len;
+                offset = len;
+                break;
             }
             /* No reassembly (e.g. TCP reassembly switched off): show what
              * there is as the start of a message. */
             btpeer_dissect_too_long(tvb, pinfo, tree, offset, 0);
-            return len;
+            offset = len;
+            break;
         case BT_FRAME_TOO_LONG:
+            /* Not a message: we lost the framing (a gap TCP did not flag,
+             * or a broken peer).  Say so once, then look for the next
+             * boundary instead of reading more absurd lengths. */
             btpeer_dissect_too_long(tvb, pinfo, tree, offset, pdu_len);
-            return len;
+            offset = btpeer_resync(tvb, pinfo, tree, offset + BT_LENGTH_PREFIX, "after an invalid length");
+            resynced = TRUE;
+            if (offset < 0) {
+                unsynced = "after an invalid length";
+                offset = len;
+            }
+            break;
         case BT_FRAME_HANDSHAKE:
         case BT_FRAME_MESSAGE:
+            run = pdu_len == BT_LENGTH_PREFIX ? keepalive_run(tvb, offset, len) : 0;
+            if (run > 1) {
+                /* one item for a run of keep-alives, not one per 4 bytes */
+                dissect_pdu(tvb_new_subset_length(tvb, offset, (gint)(run * BT_LENGTH_PREFIX)), pinfo, tree,
+                            conn, dir, PDU_KEEPALIVES, run);
+                offset += (int)(run * BT_LENGTH_PREFIX);
+                break;
+            }
             dissect_pdu(tvb_new_subset_length(tvb, offset, (gint)pdu_len), pinfo, tree, conn, dir,
-                        kind == BT_FRAME_HANDSHAKE);
+                        kind == BT_FRAME_HANDSHAKE ? PDU_HANDSHAKE : PDU_MESSAGE, 1);
             offset += (int)pdu_len;
             break;
         }
+    }
+    if (!PINFO_FD_VISITED(pinfo)) {
+        conn->side[dir].resync = unsynced;
+        conn->side[dir].skip = unsynced ? 0 : skip_next;
     }
     return len;
 }
 
 /* ---- TCP ---- */
 
-static int tcp_direction(packet_info *pinfo, conversation_t *conv)
+static int tcp_direction(packet_info *pinfo, conversation_t *conv, gboolean *start_seen)
 {
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo);
+    *start_seen = tcpd && (tcpd->fwd->static_flags & BTPEER_TCP_SAW_SYN_BITS);
     return (tcpd && tcpd->fwd == &tcpd->flow2) ? 1 : 0;
 }
 
-/* Decides, on the first pass, what a TCP connection carries.  A plaintext
- * handshake settles it at once.  MSE is only believed when the first payload
- * of *both* directions is a DH key flight: one random-looking segment is too
- * weak a sign on arbitrary TCP traffic. */
-static void tcp_classify(tvbuff_t *tvb, packet_info *pinfo, btpeer_conn_t *conn, int dir)
+/* Whether the discovery dissectors saw either endpoint announced (LSD,
+ * tracker, PEX) before this frame: evidence that the connection is
+ * BitTorrent even without a handshake. */
+static gboolean endpoint_announced(tvbuff_t *tvb, packet_info *pinfo)
+{
+    dissector_handle_t lookup = find_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR);
+    bt_discovery_query_t q;
+
+    if (!lookup)
+        return FALSE;
+    memset(&q, 0, sizeof(q));
+    q.before_frame = pinfo->num;
+    q.peer_addr = &pinfo->dst;
+    q.peer_port = (guint16)pinfo->destport;
+    call_dissector_only(lookup, tvb, pinfo, NULL, &q);
+    if (!q.peer_frame) {
+        q.peer_addr = &pinfo->src;
+        q.peer_port = (guint16)pinfo->srcport;
+        call_dissector_only(lookup, tvb, pinfo, NULL, &q);
+    }
+    return q.peer_frame != 0;
+}
+
+#define WHY_MIDSTREAM "capture started mid-connection"
+#define WHY_GAP       "after a capture gap"
+
+/* Decides, on the first pass, what a TCP connection carries (evidence only):
+ * - a plaintext handshake in either direction makes it plaintext;
+ * - MSE needs the first payload of *both* directions to be a DH key flight,
+ *   each at the start of its stream (SYN seen) and before any other payload;
+ * - without a handshake, it is plaintext BitTorrent picked up mid-way when
+ *   the port or Decode As says so (trusted), or when the endpoint was
+ *   announced by a discovery protocol before.
+ * Returns why this direction's bytes start at no known boundary, or NULL. */
+static const char *tcp_classify(tvbuff_t *tvb, packet_info *pinfo, btpeer_conn_t *conn, int dir,
+                                gboolean trusted, gboolean start_seen)
 {
     int avail = tvb_captured_length(tvb);
     btpeer_side_t *side = &conn->side[dir];
+    gboolean first = !side->payload_seen;
+    gboolean handshake = avail >= BT_PSTR_LEN + 1 &&
+                         bt_wire_is_handshake(tvb_get_ptr(tvb, 0, BT_PSTR_LEN + 1), BT_PSTR_LEN + 1);
+    const char *why = NULL;
 
-    if (PINFO_FD_VISITED(pinfo) || conn->state != BTPEER_CONN_PROBING)
-        return;
-    if (avail >= BT_PSTR_LEN + 1 && bt_wire_is_handshake(tvb_get_ptr(tvb, 0, BT_PSTR_LEN + 1), BT_PSTR_LEN + 1)) {
+    if (PINFO_FD_VISITED(pinfo))
+        return NULL;
+    side->payload_seen = TRUE;
+    if (conn->state == BTPEER_CONN_PLAIN) {
+        /* the other direction was recognised: this one's first bytes are
+         * its handshake, or it started before the capture */
+        if (first && !handshake && !side->handshake_frame)
+            why = WHY_MIDSTREAM;
+        return why;
+    }
+    if (conn->state != BTPEER_CONN_PROBING)
+        return NULL;
+    if (handshake) {
         conn->state = BTPEER_CONN_PLAIN;
-    } else if (!side->payload_seen && btpeer_mse_is_key_flight(tvb, 0)) {
+        return NULL;
+    }
+    if (first && start_seen && !conn->side[!dir].handshake_frame && btpeer_mse_is_key_flight(tvb, 0)) {
         side->mse_key_frame = pinfo->num;
         if (conn->side[!dir].mse_key_frame)
             conn->state = BTPEER_CONN_ENCRYPTED;
+        return NULL;
     }
-    side->payload_seen = TRUE;
+    if (side->mse_key_frame || conn->side[!dir].mse_key_frame) {
+        /* one key flight and then something else: not MSE after all */
+        side->mse_key_frame = conn->side[!dir].mse_key_frame = 0;
+    }
+    if (trusted || (first && endpoint_announced(tvb, pinfo))) {
+        conn->state = BTPEER_CONN_PLAIN;
+        return WHY_MIDSTREAM;
+    }
+    conn->probe_bytes += (guint32)avail;
+    if (conn->probe_bytes > BTPEER_PROBE_LIMIT)
+        conn->state = BTPEER_CONN_REFUSED;
+    return NULL;
 }
 
-static int dissect_btpeer_tcp_common(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean heuristic)
+/* First pass: bytes missing between the last call of this direction and
+ * this one (TCP "previous segment not captured", or a message TCP could
+ * never complete because a segment of it was lost). */
+static guint32 tcp_gap(btpeer_side_t *side, const struct tcpinfo *ti)
+{
+    guint32 gap = 0;
+
+    if (!ti)
+        return 0;
+    if (!ti->is_reassembled && side->seq_known && (gint32)(ti->seq - side->next_seq) > 0)
+        gap = ti->seq - side->next_seq;
+    if (!side->seq_known || (gint32)(ti->nxtseq - side->next_seq) > 0) {
+        side->next_seq = ti->nxtseq;
+        side->seq_known = TRUE;
+    }
+    return gap;
+}
+
+static int dissect_btpeer_tcp_common(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                                     const struct tcpinfo *ti, gboolean heuristic)
 {
     conversation_t *conv = find_or_create_conversation(pinfo);
     btpeer_conn_t *conn = (btpeer_conn_t *)conversation_get_proto_data(conv, proto_btpeer);
-    int dir = tcp_direction(pinfo, conv);
+    gboolean start_seen;
+    int dir = tcp_direction(pinfo, conv, &start_seen);
+    const char *why = NULL;
+    guint32 gap = 0;
+    btpeer_frame_t *fr;
 
     if (!conn) {
         if (PINFO_FD_VISITED(pinfo))
@@ -216,73 +479,136 @@ static int dissect_btpeer_tcp_common(tvbuff_t *tvb, packet_info *pinfo, proto_tr
         conn = conn_new();
         conversation_add_proto_data(conv, proto_btpeer, conn);
     }
-    tcp_classify(tvb, pinfo, conn, dir);
-    if (conn->state == BTPEER_CONN_PROBING)
-        return 0;
+    if (PINFO_FD_VISITED(pinfo)) {
+        /* replay the first pass's decision for this frame */
+        fr = frame_record(pinfo, FALSE);
+        if (heuristic && !(fr && fr->claimed))
+            return 0;
+        if (conn->state == BTPEER_CONN_REFUSED || conn->state == BTPEER_CONN_PROBING)
+            return 0;
+    } else {
+        why = tcp_classify(tvb, pinfo, conn, dir, !heuristic, start_seen);
+        if (conn->state != BTPEER_CONN_PLAIN && conn->state != BTPEER_CONN_ENCRYPTED)
+            return 0;
+        if (conn->state == BTPEER_CONN_PLAIN) {
+            gap = tcp_gap(&conn->side[dir], ti);
+            if (gap && !why)
+                why = WHY_GAP;
+        }
+        frame_record(pinfo, TRUE)->claimed = TRUE;
+    }
     if (heuristic)
         conversation_set_dissector(conv, btpeer_tcp_handle);
-    return dissect_btpeer_stream(tvb, pinfo, tree, conn, dir);
+    return dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, call_start(pinfo, conn, dir, why, gap));
 }
 
-static int dissect_btpeer_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+static int dissect_btpeer_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    return dissect_btpeer_tcp_common(tvb, pinfo, tree, FALSE);
+    return dissect_btpeer_tcp_common(tvb, pinfo, tree, (const struct tcpinfo *)data, FALSE);
 }
 
-static gboolean dissect_btpeer_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+/* Ports 6881-6889 belong to the built-in "bittorrent" dissector as much as
+ * to us.  This entry of the port table has no protocol of its own, so TCP
+ * always calls it: it hands the bytes to btpeer while btpeer is enabled and
+ * to the built-in dissector when btpeer is disabled (tshark
+ * --disable-protocol, or Enabled Protocols in the GUI), which is what the
+ * user would have had without the plugin. */
+static int dissect_btpeer_tcp_ports(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    /* Cheap refusals first: too short for a handshake start or a DH key,
-     * and no handshake magic with too few bytes for a key. */
-    int avail = tvb_captured_length(tvb);
-    if (avail < BT_PSTR_LEN + 1)
-        return FALSE;
-    if (tvb_get_guint8(tvb, 0) != BT_PSTR_LEN && avail < 96)
-        return FALSE;
-    return dissect_btpeer_tcp_common(tvb, pinfo, tree, TRUE) > 0;
+    if (proto_is_protocol_enabled(find_protocol_by_id(proto_btpeer)))
+        return dissect_btpeer_tcp(tvb, pinfo, tree, data);
+    if (builtin_bittorrent_handle) {
+        /* every call_dissector lowers can_desegment by one: give the
+         * built-in what TCP gave this entry, so that it reassembles as it
+         * would if TCP had called it directly */
+        pinfo->can_desegment = pinfo->saved_can_desegment;
+        return call_dissector_only(builtin_bittorrent_handle, tvb, pinfo, tree, data);
+    }
+    return 0;
+}
+
+static gboolean dissect_btpeer_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    return dissect_btpeer_tcp_common(tvb, pinfo, tree, (const struct tcpinfo *)data, TRUE) > 0;
 }
 
 /* ---- uTP ---- */
+
+#define WHY_UTP_MIDSTREAM "uTP stream start not captured"
+#define WHY_UTP_GAP       "after a uTP sequence gap"
+
+/* A new uTP stream: returns its connection if its first bytes are ours. */
+static btpeer_conn_t *utp_new_conn(tvbuff_t *tvb, packet_info *pinfo, const utp_payload_info_t *info,
+                                   int dir, gboolean *wait)
+{
+    int avail = tvb_captured_length(tvb);
+    gboolean handshake, key;
+    btpeer_conn_t *conn;
+
+    *wait = FALSE;
+    if (avail < 1 || (info->stream_offset != 0 && !info->mid_stream))
+        return NULL;
+    handshake = bt_wire_is_handshake(tvb_get_ptr(tvb, 0, MIN(avail, BT_PSTR_LEN + 1)), (size_t)avail);
+    if (!handshake && avail < BT_PSTR_LEN + 1 && tvb_get_guint8(tvb, 0) == BT_PSTR_LEN &&
+        tvb_memeql(tvb, 1, (const guint8 *)BT_PSTR, avail - 1) == 0) {
+        /* a handshake cut short: waiting for its 20 identifying bytes is
+         * bounded, and nothing else starts like this */
+        *wait = TRUE;
+        return NULL;
+    }
+    key = !handshake && !info->mid_stream && btpeer_mse_is_key_flight(tvb, 0);
+    if (!handshake && !key && !info->mid_stream)
+        return NULL;
+    /* a stream picked up mid-way is ours only if it shows a message
+     * boundary in its first bytes: other payloads stay data */
+    if (!handshake && info->mid_stream && !btpeer_has_boundary(tvb))
+        return NULL;
+    conn = conn_new();
+    conn->state = key ? BTPEER_CONN_ENCRYPTED : BTPEER_CONN_PLAIN;
+    if (key)
+        conn->side[dir].mse_key_frame = pinfo->num;
+    return conn;
+}
 
 static gboolean dissect_btpeer_heur_utp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     const utp_payload_info_t *info = (const utp_payload_info_t *)data;
     btpeer_conn_t *conn;
-    int dir, avail;
+    const char *why = NULL;
+    int dir;
 
     if (!info)
         return FALSE;
     dir = info->from_initiator ? 0 : 1;
     conn = (btpeer_conn_t *)wmem_map_lookup(btpeer_utp_conns, GUINT_TO_POINTER(info->stream));
-    avail = tvb_captured_length(tvb);
     if (!conn) {
-        gboolean handshake, key;
-        /* uTP carries nothing but the peer wire, so any stream start that is
-         * a handshake or an MSE key is ours; wait for enough bytes to tell. */
-        if (info->stream_offset != 0 || avail < 1)
+        gboolean wait;
+        if (PINFO_FD_VISITED(pinfo))
             return FALSE;
-        if (avail < BT_PSTR_LEN + 1 ||
-            (tvb_get_guint8(tvb, 0) != BT_PSTR_LEN && avail < 96)) {
-            if (!pinfo->can_desegment)
-                return FALSE;
+        conn = utp_new_conn(tvb, pinfo, info, dir, &wait);
+        if (wait && pinfo->can_desegment) {
             pinfo->desegment_offset = 0;
-            pinfo->desegment_len = (tvb_get_guint8(tvb, 0) == BT_PSTR_LEN ? BT_PSTR_LEN + 1 : 96) - avail;
+            pinfo->desegment_len = BT_PSTR_LEN + 1 - tvb_captured_length(tvb);
             return TRUE;
         }
-        handshake = bt_wire_is_handshake(tvb_get_ptr(tvb, 0, BT_PSTR_LEN + 1), BT_PSTR_LEN + 1);
-        key = !handshake && btpeer_mse_is_key_flight(tvb, 0);
-        if (!handshake && !key)
+        if (!conn)
             return FALSE;
-        conn = conn_new();
-        conn->state = handshake ? BTPEER_CONN_PLAIN : BTPEER_CONN_ENCRYPTED;
-        if (key)
-            conn->side[dir].mse_key_frame = pinfo->num;
         wmem_map_insert(btpeer_utp_conns, GUINT_TO_POINTER(info->stream), conn);
     } else if (!PINFO_FD_VISITED(pinfo) && info->stream_offset == 0 &&
                conn->state == BTPEER_CONN_ENCRYPTED && !conn->side[dir].mse_key_frame) {
         /* the other side's first flight */
         conn->side[dir].mse_key_frame = pinfo->num;
     }
-    dissect_btpeer_stream(tvb, pinfo, tree, conn, dir);
+    if (!PINFO_FD_VISITED(pinfo) && conn->state == BTPEER_CONN_PLAIN) {
+        int avail = tvb_captured_length(tvb);
+        gboolean handshake = avail >= BT_PSTR_LEN + 1 &&
+                             bt_wire_is_handshake(tvb_get_ptr(tvb, 0, BT_PSTR_LEN + 1), BT_PSTR_LEN + 1);
+        if (info->after_gap)
+            why = WHY_UTP_GAP;
+        else if (info->mid_stream && !handshake)
+            why = WHY_UTP_MIDSTREAM;
+    }
+    dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, call_start(pinfo, conn, dir, why, 0));
     return TRUE;
 }
 
@@ -303,6 +629,7 @@ void proto_register_btpeer(void)
     btpeer_register_bencode(proto_btpeer, em);
     btpeer_register_requests(proto_btpeer, em);
     btpeer_register_mse(proto_btpeer, em);
+    btpeer_register_resync(proto_btpeer, em);
 
     module = prefs_register_protocol(proto_btpeer, NULL);
     prefs_register_uint_preference(module, "max_message_length", "Largest message accepted (bytes)",
@@ -320,11 +647,21 @@ void proto_register_btpeer(void)
 
 void proto_reg_handoff_btpeer(void)
 {
+    range_t *ports = NULL;
+
     btpeer_tcp_handle = create_dissector_handle(dissect_btpeer_tcp, proto_btpeer);
     heur_dissector_add("tcp", dissect_btpeer_heur_tcp, "BitTorrent peer wire over TCP", "btpeer_tcp",
                        proto_btpeer, HEURISTIC_ENABLE);
-    /* Replaces the built-in "bittorrent" dissector on its ports. */
-    dissector_add_uint_range_with_preference("tcp.port", BTPEER_TCP_PORTS, btpeer_tcp_handle);
+    /* Takes the built-in "bittorrent" dissector's ports through a
+     * protocol-less entry that gives them back to it when btpeer is
+     * disabled (see dissect_btpeer_tcp_ports); btpeer itself is offered
+     * for Decode As on any port. */
+    builtin_bittorrent_handle = find_dissector("bittorrent.tcp");
+    range_convert_str(wmem_epan_scope(), &ports, BTPEER_TCP_PORTS, 65535);
+    btpeer_tcp_ports_handle = create_dissector_handle_with_name_and_description(dissect_btpeer_tcp_ports, -1,
+        "btpeer.tcp_ports", "BitTorrent peer wire (btpeer, or the built-in bittorrent when btpeer is disabled)");
+    dissector_add_uint_range("tcp.port", ports, btpeer_tcp_ports_handle);
+    dissector_add_for_decode_as("tcp.port", btpeer_tcp_handle);
     if (has_heur_dissector_list(UTP_PAYLOAD_HEUR_LIST))
         heur_dissector_add(UTP_PAYLOAD_HEUR_LIST, dissect_btpeer_heur_utp, "BitTorrent peer wire over uTP",
                            "btpeer_utp", proto_btpeer, HEURISTIC_ENABLE);

@@ -31,6 +31,8 @@ int main(void)
     EXPECT("-TR4050-abcdefghijkl", "Transmission", "4.0.5", BT_PEERID_AZUREUS);
     EXPECT("-TR300Z-abcdefghijkl", "Transmission", "3.00+", BT_PEERID_AZUREUS);
     EXPECT("-qB4520-abcdefghijkl", "qBittorrent", "4.5.2", BT_PEERID_AZUREUS);
+    EXPECT("-qB4341-abcdefghijkl", "qBittorrent", "4.3.4.1", BT_PEERID_AZUREUS);
+    EXPECT("-LT2080-abcdefghijkl", "libtorrent-rasterbar", "2.0.8", BT_PEERID_AZUREUS);
     EXPECT("-UT3530-abcdefghijkl", "\xc2\xb5Torrent", "3.5.3", BT_PEERID_AZUREUS);
     EXPECT("-UT355B-abcdefghijkl", "\xc2\xb5Torrent", "3.5.5 beta", BT_PEERID_AZUREUS);
     EXPECT("-BT7a5S-abcdefghijkl", "BitTorrent", "7.10.5", BT_PEERID_AZUREUS);
@@ -73,5 +75,11 @@ int main(void)
     CHECK_EQ_STR(bt_peerid_azureus_name("TR"), "Transmission");
     CHECK(bt_peerid_azureus_name("??") == NULL);
     CHECK_EQ_STR(bt_peerid_style_name(BT_PEERID_SHADOW), "Shadow-style");
+    {
+        uint8_t bb[20];
+        memset(bb, 0xBB, sizeof(bb));
+        CHECK(!bt_peerid_printable(bb, 8));
+        CHECK(bt_peerid_printable((const uint8_t *)"-qB4341-", 8));
+    }
     return check_summary("test-peerid");
 }
