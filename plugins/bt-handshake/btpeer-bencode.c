@@ -7,6 +7,7 @@
 #include "btpeer.h"
 
 #include <epan/strutil.h>
+#include "ws-compat.h"
 
 static int hf_btpeer_bencode_dict = -1;
 static int hf_btpeer_bencode_list = -1;

@@ -13,6 +13,7 @@
 
 #include <epan/strutil.h>
 #include <epan/to_str.h>
+#include "ws-compat.h"
 
 #define EXT_HANDSHAKE_ID 0
 #define EXT_MAX_ID       255   /* the id travels in one byte */

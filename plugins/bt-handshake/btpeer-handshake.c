@@ -16,6 +16,7 @@
 #include <epan/strutil.h>
 #include <wsutil/pint.h>
 #include <wsutil/to_str.h>
+#include "ws-compat.h"
 
 /* Reserved bytes read as one big-endian 64-bit value: byte b of BEP 4's
  * numbering is bits (7-b)*8 .. (7-b)*8+7. */
@@ -135,7 +136,7 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
                            reserved_flags, ENC_BIG_ENDIAN);
     if (bt_reserved_unknown(reserved, unknown)) {
         it = proto_tree_add_uint64(tree, hf_btpeer_reserved_unknown, tvb, HS_RESERVED_OFF, BT_RESERVED_LEN,
-                                   pntoh64(unknown));
+                                   pntohu64(unknown));
         proto_item_set_generated(it);
         expert_add_info(ctx->pinfo, it, &ei_btpeer_reserved_unknown);
     }

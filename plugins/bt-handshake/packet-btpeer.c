@@ -23,6 +23,7 @@
 #include "btpeer.h"
 #include "peerwire.h"
 #include "utp/packet-utp.h"
+#include "ws-compat.h"
 
 void proto_register_btpeer(void);
 void proto_reg_handoff_btpeer(void);
@@ -147,7 +148,7 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
                                         btpeer_pref_max_msg_len, &pdu_len);
 
         if (kind == BT_FRAME_NEED_MORE && pdu_len != 0 && pdu_len <= (guint64)remaining)
-            kind = pdu_len == BT_HANDSHAKE_LEN && tvb_get_guint8(tvb, offset) == BT_PSTR_LEN
+            kind = pdu_len == BT_HANDSHAKE_LEN && tvb_get_uint8(tvb, offset) == BT_PSTR_LEN
                  ? BT_FRAME_HANDSHAKE : BT_FRAME_MESSAGE;
         switch (kind) {
         case BT_FRAME_NEED_MORE:
@@ -236,7 +237,7 @@ static gboolean dissect_btpeer_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto
     int avail = tvb_captured_length(tvb);
     if (avail < BT_PSTR_LEN + 1)
         return FALSE;
-    if (tvb_get_guint8(tvb, 0) != BT_PSTR_LEN && avail < 96)
+    if (tvb_get_uint8(tvb, 0) != BT_PSTR_LEN && avail < 96)
         return FALSE;
     return dissect_btpeer_tcp_common(tvb, pinfo, tree, TRUE) > 0;
 }
@@ -261,11 +262,11 @@ static gboolean dissect_btpeer_heur_utp(tvbuff_t *tvb, packet_info *pinfo, proto
         if (info->stream_offset != 0 || avail < 1)
             return FALSE;
         if (avail < BT_PSTR_LEN + 1 ||
-            (tvb_get_guint8(tvb, 0) != BT_PSTR_LEN && avail < 96)) {
+            (tvb_get_uint8(tvb, 0) != BT_PSTR_LEN && avail < 96)) {
             if (!pinfo->can_desegment)
                 return FALSE;
             pinfo->desegment_offset = 0;
-            pinfo->desegment_len = (tvb_get_guint8(tvb, 0) == BT_PSTR_LEN ? BT_PSTR_LEN + 1 : 96) - avail;
+            pinfo->desegment_len = (tvb_get_uint8(tvb, 0) == BT_PSTR_LEN ? BT_PSTR_LEN + 1 : 96) - avail;
             return TRUE;
         }
         handshake = bt_wire_is_handshake(tvb_get_ptr(tvb, 0, BT_PSTR_LEN + 1), BT_PSTR_LEN + 1);

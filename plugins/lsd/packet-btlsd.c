@@ -32,6 +32,7 @@
 
 #include "bt-discovery.h"
 #include "lsd-parse.h"
+#include "ws-compat.h"
 
 void proto_register_btlsd(void);
 void proto_reg_handoff_btlsd(void);

@@ -20,6 +20,7 @@
 #include <wsutil/wmem/wmem.h>
 
 #include "bttracker.h"
+#include "ws-compat.h"
 
 typedef struct {
     guint32     frame;

@@ -24,6 +24,7 @@
 
 #include "bttracker.h"
 #include "tracker-udp.h"
+#include "ws-compat.h"
 
 static int hf_btudp_connection_id = -1;
 int hf_bttracker_action = -1;

@@ -11,6 +11,7 @@
 
 #include "bttracker.h"
 #include "tracker-udp.h"
+#include "ws-compat.h"
 
 void proto_register_bttracker(void);
 void proto_reg_handoff_bttracker(void);

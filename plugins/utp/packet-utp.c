@@ -30,6 +30,7 @@
 #include "utp-int.h"
 #include "utp-sack.h"
 #include "packet-utp.h"
+#include "ws-compat.h"
 
 int proto_utp = -1;
 

@@ -18,6 +18,7 @@
 #include "utp-seq.h"
 #include "bt-discovery.h"
 #include "utp-sack.h"
+#include "ws-compat.h"
 
 /* Unwrapped sequence numbers start at 2^16 + the first raw value, so that
  * "one before the first packet" (the relative base of a side first seen

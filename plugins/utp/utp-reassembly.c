@@ -16,6 +16,7 @@
 
 #include "utp-int.h"
 #include "packet-utp.h"
+#include "ws-compat.h"
 
 /* Packets held out of order per direction: a libutp/libtorrent receive
  * window is about 1 MiB, i.e. under 1000 full packets, so 4096 is ample;
