@@ -43,8 +43,8 @@ static dissector_handle_t btpeer_tcp_handle;
 #define BTPEER_TCP_PORTS "6881-6889"
 
 guint    btpeer_pref_max_msg_len = BTPEER_DEFAULT_MAX_MSG_LEN;
-gboolean btpeer_pref_client_names = TRUE;
-gboolean btpeer_pref_track_requests = TRUE;
+bt_pref_bool btpeer_pref_client_names = TRUE;
+bt_pref_bool btpeer_pref_track_requests = TRUE;
 
 /* uTP connections are told apart by utp.stream, not by UDP conversation:
  * several uTP connections can share one pair of UDP endpoints. */
@@ -230,7 +230,7 @@ static int dissect_btpeer_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
     return dissect_btpeer_tcp_common(tvb, pinfo, tree, FALSE);
 }
 
-static gboolean dissect_btpeer_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+static bt_heur_bool dissect_btpeer_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     /* Cheap refusals first: too short for a handshake start or a DH key,
      * and no handshake magic with too few bytes for a key. */
@@ -244,7 +244,7 @@ static gboolean dissect_btpeer_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto
 
 /* ---- uTP ---- */
 
-static gboolean dissect_btpeer_heur_utp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static bt_heur_bool dissect_btpeer_heur_utp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     const utp_payload_info_t *info = (const utp_payload_info_t *)data;
     btpeer_conn_t *conn;

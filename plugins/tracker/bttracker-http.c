@@ -55,8 +55,8 @@ static int hf_http_request_uri = -1;
 static int hf_http_request_in = -1;
 static int hf_http_file_data = -1;
 
-static gboolean bthttp_enabled = TRUE;
-static gboolean bthttp_guess_answers = TRUE;
+static bt_pref_bool bthttp_enabled = TRUE;
+static bt_pref_bool bthttp_guess_answers = TRUE;
 
 static dissector_handle_t bthttp_handle;
 

@@ -429,7 +429,7 @@ static int dissect_btudp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     return (int)tvb_captured_length(tvb);
 }
 
-static gboolean dissect_btudp_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static bt_heur_bool dissect_btudp_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     btudp_conv_t *c;
     guint8 head[16];

@@ -11,6 +11,7 @@
 
 #include "utp-header.h"
 #include "utp-sentq.h"
+#include "ws-compat.h"
 
 /* ---- reassembly (utp-reassembly.c) ---- */
 
@@ -187,7 +188,7 @@ extern expert_field ei_utp_retransmission, ei_utp_spurious_retransmission, ei_ut
 extern int utp_follow_tap;
 
 /* preferences */
-extern gboolean utp_pref_analyze_seq, utp_pref_relative_seq, utp_pref_reassemble;
+extern bt_pref_bool utp_pref_analyze_seq, utp_pref_relative_seq, utp_pref_reassemble;
 
 /* ---- utp-analysis.c ---- */
 void        utp_analysis_init(void);
