@@ -77,6 +77,18 @@ typedef gboolean bt_pref_bool;
 #define bt_fi_fvalue(fi) (&(fi)->value)
 #endif
 
+/* register_follow_stream: 4.4 adds a stream-count and a sub-stream callback
+ * (types follow_stream_count_func, follow_sub_stream_id_func; either may be
+ * NULL).  Before 4.4 there is nowhere to register them; the (void) keeps
+ * them referenced (no unused-function warning). */
+#if !BT_WS_AT_LEAST(4, 4)
+typedef uint32_t (*follow_stream_count_func)(void);
+typedef bool (*follow_sub_stream_id_func)(unsigned stream, unsigned sub_stream, bool le, unsigned *sub_stream_out);
+#define register_follow_stream(proto, tap, conv, index, addr, port, handler, count, sub) \
+    ((void)(count), (void)(sub), \
+     register_follow_stream((proto), (tap), (conv), (index), (addr), (port), (handler)))
+#endif
+
 /* 4.6: pntoh64 became pntohu64. */
 #if !BT_WS_AT_LEAST(4, 6)
 #define pntohu64 pntoh64

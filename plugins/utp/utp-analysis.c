@@ -40,6 +40,13 @@ utp_analysis_init(void)
     utp_stream_count = 0;
 }
 
+/* Connections numbered so far (utp.stream runs from 0 to this - 1). */
+uint32_t
+utp_analysis_stream_count(void)
+{
+    return utp_stream_count;
+}
+
 int
 utp_dir(const packet_info *pinfo)
 {

@@ -192,6 +192,7 @@ extern bt_pref_bool utp_pref_analyze_seq, utp_pref_relative_seq, utp_pref_reasse
 
 /* ---- utp-analysis.c ---- */
 void        utp_analysis_init(void);
+uint32_t    utp_analysis_stream_count(void);
 int         utp_dir(const packet_info *pinfo);
 /* Finds (or, when create is set, creates) the connection of this packet;
  * NULL when none is known and create is FALSE. */
