@@ -89,8 +89,11 @@ typedef bool (*follow_sub_stream_id_func)(unsigned stream, unsigned sub_stream, 
      register_follow_stream((proto), (tap), (conv), (index), (addr), (port), (handler)))
 #endif
 
-/* 4.6: pntoh64 became pntohu64. */
+/* 4.6: val_to_str takes the wmem scope first (4.0-4.4 call that one
+ * val_to_str_wmem; their val_to_str used the packet scope, gone in 4.6);
+ * pntoh64 became pntohu64. */
 #if !BT_WS_AT_LEAST(4, 6)
+#define val_to_str(scope, val, vs, fmt) val_to_str_wmem((scope), (val), (vs), (fmt))
 #define pntohu64 pntoh64
 #endif
 

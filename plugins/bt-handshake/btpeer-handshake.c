@@ -148,7 +148,7 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
 
     tvb_memcpy(tvb, peer_id, HS_PEERID_OFF, BT_PEER_ID_LEN);
     it = proto_tree_add_item(tree, hf_btpeer_peer_id, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN, ENC_NA);
-    proto_item_append_text(it, " (%s)", format_text(ctx->pinfo->pool, peer_id, 8));
+    proto_item_append_text(it, " (%s)", format_text(ctx->pinfo->pool, (const char *)peer_id, 8));
     if (btpeer_pref_client_names) {
         if (bt_peerid_parse(peer_id, &id) != BT_PEERID_UNKNOWN) {
             client = wmem_strdup_printf(ctx->pinfo->pool, "%s%s%s ", id.client, id.version[0] ? " " : "", id.version);

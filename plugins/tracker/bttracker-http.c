@@ -608,7 +608,7 @@ static wmem_array_t *first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
         /* Several answers in one frame: HTTP adds one request_in per
          * answer, in the same order as the bodies. */
         if (req_ins && i < req_ins->len)
-            req_frame = fvalue_get_uinteger(&((field_info *)g_ptr_array_index(req_ins, i))->value);
+            req_frame = fvalue_get_uinteger(bt_fi_fvalue((field_info *)g_ptr_array_index(req_ins, i)));
         if (!fi->ds_tvb || fi->length <= 0)
             continue;
         if (req_frame ? wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(req_frame)) != NULL
