@@ -205,7 +205,7 @@ static void ext_handshake(btpeer_ctx_t *ctx, int offset)
             side->ext_by_id = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
         bencode_iter_init(&it, d.buf, d.len, &m, BENCODE_DEFAULT_MAX_DEPTH);
         while (bencode_iter_next(&it, &key, &val)) {
-            char *name = format_text(ctx->pinfo->pool, d.buf + key.str_off, key.str_len);
+            char *name = format_text(ctx->pinfo->pool, (const char *)d.buf + key.str_off, key.str_len);
             proto_item *ni = proto_tree_add_item(mt, hf_btpeer_ext_hs_ext, ctx->tvb, (gint)key.str_off,
                                                  (gint)key.str_len, ENC_UTF_8);
             if (val.type != BENC_INT || val.ival < 0 || val.ival > EXT_MAX_ID) {
@@ -233,7 +233,7 @@ static void ext_handshake(btpeer_ctx_t *ctx, int offset)
         }
     }
     if (ext_str(ctx, &d, "v", &v)) {
-        client = format_text(ctx->pinfo->pool, d.buf + v.str_off, v.str_len);
+        client = format_text(ctx->pinfo->pool, (const char *)d.buf + v.str_off, v.str_len);
         proto_tree_add_item(ctx->tree, hf_btpeer_ext_hs_v, ctx->tvb, (gint)v.str_off, (gint)v.str_len, ENC_UTF_8);
     }
     ext_int(ctx, &d, "p", hf_btpeer_ext_hs_p, 0, G_MAXUINT16, &n);

@@ -11,6 +11,7 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
+#include <epan/tfs.h>
 
 #include "bt-discovery.h"
 
