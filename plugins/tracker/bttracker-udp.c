@@ -407,7 +407,7 @@ static int dissect_btudp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     c = get_conv(pinfo, TRUE);
     f = analyse(tvb, pinfo, c, &req, &resp);
 
-    col_set_str(pinfo->cinfo, COL_PROTOCOL, "BT-Tracker");
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, BTTRACKER_SHORT_NAME);
     col_clear(pinfo->cinfo, COL_INFO);
     ti = proto_tree_add_item(tree, proto_bttracker, tvb, 0, -1, ENC_NA);
     proto_item_append_text(ti, " (UDP)");

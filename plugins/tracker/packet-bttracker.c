@@ -197,7 +197,7 @@ void proto_register_bttracker(void)
     };
     expert_module_t *expert;
 
-    proto_bttracker = proto_register_protocol("BitTorrent Tracker", "BT-Tracker", "bttracker");
+    proto_bttracker = proto_register_protocol(BTTRACKER_FULL_NAME, BTTRACKER_SHORT_NAME, "bttracker");
     proto_register_field_array(proto_bttracker, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto_bttracker);
