@@ -122,10 +122,10 @@ def ws_version():
     return int(m.group(1)), int(m.group(2))
 
 
-def plugin_path(name):
-    """Path of a built plugin in BUILD's plugin-dir/<major.minor>/epan/."""
+def plugin_path(name, build=None):
+    """Path of a built plugin in the build's plugin-dir/<major.minor>/epan/."""
     major, minor = ws_version()
-    return BUILD / "plugin-dir" / f"{major}.{minor}" / "epan" / f"{name}.so"
+    return Path(build or BUILD) / "plugin-dir" / f"{major}.{minor}" / "epan" / f"{name}.so"
 
 
 def asan_runtime():
@@ -153,16 +153,6 @@ def heuristic_short_names(tshark):
     -G heuristic-decodes does not print the short names."""
     out = tshark.run(["-G", "heuristic-decodes"]).stdout
     return {tuple(c[:2]): c[4] for c in (l.split("\t") for l in out.splitlines()) if len(c) >= 5}
-
-
-# 4.0 prints "[TCP segment of a reassembled PDU]" in the Info column of some
-# TCP frames that 4.4+ leaves without it.
-TCP_SEGMENT_SUFFIX = " [TCP segment of a reassembled PDU]"
-
-
-def strip_tcp_segment_suffix(info):
-    """An Info column as 4.4+ prints it (the suffix removed where 4.0 adds it)."""
-    return info.replace(TCP_SEGMENT_SUFFIX, "")
 
 
 def boolean_fields(tshark):
