@@ -1,13 +1,15 @@
 """Shared pytest fixtures for the tshark regression suite.
 
-Wireshark 4.0 ignores WIRESHARK_PLUGIN_DIR and the personal plugin folder when
-run as root (CI runs as root), so every tshark here runs as the unprivileged
+Wireshark (4.0, 4.4 and 4.6 alike) ignores WIRESHARK_PLUGIN_DIR and the
+personal plugin folder when run as root (CI runs as root), so every tshark here runs as the unprivileged
 user `nobody` through setpriv, with WIRESHARK_PLUGIN_DIR pointing at a copy of
 the freshly built plugins.  Plugins and captures are copied into a
 world-readable temporary folder because the checkout may live under a 0700
 directory.  When not root, tshark runs directly with the same environment.
 """
+import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -49,7 +51,7 @@ class Tshark:
         if os.environ.get("BT_SANITIZE"):
             # plugins built with -DBT_ASAN=ON: the sanitizer runtime must be
             # loaded first into the (uninstrumented) tshark
-            env["LD_PRELOAD"] = "/usr/lib/x86_64-linux-gnu/libasan.so.8"
+            env["LD_PRELOAD"] = asan_runtime()
             env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
             env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
         env.update(extra or {})
@@ -89,7 +91,8 @@ class Tshark:
             args += ["-e", f]
         args += list(extra)
         out = self.run(args, env=env).stdout
-        return [line.split(separator) for line in out.splitlines()]
+        rows = [line.split(separator) for line in out.splitlines()]
+        return normalise_booleans(self, fields, rows)
 
     def count(self, capture, dfilter, extra=(), two_pass=True):
         return len(self.fields(capture, ["frame.number"], dfilter, extra, two_pass))
@@ -103,3 +106,72 @@ def tshark():
         yield Tshark(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# Wireshark version differences, in one place (issue 8).  Tests read the
+# running tshark's output through these, so the same assertion holds on 4.0,
+# 4.4 and 4.6; nothing else in tests/ should know a version number.
+
+@functools.lru_cache(maxsize=None)
+def ws_version():
+    """(major, minor) of the tshark on PATH."""
+    out = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout
+    m = re.search(r"TShark \(Wireshark\) (\d+)\.(\d+)", out)
+    assert m, f"cannot read tshark's version from: {out[:200]!r}"
+    return int(m.group(1)), int(m.group(2))
+
+
+def plugin_path(name, build=None):
+    """Path of a built plugin in the build's plugin-dir/<major.minor>/epan/."""
+    major, minor = ws_version()
+    return Path(build or BUILD) / "plugin-dir" / f"{major}.{minor}" / "epan" / f"{name}.so"
+
+
+def asan_runtime():
+    """The AddressSanitizer runtime the ASAN-built plugins link against (the
+    file name and folder differ per GCC: libasan.so.8 on Debian 12 and 13, .8
+    or later elsewhere), read from the plugins themselves."""
+    for so in sorted((BUILD / "plugin-dir").glob("*/epan/*.so")):
+        out = subprocess.run(["ldd", str(so)], capture_output=True, text=True).stdout
+        m = re.search(r"^\s*libasan\.so\.\d+ => (\S+)", out, re.M)
+        if m:
+            return m.group(1)
+    raise RuntimeError(f"BT_SANITIZE=1 but no plugin under {BUILD} links libasan")
+
+
+def g_columns(tshark, report, n=3):
+    """`tshark -G <report>` rows cut to their first n columns: 4.4+ prints
+    more columns for protocols (enabled flags) and heuristic-decodes (default
+    state, short name, display name) after the ones 4.0 prints."""
+    out = tshark.run(["-G", report]).stdout
+    return [tuple(line.split("\t")[:n]) for line in out.splitlines()]
+
+
+def heuristic_short_names(tshark):
+    """{(list, protocol): heuristic short name}; empty on 4.0, whose
+    -G heuristic-decodes does not print the short names."""
+    out = tshark.run(["-G", "heuristic-decodes"]).stdout
+    return {tuple(c[:2]): c[4] for c in (l.split("\t") for l in out.splitlines()) if len(c) >= 5}
+
+
+def boolean_fields(tshark):
+    """Names of every FT_BOOLEAN field (from -G fields, read once per session)."""
+    if not hasattr(tshark, "_boolean_fields"):
+        out = tshark.run(["-G", "fields"]).stdout
+        tshark._boolean_fields = frozenset(c[2] for c in (l.split("\t") for l in out.splitlines())
+                                           if len(c) > 3 and c[0] == "F" and c[3] == "FT_BOOLEAN")
+    return tshark._boolean_fields
+
+
+def normalise_booleans(tshark, fields, rows):
+    """-T fields prints FT_BOOLEAN values as 1/0 on 4.0 and True/False on 4.4+
+    (4.2 not checked): rows use the 4.0 spelling, for the boolean fields only
+    (a string field that happens to read "True" is left alone)."""
+    cols = [i for i, f in enumerate(fields) if f in boolean_fields(tshark)]
+    spelled = {"True": "1", "False": "0"}
+    for row in rows:
+        for i in cols:
+            if i < len(row) and row[i]:
+                row[i] = ",".join(spelled.get(v, v) for v in row[i].split(","))
+    return rows

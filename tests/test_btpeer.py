@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 import btpeer_streams as bs
-from conftest import BUILD, CAPTURES, ROOT
+from conftest import BUILD, CAPTURES, ROOT, g_columns, plugin_path
 
 VECTORS = ROOT / "tests" / "vectors" / "btpeer"
-HAVE_UTP = (BUILD / "plugin-dir" / "4.0" / "epan" / "utp.so").exists()
+HAVE_UTP = plugin_path("utp").exists()
 needs_utp = pytest.mark.skipif(not HAVE_UTP, reason="utp.so not built")
 
 PLAIN = ["tcp-plain", "utp-libtorrent", "utp-transmission", "utp-transmission-leech", "utp-lossy",
@@ -123,15 +123,15 @@ def independent(capture_name):
 # ------------------------------------------------------------ registration
 
 def test_protocol_names_distinct_from_builtin(tshark):
-    protos = [l.split("\t") for l in tshark.run(["-G", "protocols"]).stdout.splitlines()]
+    protos = g_columns(tshark, "protocols")
     mine = [p for p in protos if p[2] == "btpeer"]
-    assert mine == [["BitTorrent Peer Wire Protocol", "BT-Peer", "btpeer"]]
+    assert mine == [("BitTorrent Peer Wire Protocol", "BT-Peer", "btpeer")]
     builtin = [p for p in protos if p[2] == "bittorrent"]
     assert builtin and builtin[0][0] != mine[0][0] and builtin[0][1] != mine[0][1]
-    heur = tshark.run(["-G", "heuristic-decodes"]).stdout
-    assert "tcp\tbtpeer\tT" in heur.splitlines()            # list, protocol, enabled
+    heur = g_columns(tshark, "heuristic-decodes")
+    assert ("tcp", "btpeer", "T") in heur            # list, protocol, enabled
     if HAVE_UTP:
-        assert "utp.payload\tbtpeer\tT" in heur.splitlines()
+        assert ("utp.payload", "btpeer", "T") in heur
 
 
 def test_fields_are_prefixed(tshark):

@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 import utp_vectors
-from conftest import CAPTURES
+from conftest import CAPTURES, g_columns
 from pcapgen import udp_frame, write_pcap
 
 UTP_CAPTURES = sorted(p.stem for p in CAPTURES.glob("*.pcap")
@@ -316,8 +316,8 @@ def test_decode_as(tshark, vectors):
 
 def test_builtin_heuristic_left_alone(tshark):
     """We never disable the built-in bt_utp_udp; even when a user enables it, ours wins."""
-    heur = tshark.run(["-G", "heuristic-decodes"]).stdout.splitlines()
-    assert "udp\tbt-utp\tF" in heur and "udp\tutp\tT" in heur
+    heur = g_columns(tshark, "heuristic-decodes")
+    assert ("udp", "bt-utp", "F") in heur and ("udp", "utp", "T") in heur
     cap = tshark.capture("utp-libtorrent.pcap")
     n = facts("utp-libtorrent")["utp"]["packets"]
     assert tshark.count(cap, "utp", extra=["--enable-heuristic", "bt_utp_udp"]) == n

@@ -7,6 +7,7 @@
 #include "btpeer.h"
 
 #include <epan/strutil.h>
+#include "ws-compat.h"
 
 static int hf_btpeer_bencode_dict = -1;
 static int hf_btpeer_bencode_list = -1;
@@ -58,9 +59,12 @@ static void append_summary(proto_item *ki, const guint8 *buf, const bencode_valu
         proto_item_append_text(ki, ": %" G_GINT64_FORMAT, v->ival);
         break;
     case BENC_STR:
-        if (is_printable(buf + v->str_off, v->str_len))
-            proto_item_append_text(ki, ": \"%s\"", format_text(wmem_packet_scope(), buf + v->str_off, v->str_len));
-        else
+        if (is_printable(buf + v->str_off, v->str_len)) {
+            /* no pinfo here (and no packet scope on 4.6): free it ourselves */
+            char *text = format_text(NULL, (const char *)buf + v->str_off, v->str_len);
+            proto_item_append_text(ki, ": \"%s\"", text);
+            wmem_free(NULL, text);
+        } else
             proto_item_append_text(ki, ": <%u bytes>", (unsigned)v->str_len);
         break;
     case BENC_LIST:

@@ -13,6 +13,7 @@
 
 #include <epan/strutil.h>
 #include <epan/to_str.h>
+#include "ws-compat.h"
 
 #define EXT_HANDSHAKE_ID 0
 #define EXT_MAX_ID       255   /* the id travels in one byte */
@@ -205,7 +206,7 @@ static void ext_handshake(btpeer_ctx_t *ctx, int offset)
             side->ext_by_id = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
         bencode_iter_init(&it, d.buf, d.len, &m, BENCODE_DEFAULT_MAX_DEPTH);
         while (bencode_iter_next(&it, &key, &val)) {
-            char *name = format_text(ctx->pinfo->pool, d.buf + key.str_off, key.str_len);
+            char *name = format_text(ctx->pinfo->pool, (const char *)d.buf + key.str_off, key.str_len);
             proto_item *ni = proto_tree_add_item(mt, hf_btpeer_ext_hs_ext, ctx->tvb, (gint)key.str_off,
                                                  (gint)key.str_len, ENC_UTF_8);
             if (val.type != BENC_INT || val.ival < 0 || val.ival > EXT_MAX_ID) {
@@ -235,7 +236,7 @@ static void ext_handshake(btpeer_ctx_t *ctx, int offset)
     if (ext_str(ctx, &d, "v", &v)) {
         btpeer_side_t *sender = &ctx->conn->side[ctx->dir];
         proto_item *vi;
-        client = format_text(ctx->pinfo->pool, d.buf + v.str_off, v.str_len);
+        client = format_text(ctx->pinfo->pool, (const char *)d.buf + v.str_off, v.str_len);
         vi = proto_tree_add_item(ctx->tree, hf_btpeer_ext_hs_v, ctx->tvb, (gint)v.str_off, (gint)v.str_len, ENC_UTF_8);
         if (learn && !sender->ext_v)
             sender->ext_v = wmem_strdup(wmem_file_scope(), client);

@@ -16,6 +16,7 @@
 #include <epan/strutil.h>
 #include <wsutil/pint.h>
 #include <wsutil/to_str.h>
+#include "ws-compat.h"
 
 /* Reserved bytes read as one big-endian 64-bit value: byte b of BEP 4's
  * numbering is bits (7-b)*8 .. (7-b)*8+7. */
@@ -136,7 +137,7 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
                            reserved_flags, ENC_BIG_ENDIAN);
     if (bt_reserved_unknown(reserved, unknown)) {
         it = proto_tree_add_uint64(tree, hf_btpeer_reserved_unknown, tvb, HS_RESERVED_OFF, BT_RESERVED_LEN,
-                                   pntoh64(unknown));
+                                   pntohu64(unknown));
         proto_item_set_generated(it);
         expert_add_info(ctx->pinfo, it, &ei_btpeer_reserved_unknown);
     }
@@ -151,7 +152,7 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
     /* the first 8 bytes name the client when they are text; bytes that are
      * not printable are shown as hex, not as replacement characters */
     if (bt_peerid_printable(peer_id, 8))
-        proto_item_append_text(it, " (%s)", format_text(ctx->pinfo->pool, peer_id, 8));
+        proto_item_append_text(it, " (%s)", format_text(ctx->pinfo->pool, (const char *)peer_id, 8));
     else
         proto_item_append_text(it, " (not text: %s...)", bytes_to_str(ctx->pinfo->pool, peer_id, 8));
     if (btpeer_pref_client_names) {

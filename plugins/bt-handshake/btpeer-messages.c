@@ -9,6 +9,7 @@
 #include "btpeer.h"
 
 #include <wsutil/bits_count_ones.h>
+#include "ws-compat.h"
 
 #define MSG_CHOKE           0
 #define MSG_UNCHOKE         1
@@ -176,7 +177,7 @@ static void dissect_bitfield(btpeer_ctx_t *ctx, guint32 len)
     if (nbytes)
         proto_tree_add_item(ctx->tree, hf_btpeer_bitfield, ctx->tvb, 5, nbytes, ENC_NA);
     for (i = 0; i < nbytes; i++)
-        have += (guint32)ws_count_ones(tvb_get_guint8(ctx->tvb, 5 + i));
+        have += (guint32)ws_count_ones(tvb_get_uint8(ctx->tvb, 5 + i));
     it = proto_tree_add_uint(ctx->tree, hf_btpeer_bitfield_have, ctx->tvb, 5, nbytes, have);
     proto_item_set_generated(it);
     btpeer_info(ctx, "Bitfield %u/%u pieces", have, nbytes * 8);

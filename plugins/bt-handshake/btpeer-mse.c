@@ -7,6 +7,7 @@
  */
 #include "btpeer.h"
 #include "mse.h"
+#include "ws-compat.h"
 
 static int hf_btpeer_encrypted = -1;
 static int hf_btpeer_mse_dh_key = -1;

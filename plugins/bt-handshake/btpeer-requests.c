@@ -10,6 +10,7 @@
  * Forward links ("answered in") exist only once the first pass is complete.
  */
 #include "btpeer.h"
+#include "ws-compat.h"
 
 static int hf_btpeer_req_answered_in = -1;
 static int hf_btpeer_req_cancelled_in = -1;

@@ -8,6 +8,7 @@
  */
 #include "btpeer.h"
 #include "peerwire-sync.h"
+#include "ws-compat.h"
 
 static int hf_btpeer_continuation = -1;
 static int hf_btpeer_gap_bytes = -1;

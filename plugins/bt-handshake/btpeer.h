@@ -19,6 +19,7 @@
 #include <epan/wmem_scopes.h>
 
 #include "bencode.h"
+#include "ws-compat.h"
 
 #define BTPEER_SHORT_NAME "BT-Peer"
 
@@ -26,8 +27,8 @@ extern int proto_btpeer;
 
 /* Preferences (packet-btpeer.c). */
 extern guint    btpeer_pref_max_msg_len;
-extern gboolean btpeer_pref_client_names;
-extern gboolean btpeer_pref_track_requests;
+extern bt_pref_bool btpeer_pref_client_names;
+extern bt_pref_bool btpeer_pref_track_requests;
 
 /* One side of a connection.  Side indexes are transport directions: for TCP
  * the conversation's first and second flow, for uTP 0 = initiator. */

@@ -24,6 +24,7 @@
 #include "bt-discovery.h"
 #include "peerwire.h"
 #include "utp/packet-utp.h"
+#include "ws-compat.h"
 
 void proto_register_btpeer(void);
 void proto_reg_handoff_btpeer(void);
@@ -45,8 +46,8 @@ static dissector_handle_t builtin_bittorrent_handle;   /* "bittorrent.tcp", or N
 #define BTPEER_TCP_PORTS "6881-6889"
 
 guint    btpeer_pref_max_msg_len = BTPEER_DEFAULT_MAX_MSG_LEN;
-gboolean btpeer_pref_client_names = TRUE;
-gboolean btpeer_pref_track_requests = TRUE;
+bt_pref_bool btpeer_pref_client_names = TRUE;
+bt_pref_bool btpeer_pref_track_requests = TRUE;
 
 /* uTP connections are told apart by utp.stream, not by UDP conversation:
  * several uTP connections can share one pair of UDP endpoints. */
@@ -292,11 +293,11 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
                                         btpeer_pref_max_msg_len, &pdu_len);
 
         if (kind == BT_FRAME_NEED_MORE && pdu_len != 0 && pdu_len <= (guint64)remaining)
-            kind = pdu_len == BT_HANDSHAKE_LEN && tvb_get_guint8(tvb, offset) == BT_PSTR_LEN
+            kind = pdu_len == BT_HANDSHAKE_LEN && tvb_get_uint8(tvb, offset) == BT_PSTR_LEN
                  ? BT_FRAME_HANDSHAKE : BT_FRAME_MESSAGE;
         switch (kind) {
         case BT_FRAME_NEED_MORE:
-            if (resynced && pdu_len > (guint64)remaining && tvb_get_guint8(tvb, offset) != BT_PSTR_LEN) {
+            if (resynced && pdu_len > (guint64)remaining && tvb_get_uint8(tvb, offset) != BT_PSTR_LEN) {
                 /* The framing was found by a search, in a capture that
                  * already lost bytes: show this message in part and skip
                  * its rest by count, rather than have TCP hold the next
@@ -527,7 +528,7 @@ static int dissect_btpeer_tcp_ports(tvbuff_t *tvb, packet_info *pinfo, proto_tre
     return 0;
 }
 
-static gboolean dissect_btpeer_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static bt_heur_bool dissect_btpeer_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     return dissect_btpeer_tcp_common(tvb, pinfo, tree, (const struct tcpinfo *)data, TRUE) > 0;
 }
@@ -549,7 +550,7 @@ static btpeer_conn_t *utp_new_conn(tvbuff_t *tvb, packet_info *pinfo, const utp_
     if (avail < 1 || (info->stream_offset != 0 && !info->mid_stream))
         return NULL;
     handshake = bt_wire_is_handshake(tvb_get_ptr(tvb, 0, MIN(avail, BT_PSTR_LEN + 1)), (size_t)avail);
-    if (!handshake && avail < BT_PSTR_LEN + 1 && tvb_get_guint8(tvb, 0) == BT_PSTR_LEN &&
+    if (!handshake && avail < BT_PSTR_LEN + 1 && tvb_get_uint8(tvb, 0) == BT_PSTR_LEN &&
         tvb_memeql(tvb, 1, (const guint8 *)BT_PSTR, avail - 1) == 0) {
         /* a handshake cut short: waiting for its 20 identifying bytes is
          * bounded, and nothing else starts like this */
@@ -570,7 +571,7 @@ static btpeer_conn_t *utp_new_conn(tvbuff_t *tvb, packet_info *pinfo, const utp_
     return conn;
 }
 
-static gboolean dissect_btpeer_heur_utp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static bt_heur_bool dissect_btpeer_heur_utp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     const utp_payload_info_t *info = (const utp_payload_info_t *)data;
     btpeer_conn_t *conn;

@@ -32,6 +32,7 @@
 
 #include "bt-discovery.h"
 #include "lsd-parse.h"
+#include "ws-compat.h"
 
 void proto_register_btlsd(void);
 void proto_reg_handoff_btlsd(void);
@@ -299,7 +300,7 @@ static gboolean looks_like_lsd(tvbuff_t *tvb)
     return lsd_looks_like(head, n);
 }
 
-static gboolean dissect_btlsd_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static bt_heur_bool dissect_btlsd_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     if (!looks_like_lsd(tvb))
         return FALSE;

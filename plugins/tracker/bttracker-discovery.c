@@ -23,6 +23,7 @@
 
 #include "bttracker.h"
 #include "bthash.h"
+#include "ws-compat.h"
 
 typedef struct {
     guint32     frame;

@@ -22,6 +22,7 @@
 #include "bttracker.h"
 #include "tracker-http.h"
 #include "tracker-udp.h"
+#include "ws-compat.h"
 
 static int hf_bthttp_tracker_id = -1;
 static int hf_bthttp_other_key = -1;
@@ -373,7 +374,7 @@ gboolean bttracker_http_looks_like_answer(tvbuff_t *tvb)
     bthttp_walk_t w;
     bencode_value_t k, v;
 
-    if (len < 4 || tvb_get_guint8(tvb, 0) != 'd')
+    if (len < 4 || tvb_get_uint8(tvb, 0) != 'd')
         return FALSE;
     buf = tvb_get_ptr(tvb, 0, len);
     if (!bthttp_walk_init(&w, buf, len, 0, BTHTTP_MAX_DEPTH) || !bthttp_walk_next(&w, &k, &v))

@@ -29,6 +29,7 @@
 #include "urlquery.h"
 #include "tracker-http.h"
 #include "tracker-udp.h"
+#include "ws-compat.h"
 
 static int hf_bthttp_path = -1;
 static int hf_bthttp_param = -1;
@@ -46,8 +47,8 @@ static int hf_http_request_uri = -1;
 static int hf_http_request_in = -1;
 static int hf_http_file_data = -1;
 
-static gboolean bthttp_enabled = TRUE;
-static gboolean bthttp_guess_answers = TRUE;
+static bt_pref_bool bthttp_enabled = TRUE;
+static bt_pref_bool bthttp_guess_answers = TRUE;
 
 static dissector_handle_t bthttp_handle;
 
@@ -327,7 +328,7 @@ static wmem_array_t *first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
         /* Several answers in one frame: HTTP adds one request_in per
          * answer, in the same order as the bodies. */
         if (req_ins && i < req_ins->len)
-            req_frame = fvalue_get_uinteger(&((field_info *)g_ptr_array_index(req_ins, i))->value);
+            req_frame = fvalue_get_uinteger(bt_fi_fvalue((field_info *)g_ptr_array_index(req_ins, i)));
         if (!fi->ds_tvb || fi->length <= 0)
             continue;
         if (req_frame ? wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(req_frame)) != NULL

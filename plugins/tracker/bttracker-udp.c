@@ -24,6 +24,7 @@
 
 #include "bttracker.h"
 #include "tracker-udp.h"
+#include "ws-compat.h"
 
 static int hf_btudp_connection_id = -1;
 int hf_bttracker_action = -1;
@@ -228,7 +229,7 @@ static void dissect_options(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb,
         proto_item *oi = proto_tree_add_item(tree, hf_btudp_option, tvb, (int)o.offset, MAX(olen, 1), ENC_NA);
         proto_tree *ot = proto_item_add_subtree(oi, ett_btudp_option);
         proto_tree_add_item(ot, hf_btudp_option_type, tvb, (int)o.offset, 1, ENC_BIG_ENDIAN);
-        proto_item_set_text(oi, "Option: %s", val_to_str(o.type, btudp_option_vals, "Unknown (%u)"));
+        proto_item_set_text(oi, "Option: %s", val_to_str(pinfo->pool, o.type, btudp_option_vals, "Unknown (%u)"));
         if (o.type == BTUDP_OPT_END) {
             if (o.offset + 1 < len)
                 proto_tree_add_item(tree, hf_btudp_trailing, tvb, (int)o.offset + 1, -1, ENC_NA);
@@ -271,7 +272,7 @@ static void dissect_request(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     proto_tree_add_item(tree, hf_btudp_transaction_id, tvb, 12, 4, ENC_BIG_ENDIAN);
     add_status_expert(tree, pinfo, tvb, m, it);
     col_add_fstr(pinfo->cinfo, COL_INFO, "%s request, transaction 0x%08x",
-                 val_to_str(m->action, bttracker_action_vals, "Unknown action %u"), m->transaction_id);
+                 val_to_str(pinfo->pool, m->action, bttracker_action_vals, "Unknown action %u"), m->transaction_id);
     if (f && f->txn)
         bttracker_add_pairing(tree, tvb, pinfo, TRUE, f->txn->resp_frame, NULL);
     if (m->status == BTUDP_TRUNCATED)
@@ -293,7 +294,7 @@ static void dissect_request(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         dissect_options(tree, pinfo, tvb, BTUDP_ANNOUNCE_REQ_LEN);
         col_append_fstr(pinfo->cinfo, COL_INFO, ", info_hash %s, event %s, port %u",
                         tvb_bytes_to_str(pinfo->pool, tvb, 16, 20),
-                        val_to_str(event, bttracker_event_vals, "unknown (%u)"), tvb_get_ntohs(tvb, 96));
+                        val_to_str(pinfo->pool, event, bttracker_event_vals, "unknown (%u)"), tvb_get_ntohs(tvb, 96));
         bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_UDP_TRACKER, tvb_get_ptr(tvb, 16, 20), NULL, 0);
         break;
     }
@@ -346,7 +347,7 @@ static void dissect_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     tid_item = proto_tree_add_item(tree, hf_btudp_transaction_id, tvb, 4, 4, ENC_BIG_ENDIAN);
     add_status_expert(tree, pinfo, tvb, m, it);
     col_add_fstr(pinfo->cinfo, COL_INFO, "%s response, transaction 0x%08x",
-                 val_to_str(m->action, bttracker_action_vals, "Unknown action %u"), m->transaction_id);
+                 val_to_str(pinfo->pool, m->action, bttracker_action_vals, "Unknown action %u"), m->transaction_id);
     if (f && f->txn)
         bttracker_add_pairing(tree, tvb, pinfo, FALSE, f->txn->req_frame, &f->txn->req_ts);
     if (f && (f->flags & BTUDP_F_NO_REQUEST))
@@ -355,8 +356,8 @@ static void dissect_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         expert_add_info(pinfo, tid_item, &ei_btudp_tid_mismatch);
     if (f && (f->flags & BTUDP_F_ACTION_MISMATCH))
         expert_add_info_format(pinfo, it, &ei_btudp_action_mismatch, "Response action %s answers a %s request",
-                               val_to_str(m->action, bttracker_action_vals, "%u"),
-                               val_to_str(f->txn->action, bttracker_action_vals, "%u"));
+                               val_to_str(pinfo->pool, m->action, bttracker_action_vals, "%u"),
+                               val_to_str(pinfo->pool, f->txn->action, bttracker_action_vals, "%u"));
     if (m->status == BTUDP_TRUNCATED)
         return;
 
@@ -436,7 +437,7 @@ static int dissect_btudp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     c = get_conv(pinfo, TRUE);
     f = analyse(tvb, pinfo, c, &req, &resp);
 
-    col_set_str(pinfo->cinfo, COL_PROTOCOL, "BT-Tracker");
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, BTTRACKER_SHORT_NAME);
     col_clear(pinfo->cinfo, COL_INFO);
     ti = proto_tree_add_item(tree, proto_bttracker, tvb, 0, -1, ENC_NA);
     proto_item_append_text(ti, " (UDP)");
@@ -459,7 +460,7 @@ static int dissect_btudp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     return (int)tvb_captured_length(tvb);
 }
 
-static gboolean dissect_btudp_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static bt_heur_bool dissect_btudp_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     btudp_conv_t *c;
     guint8 head[16];

@@ -12,8 +12,15 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
+#include <epan/tfs.h>
 
 #include "bt-discovery.h"
+
+/* Wireshark 4.2 and later have a built-in UDP tracker dissector named
+ * "BitTorrent Tracker" / "BT-Tracker" / bt-tracker: registering either name
+ * again aborts every tshark run ("Duplicate protocol name"), so ours differ. */
+#define BTTRACKER_FULL_NAME  "BitTorrent Tracker Protocol"
+#define BTTRACKER_SHORT_NAME "BTTracker"
 
 extern int proto_bttracker;
 extern module_t *bttracker_prefs;   /* one preferences module for both halves */

@@ -12,6 +12,7 @@
 #include "bttracker.h"
 #include "tracker-udp.h"
 #include "bthash.h"
+#include "ws-compat.h"
 
 void proto_register_bttracker(void);
 void proto_reg_handoff_bttracker(void);
@@ -243,7 +244,7 @@ void proto_register_bttracker(void)
     expert_module_t *expert;
 
     bttracker_hash_seed = (guint64)g_random_int() << 32 | g_random_int();
-    proto_bttracker = proto_register_protocol("BitTorrent Tracker", "BT-Tracker", "bttracker");
+    proto_bttracker = proto_register_protocol(BTTRACKER_FULL_NAME, BTTRACKER_SHORT_NAME, "bttracker");
     proto_register_field_array(proto_bttracker, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert = expert_register_protocol(proto_bttracker);

@@ -30,6 +30,7 @@
 #include "utp-int.h"
 #include "utp-sack.h"
 #include "packet-utp.h"
+#include "ws-compat.h"
 
 int proto_utp = -1;
 
@@ -131,9 +132,9 @@ expert_field ei_utp_zero_window = EI_INIT;
 expert_field ei_utp_window_full = EI_INIT;
 expert_field ei_utp_reasm_skipped = EI_INIT;
 
-gboolean utp_pref_analyze_seq = TRUE;
-gboolean utp_pref_relative_seq = TRUE;
-gboolean utp_pref_reassemble = TRUE;
+bt_pref_bool utp_pref_analyze_seq = TRUE;
+bt_pref_bool utp_pref_relative_seq = TRUE;
+bt_pref_bool utp_pref_reassemble = TRUE;
 
 static int utp_tap = -1;
 static dissector_handle_t utp_handle;
@@ -465,7 +466,7 @@ dissect_utp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
     return utp_claim(tvb, pinfo, tree, utp_forced(pinfo));
 }
 
-static gboolean
+static bt_heur_bool
 dissect_utp_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     if (tvb_captured_length(tvb) < UTP_V1_HEADER_LEN)

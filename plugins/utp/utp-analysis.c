@@ -18,6 +18,7 @@
 #include "utp-seq.h"
 #include "bt-discovery.h"
 #include "utp-sack.h"
+#include "ws-compat.h"
 
 /* Unwrapped sequence numbers start at 2^16 + the first raw value, so that
  * "one before the first packet" (the relative base of a side first seen
@@ -37,6 +38,13 @@ void
 utp_analysis_init(void)
 {
     utp_stream_count = 0;
+}
+
+/* Connections numbered so far (utp.stream runs from 0 to this - 1). */
+uint32_t
+utp_analysis_stream_count(void)
+{
+    return utp_stream_count;
 }
 
 int

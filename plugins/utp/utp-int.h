@@ -11,6 +11,7 @@
 
 #include "utp-header.h"
 #include "utp-sentq.h"
+#include "ws-compat.h"
 
 /* ---- reassembly (utp-reassembly.c) ---- */
 
@@ -187,10 +188,11 @@ extern expert_field ei_utp_retransmission, ei_utp_spurious_retransmission, ei_ut
 extern int utp_follow_tap;
 
 /* preferences */
-extern gboolean utp_pref_analyze_seq, utp_pref_relative_seq, utp_pref_reassemble;
+extern bt_pref_bool utp_pref_analyze_seq, utp_pref_relative_seq, utp_pref_reassemble;
 
 /* ---- utp-analysis.c ---- */
 void        utp_analysis_init(void);
+uint32_t    utp_analysis_stream_count(void);
 int         utp_dir(const packet_info *pinfo);
 /* Finds (or, when create is set, creates) the connection of this packet;
  * NULL when none is known and create is FALSE. */

@@ -16,6 +16,7 @@
 
 #include "utp-int.h"
 #include "packet-utp.h"
+#include "ws-compat.h"
 
 /* Packets held out of order per direction: a libutp/libtorrent receive
  * window is about 1 MiB, i.e. under 1000 full packets, so 4096 is ample;
@@ -455,8 +456,13 @@ utp_reassembly_register(void)
 {
     utp_payload_heur = register_heur_dissector_list(UTP_PAYLOAD_HEUR_LIST, proto_utp);
     utp_follow_tap = register_tap("utp_follow");
+    /* 4.4+: the stream count bounds the GUI's stream spin box.  No
+     * sub-stream callback: a uTP connection carries one byte stream per
+     * direction (TCP and UDP pass NULL too; a callback would make the Follow
+     * dialog offer a sub-stream selector with nothing to select). */
     register_follow_stream(proto_utp, "utp_follow", utp_follow_conv_filter, utp_follow_index_filter,
-                           utp_follow_address_filter, utp_port_to_display, follow_tvb_tap_listener);
+                           utp_follow_address_filter, utp_port_to_display, follow_tvb_tap_listener,
+                           utp_analysis_stream_count, NULL);
 }
 
 void

@@ -11,6 +11,7 @@
 #include <epan/to_str.h>
 
 #include "utp-int.h"
+#include "ws-compat.h"
 
 static const char *
 utp_ct_filter(struct _conversation_item_t *conv, conv_filter_type_e filter)

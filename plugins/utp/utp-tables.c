@@ -4,6 +4,7 @@
  * close_reason_t; values 256 and up blame the peer's data).
  */
 #include "utp-int.h"
+#include "ws-compat.h"
 
 const value_string utp_type_vals[] = {
     { UTP_ST_DATA,  "ST_DATA" },

@@ -3,13 +3,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from conftest import plugin_path
+
 VEC_DIR = Path(__file__).resolve().parent
 FUZZ_ENV = {"WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict"}
 
 
 def have_btpeer(build):
     """The end-to-end link tests need the btpeer plugin (bt_handshake.so)."""
-    return (Path(build) / "plugin-dir" / "4.0" / "epan" / "bt_handshake.so").exists()
+    return plugin_path("bt_handshake", build).exists()
 
 
 def vector(tshark, name):
