@@ -70,6 +70,8 @@ int hf_utp_analysis_ack_rtt = -1;
 int hf_utp_analysis_initial_rtt = -1;
 int hf_utp_analysis_retransmission = -1;
 int hf_utp_analysis_retrans_of = -1;
+int hf_utp_analysis_seq_reused = -1;
+int hf_utp_analysis_seq_reused_frame = -1;
 int hf_utp_analysis_spurious = -1;
 int hf_utp_analysis_out_of_order = -1;
 int hf_utp_analysis_lost_segment = -1;
@@ -84,6 +86,7 @@ int hf_utp_analysis_window_full = -1;
 int hf_utp_analysis_one_way_delay = -1;
 int hf_utp_analysis_base_delay = -1;
 int hf_utp_analysis_queuing_delay = -1;
+int hf_utp_analysis_delay_ignored = -1;
 int hf_utp_analysis_completeness = -1;
 int hf_utp_analysis_close_reason = -1;
 int hf_utp_analysis_syn_frame = -1;
@@ -130,6 +133,8 @@ expert_field ei_utp_dup_ack = EI_INIT;
 expert_field ei_utp_zero_window = EI_INIT;
 expert_field ei_utp_window_full = EI_INIT;
 expert_field ei_utp_reasm_skipped = EI_INIT;
+expert_field ei_utp_delay_ignored = EI_INIT;
+expert_field ei_utp_seq_reused = EI_INIT;
 
 gboolean utp_pref_analyze_seq = TRUE;
 gboolean utp_pref_relative_seq = TRUE;
@@ -522,7 +527,9 @@ proto_register_utp(void)
         { &hf_utp_analysis_peer_discovered_in, { "Peer learned from frame", "utp.analysis.peer_discovered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Frame (LSD announce, tracker answer) that announced the endpoint this connection's SYN went to", HFILL } },
         { &hf_utp_analysis_peer_discovered_by, { "Peer learned from", "utp.analysis.peer_discovered_by", FT_STRING, BASE_NONE, NULL, 0x0, "How the endpoint was announced: LSD, UDP tracker, HTTP tracker", HFILL } },
         { &hf_utp_analysis_retransmission, { "Retransmission", "utp.analysis.retransmission", FT_NONE, BASE_NONE, NULL, 0x0, "This packet's sequence number was already sent", HFILL } },
-        { &hf_utp_analysis_retrans_of, { "Retransmission of frame", "utp.analysis.retransmitted_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_DUP_ACK), 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_retrans_of, { "Retransmission of frame", "utp.analysis.retransmitted_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_DUP_ACK), 0x0, "The latest earlier transmission of this packet (same number, type and payload)", HFILL } },
+        { &hf_utp_analysis_seq_reused, { "Sequence number reused", "utp.analysis.seq_reused", FT_NONE, BASE_NONE, NULL, 0x0, "A different packet (type or payload) with a sequence number this side already used: not a retransmission", HFILL } },
+        { &hf_utp_analysis_seq_reused_frame, { "Number used before in frame", "utp.analysis.seq_reused_frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The latest earlier packet with this sequence number", HFILL } },
         { &hf_utp_analysis_spurious, { "Spurious retransmission", "utp.analysis.spurious_retransmission", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmission of a packet already acknowledged", HFILL } },
         { &hf_utp_analysis_out_of_order, { "Out-of-order", "utp.analysis.out_of_order", FT_NONE, BASE_NONE, NULL, 0x0, "First sight of a sequence number lower than one already seen", HFILL } },
         { &hf_utp_analysis_lost_segment, { "Previous packet(s) not captured", "utp.analysis.lost_segment", FT_UINT32, BASE_DEC, NULL, 0x0, "Number of sequence numbers skipped", HFILL } },
@@ -535,8 +542,9 @@ proto_register_utp(void)
         { &hf_utp_analysis_zero_window, { "Zero window", "utp.analysis.zero_window", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_utp_analysis_window_full, { "Window full", "utp.analysis.window_full", FT_NONE, BASE_NONE, NULL, 0x0, "Bytes in flight reach the window the peer advertised", HFILL } },
         { &hf_utp_analysis_one_way_delay, { "One-way delay (us)", "utp.analysis.one_way_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "timestamp_diff_us: peer-to-sender delay including clock offset", HFILL } },
-        { &hf_utp_analysis_base_delay, { "Base delay (us)", "utp.analysis.base_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "Lowest one-way delay this side reported so far (LEDBAT base delay)", HFILL } },
+        { &hf_utp_analysis_base_delay, { "Base delay (us)", "utp.analysis.base_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "Lowest one-way delay this side reported in the last two minutes (LEDBAT base delay, BEP 29)", HFILL } },
         { &hf_utp_analysis_queuing_delay, { "Queuing delay (us)", "utp.analysis.queuing_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "One-way delay minus base delay (LEDBAT target: 100000)", HFILL } },
+        { &hf_utp_analysis_delay_ignored, { "Not a delay sample", "utp.analysis.delay_ignored", FT_UINT8, BASE_DEC, VALS(utp_delay_status_vals), 0x0, "This timestamp_diff_us was not used for the base delay", HFILL } },
         { &hf_utp_analysis_completeness, { "Connection completeness", "utp.completeness", FT_UINT8, BASE_HEX, NULL, 0x0, "Which packet kinds the connection showed: SYN 1, STATE answering SYN 2, DATA 4, FIN 8, RESET 16", HFILL } },
         { &hf_utp_completeness_syn, { "SYN", "utp.completeness.syn", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYN, NULL, HFILL } },
         { &hf_utp_completeness_synack, { "STATE answering SYN", "utp.completeness.syn_ack", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYNACK, NULL, HFILL } },
@@ -580,6 +588,8 @@ proto_register_utp(void)
         { &ei_utp_dup_ack, { "utp.analysis.duplicate_ack.expert", PI_SEQUENCE, PI_NOTE, "Duplicate ACK", EXPFILL } },
         { &ei_utp_zero_window, { "utp.analysis.zero_window.expert", PI_SEQUENCE, PI_WARN, "Zero window", EXPFILL } },
         { &ei_utp_window_full, { "utp.analysis.window_full.expert", PI_SEQUENCE, PI_WARN, "Window is full", EXPFILL } },
+        { &ei_utp_seq_reused, { "utp.analysis.seq_reused.expert", PI_SEQUENCE, PI_NOTE, "Sequence number reused by a different packet", EXPFILL } },
+        { &ei_utp_delay_ignored, { "utp.analysis.delay_ignored.expert", PI_SEQUENCE, PI_CHAT, "timestamp_diff_us is not a delay sample: not used for the base delay", EXPFILL } },
         { &ei_utp_reasm_skipped, { "utp.reassembly.skipped.expert", PI_REASSEMBLE, PI_WARN, "Reassembly gave up on missing packets", EXPFILL } },
     };
 

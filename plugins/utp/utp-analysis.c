@@ -230,9 +230,42 @@ utp_seen_advance(utp_flow_t *f, guint64 new_highest)
     f->highest = new_highest;
 }
 
+/* A number already seen again: the same packet (a retransmission, linked to
+ * the latest earlier transmission) or a different one reusing the number
+ * (libtorrent sends DATA with the number of its FIN), which is no
+ * retransmission and becomes the packet the number stands for. */
+static void
+utp_analyze_repeat(packet_info *pinfo, utp_flow_t *flow, utp_frame_t *fa, guint64 s, guint32 len, guint32 sig)
+{
+    utp_sent_t *orig = utp_sentq_find(&flow->sentq, s);
+
+    if (orig) {
+        guint32 latest = orig->last_frame ? orig->last_frame : orig->frame;
+        if (orig->len == len && orig->sig == sig) {
+            fa->flags |= UTP_A_RETRANS;
+            fa->retrans_of = latest;
+            orig->retransmitted = TRUE;
+            orig->last_frame = pinfo->num;
+        } else {
+            fa->flags |= UTP_A_SEQ_REUSED;
+            fa->retrans_of = latest;
+            utp_sentq_replace(&flow->sentq, orig, pinfo->num, len, sig);
+        }
+    } else if (flow->last_acked_frame && flow->last_acked_seq == s &&
+               (flow->last_acked_len != len || flow->last_acked_sig != sig)) {
+        fa->flags |= UTP_A_SEQ_REUSED;
+        fa->retrans_of = flow->last_acked_frame;
+        flow->last_acked_frame = pinfo->num;
+        flow->last_acked_len = len;
+        flow->last_acked_sig = sig;
+    } else {
+        fa->flags |= UTP_A_RETRANS | UTP_A_SPURIOUS;   /* already cumulatively acknowledged */
+    }
+}
+
 /* Sequence analysis of a packet that consumes a number (SYN, DATA, FIN). */
 static void
-utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
+utp_analyze_seq(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
 {
     guint64 s = fa->abs_seq;
     utp_sent_t e = { 0 };
@@ -240,6 +273,7 @@ utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp
     e.seq = s;
     e.frame = pinfo->num;
     e.len = (guint32)h->payload_len;
+    e.sig = utp_packet_sig(h->type, tvb_get_ptr(tvb, (gint)h->payload_off, (gint)h->payload_len), h->payload_len);
     e.t_sec = pinfo->abs_ts.secs;
     e.t_nsec = pinfo->abs_ts.nsecs;
 
@@ -257,14 +291,7 @@ utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp
         }
         utp_sentq_push(&flow->sentq, &e);
     } else if (utp_seen_get(flow, s)) {
-        utp_sent_t *orig = utp_sentq_find(&flow->sentq, s);
-        fa->flags |= UTP_A_RETRANS;
-        if (orig) {
-            fa->retrans_of = orig->frame;
-            orig->retransmitted = TRUE;
-        } else {
-            fa->flags |= UTP_A_SPURIOUS;   /* already cumulatively acknowledged */
-        }
+        utp_analyze_repeat(pinfo, flow, fa, s, e.len, e.sig);
     } else {
         fa->flags |= UTP_A_OOO;
         utp_seen_set(flow, s, TRUE);
@@ -300,6 +327,10 @@ utp_analyze_ack(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_fl
         if (ack_abs > peer->highest)
             fa->flags |= UTP_A_ACK_UNSEEN;
         if (utp_sentq_ack(&peer->sentq, ack_abs, &last)) {
+            peer->last_acked_seq = last.seq;
+            peer->last_acked_frame = last.last_frame ? last.last_frame : last.frame;
+            peer->last_acked_len = last.len;
+            peer->last_acked_sig = last.sig;
             fa->flags |= UTP_A_ACKS;
             fa->acks_frame = last.frame;
             if (!last.retransmitted) {   /* Karn: no RTT from an ambiguous ACK */
@@ -371,6 +402,29 @@ utp_lookup_discovery(packet_info *pinfo, tvbuff_t *tvb, utp_conn_t *conn)
         conn->peer_frame = q.peer_frame;
         conn->peer_source = q.peer_source;
     }
+}
+
+/* LEDBAT (BEP 29): the base delay is the lowest one-way delay this side
+ * reported over the last two minutes, the queuing delay what is above it.
+ * A SYN's value is never a sample (the initiator has measured nothing yet);
+ * 0, the placeholder 0x7fffffff and outliers are shown but not used
+ * (utp-delay.h). */
+static void
+utp_analyze_delay(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
+{
+    utp_delay_status_t st;
+    guint64 now_us;
+
+    if (h->type == UTP_ST_SYN || !h->ts_diff_us)
+        return;
+    fa->one_way_delay = h->ts_diff_us;
+    if (!flow->delay && h->ts_diff_us != UTP_DELAY_PLACEHOLDER)
+        flow->delay = wmem_new0(wmem_file_scope(), utp_delay_hist_t);
+    now_us = (guint64)MAX(pinfo->abs_ts.secs, 0) * 1000000u + (guint64)pinfo->abs_ts.nsecs / 1000u;
+    st = flow->delay ? utp_delay_add(flow->delay, now_us, h->ts_diff_us, &fa->base_delay, &fa->queuing_delay)
+                     : UTP_DELAY_IS_PLACEHOLDER;
+    fa->delay_status = (guint8)st;
+    fa->flags |= (st == UTP_DELAY_OK) ? UTP_A_DELAY : UTP_A_DELAY_BAD;
 }
 
 utp_frame_t *
@@ -460,7 +514,7 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         return fa;
 
     if (consumes)
-        utp_analyze_seq(pinfo, h, flow, fa);
+        utp_analyze_seq(pinfo, tvb, h, flow, fa);
     if (h->type != UTP_ST_SYN)
         utp_analyze_ack(pinfo, tvb, h, flow, peer, fa);
 
@@ -474,18 +528,7 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         flow->wnd = h->wnd;
         flow->wnd_set = TRUE;
 
-        /* LEDBAT: the minimum one-way delay a side reports is its base delay;
-         * what is above it is queuing.  0 means "no measurement yet". */
-        if (h->ts_diff_us) {
-            if (!flow->delay_set || utp_u32_wrapping_lt(h->ts_diff_us, flow->base_delay)) {
-                flow->base_delay = h->ts_diff_us;
-                flow->delay_set = TRUE;
-            }
-            fa->one_way_delay = h->ts_diff_us;
-            fa->base_delay = flow->base_delay;
-            fa->queuing_delay = h->ts_diff_us - flow->base_delay;
-            fa->flags |= UTP_A_DELAY;
-        }
+        utp_analyze_delay(pinfo, h, flow, fa);
     }
     return fa;
 }
@@ -583,6 +626,12 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
         PROTO_ITEM_SET_GENERATED(it);
         it = proto_tree_add_uint(at, hf_utp_analysis_queuing_delay, tvb, 0, 0, fa->queuing_delay);
         PROTO_ITEM_SET_GENERATED(it);
+    } else if (fa->flags & UTP_A_DELAY_BAD) {
+        it = proto_tree_add_uint(at, hf_utp_analysis_one_way_delay, tvb, 0, 0, fa->one_way_delay);
+        PROTO_ITEM_SET_GENERATED(it);
+        it = proto_tree_add_uint(at, hf_utp_analysis_delay_ignored, tvb, 0, 0, fa->delay_status);
+        PROTO_ITEM_SET_GENERATED(it);
+        expert_add_info(pinfo, it, &ei_utp_delay_ignored);
     }
 
     if (fa->flags & UTP_A_RETRANS) {
@@ -597,6 +646,17 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
                          "The retransmitted packet had already been acknowledged");
         col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "%s", (fa->flags & UTP_A_SPURIOUS) ?
                                "[Spurious Retransmission] " : "[Retransmission] ");
+    }
+    if (fa->flags & UTP_A_SEQ_REUSED) {
+        it = proto_tree_add_none_format(at, hf_utp_analysis_seq_reused, tvb, 0, 0,
+                                        "Sequence number reused by a different packet");
+        PROTO_ITEM_SET_GENERATED(it);
+        expert_add_info_format(pinfo, it, &ei_utp_seq_reused,
+                               "Sequence number of frame %u reused by a different packet (not a retransmission)",
+                               fa->retrans_of);
+        it = proto_tree_add_uint(at, hf_utp_analysis_seq_reused_frame, tvb, 0, 0, fa->retrans_of);
+        PROTO_ITEM_SET_GENERATED(it);
+        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Seq reused] ");
     }
     if (fa->flags & UTP_A_OOO) {
         utp_add_flag(at, pinfo, tvb, hf_utp_analysis_out_of_order, &ei_utp_out_of_order,

@@ -11,6 +11,7 @@
 
 #include "utp-header.h"
 #include "utp-sentq.h"
+#include "utp-delay.h"
 
 /* ---- reassembly (utp-reassembly.c) ---- */
 
@@ -75,6 +76,10 @@ typedef struct utp_flow {
     guint64  highest;          /* highest unwrapped seq sent */
     guint8  *seen;             /* 2^16 bits: which of the last 65536 seqs were seen */
     utp_sentq_t sentq;         /* sent, not yet cumulatively acked */
+    /* the highest packet the last cumulative ACK removed from sentq: a
+     * number reused right after a FIN is told apart even once it is acked */
+    guint64  last_acked_seq;
+    guint32  last_acked_frame, last_acked_len, last_acked_sig;
     gboolean acked_set;
     guint64  acked;            /* highest seq the other side acked cumulatively */
     gboolean ack_set;
@@ -83,8 +88,7 @@ typedef struct utp_flow {
     guint32  dup_acks;
     gboolean wnd_set;
     guint32  wnd;              /* last window this side advertised */
-    gboolean delay_set;
-    guint32  base_delay;       /* minimum timestamp_difference seen */
+    utp_delay_hist_t *delay;   /* LEDBAT base-delay window, allocated at the first sample */
     gboolean fin_seen;
     utp_reasm_flow_t reasm;
 } utp_flow_t;
@@ -135,6 +139,8 @@ typedef struct utp_conn {
 #define UTP_A_REL_ACK     0x0800
 #define UTP_A_IN_FLIGHT   0x1000
 #define UTP_A_REL_SEQ     0x2000
+#define UTP_A_SEQ_REUSED  0x8000   /* a different packet with a number already used */
+#define UTP_A_DELAY_BAD   0x4000   /* timestamp_diff_us is no delay sample (see delay_status) */
 
 typedef struct utp_frame {
     utp_conn_t *conn;
@@ -146,12 +152,13 @@ typedef struct utp_frame {
     nstime_t ts_rel, ts_delta;
     guint32  acks_frame;
     nstime_t ack_rtt;
-    guint32  retrans_of;
+    guint32  retrans_of;       /* RETRANS: latest earlier frame of this packet; SEQ_REUSED: of the other packet */
     guint32  dup_ack_num, dup_ack_of;
     guint32  lost_count;
     guint32  sacked_new;
     guint32  bytes_in_flight;
     guint32  one_way_delay, base_delay, queuing_delay;
+    guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
     utp_reasm_frame_t *rf;
 } utp_frame_t;
 
@@ -166,13 +173,13 @@ typedef struct utp_tap_info {
 extern int proto_utp;
 extern int hf_utp_stream, hf_utp_seq, hf_utp_ack, hf_utp_time_relative, hf_utp_time_delta;
 extern int hf_utp_analysis, hf_utp_analysis_acks_frame, hf_utp_analysis_ack_rtt,
-           hf_utp_analysis_initial_rtt, hf_utp_analysis_retransmission, hf_utp_analysis_retrans_of,
+           hf_utp_analysis_initial_rtt, hf_utp_analysis_retransmission, hf_utp_analysis_retrans_of, hf_utp_analysis_seq_reused, hf_utp_analysis_seq_reused_frame,
            hf_utp_analysis_spurious, hf_utp_analysis_out_of_order, hf_utp_analysis_lost_segment,
            hf_utp_analysis_ack_lost_segment, hf_utp_analysis_duplicate_ack,
            hf_utp_analysis_duplicate_ack_num, hf_utp_analysis_duplicate_ack_frame,
            hf_utp_analysis_sacked, hf_utp_analysis_bytes_in_flight, hf_utp_analysis_zero_window,
            hf_utp_analysis_window_full, hf_utp_analysis_one_way_delay, hf_utp_analysis_base_delay,
-           hf_utp_analysis_queuing_delay, hf_utp_analysis_completeness,
+           hf_utp_analysis_queuing_delay, hf_utp_analysis_delay_ignored, hf_utp_analysis_completeness,
            hf_utp_analysis_close_reason, hf_utp_analysis_syn_frame,
            hf_utp_analysis_peer_discovered_in, hf_utp_analysis_peer_discovered_by;
 extern int hf_utp_segments, hf_utp_segment, hf_utp_segment_count, hf_utp_reassembled_in,
@@ -183,7 +190,8 @@ extern int hf_utp_completeness_syn, hf_utp_completeness_synack, hf_utp_completen
 extern gint ett_utp_analysis, ett_utp_segments, ett_utp_completeness;
 extern expert_field ei_utp_retransmission, ei_utp_spurious_retransmission, ei_utp_out_of_order,
                     ei_utp_lost_segment, ei_utp_ack_lost_segment, ei_utp_dup_ack,
-                    ei_utp_zero_window, ei_utp_window_full, ei_utp_reasm_skipped;
+                    ei_utp_zero_window, ei_utp_window_full, ei_utp_reasm_skipped,
+                    ei_utp_delay_ignored, ei_utp_seq_reused;
 extern int utp_follow_tap;
 
 /* preferences */
@@ -216,5 +224,6 @@ extern const value_string utp_type_vals[];
 extern const value_string utp_type_short_vals[];
 extern const value_string utp_ext_vals[];
 extern const value_string utp_close_reason_vals[];
+extern const value_string utp_delay_status_vals[];
 
 #endif /* UTP_INT_H */
