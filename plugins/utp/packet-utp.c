@@ -101,6 +101,9 @@ int hf_utp_reassembled_data = -1;
 int hf_utp_continued_in = -1;
 int hf_utp_payload_duplicate = -1;
 int hf_utp_delivered_in = -1;
+int hf_utp_stream_mid_start = -1;
+int hf_utp_stream_after_gap = -1;
+int hf_utp_analysis_confirmed_in = -1;
 int hf_utp_completeness_syn = -1;
 int hf_utp_completeness_synack = -1;
 int hf_utp_completeness_data = -1;
@@ -322,6 +325,15 @@ utp_set_info(packet_info *pinfo, const utp_header_t *h, const utp_frame_t *fa)
         col_append_str(pinfo->cinfo, COL_INFO, " [v0]");
 }
 
+/* The first pass's record of this frame (also for frames claimed after the
+ * fact, utp-midstream.c). */
+static utp_frame_t *
+utp_frame_record(packet_info *pinfo)
+{
+    utp_frame_t *fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
+    return fa ? fa : utp_midstream_frame(pinfo->num);
+}
+
 static int
 dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_header_t *h,
                    utp_parse_status_t st, utp_conn_t *conn)
@@ -336,7 +348,7 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
             fa->v0 = (h->version == 0);
             p_add_proto_data(wmem_file_scope(), pinfo, proto_utp, 0, fa);
         } else {
-            fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
+            fa = utp_frame_record(pinfo);
         }
     }
 
@@ -410,7 +422,7 @@ utp_claim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
                          (utp_plausible_new(h) || utp_conn_find(pinfo, h, FALSE))))
             return 0;
     } else if (PINFO_FD_VISITED(pinfo)) {
-        utp_frame_t *fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
+        utp_frame_t *fa = utp_frame_record(pinfo);
         if (fa) {
             conn = fa->conn;
             if (fa->v0)
@@ -437,6 +449,8 @@ utp_claim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
                 return 0;
         } else if (st == UTP_PARSE_OK && (forced || utp_plausible_new(h))) {
             conn = utp_conn_find(pinfo, h, TRUE);
+        } else if (st == UTP_PARSE_OK && (conn = utp_midstream_data(pinfo, tvb, h)) != NULL) {
+            /* a DATA that confirmed a connection whose SYN was not captured */
         } else if (!forced) {
             return 0;
         }
@@ -482,6 +496,7 @@ static void
 utp_init(void)
 {
     utp_analysis_init();
+    utp_midstream_init();
 }
 
 void
@@ -561,6 +576,9 @@ proto_register_utp(void)
         { &hf_utp_reassembled_data, { "Reassembled uTP data", "utp.reassembled.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_utp_continued_in, { "PDU continues in frame", "utp.continued_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The unfinished PDU at the end of this packet is completed in that frame", HFILL } },
         { &hf_utp_payload_duplicate, { "Payload already delivered", "utp.payload_duplicate", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmitted payload: its bytes were handed on earlier", HFILL } },
+        { &hf_utp_stream_mid_start, { "Stream captured mid-way", "utp.stream_mid_start", FT_NONE, BASE_NONE, NULL, 0x0, "The first bytes handed on for this direction: its start (SYN or first packets) was not captured, so they may begin inside a message", HFILL } },
+        { &hf_utp_stream_after_gap, { "Stream resumes after a gap", "utp.stream_after_gap", FT_NONE, BASE_NONE, NULL, 0x0, "Reassembly gave up on missing packets: these bytes may begin inside a message", HFILL } },
+        { &hf_utp_analysis_confirmed_in, { "Connection recognised in frame", "utp.analysis.confirmed_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Its SYN was not captured: this DATA was taken as uTP once the other direction's packet in that frame agreed with it (ids and numbers). A one-pass run does not show it as uTP.", HFILL } },
         { &hf_utp_delivered_in, { "Payload delivered in frame", "utp.delivered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Arrived before a missing packet; handed on in order in that frame", HFILL } },
     };
 

@@ -27,10 +27,6 @@
  * sender can have more distinct packets in flight with 16-bit numbers. */
 #define UTP_SEEN_BITS 65536u
 
-typedef struct {
-    wmem_map_t *by_key;   /* (dir << 16 | id as sent) -> utp_conn_t */
-} utp_conv_t;
-
 static guint32 utp_stream_count;
 
 void
@@ -68,7 +64,7 @@ utp_wmem_release(void *ctx _U_, void *ptr)
 
 static const utp_allocator_t utp_file_allocator = { utp_wmem_alloc, utp_wmem_release, NULL };
 
-static utp_conn_t *
+utp_conn_t *
 utp_conn_new(packet_info *pinfo, int dir)
 {
     utp_conn_t *c = wmem_new0(wmem_file_scope(), utp_conn_t);
@@ -89,13 +85,13 @@ utp_key(int dir, guint16 id)
     return (guint32)dir << 16 | id;
 }
 
-static utp_conn_t *
+utp_conn_t *
 utp_lookup(utp_conv_t *uc, int dir, guint16 id)
 {
     return (utp_conn_t *)wmem_map_lookup(uc->by_key, GUINT_TO_POINTER(utp_key(dir, id)));
 }
 
-static void
+void
 utp_register(utp_conv_t *uc, int dir, guint16 id, utp_conn_t *c)
 {
     wmem_map_insert(uc->by_key, GUINT_TO_POINTER(utp_key(dir, id)), c);
@@ -158,7 +154,9 @@ utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create)
     for (int delta = -1; delta <= 1; delta += 2) {
         guint16 other_id = (guint16)(id + delta);
         t = utp_lookup(uc, !dir, other_id);
-        if (t && t->tentative) {
+        /* a DATA pairs only when the numbers agree too (utp_seq_agree): a
+         * STATE or FIN could open the connection alone anyway */
+        if (t && t->tentative && (h->type != UTP_ST_DATA || utp_midstream_agrees(t, !dir, h))) {
             utp_role_t r = utp_roles_from_ids(other_id, id);
             t->initiator = (r == UTP_ROLE_FIRST_IS_INITIATOR) ? !dir : dir;
             t->tentative = FALSE;
@@ -168,6 +166,10 @@ utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create)
     }
     if (!create)
         return NULL;
+    /* DATA of the other direction seen before, waiting for this packet? */
+    c = utp_midstream_match(pinfo, uc, h);
+    if (c)
+        return c;
     c = utp_conn_new(pinfo, dir);
     c->tentative = TRUE;
     utp_register(uc, dir, id, c);
@@ -260,6 +262,22 @@ utp_analyze_repeat(packet_info *pinfo, utp_flow_t *flow, utp_frame_t *fa, guint6
         flow->last_acked_sig = sig;
     } else {
         fa->flags |= UTP_A_RETRANS | UTP_A_SPURIOUS;   /* already cumulatively acknowledged */
+    }
+}
+
+/* A packet of this side claimed after the fact (utp-midstream.c): its
+ * number counts as seen, without the per-packet analysis. */
+void
+utp_flow_note_seq(utp_flow_t *f, guint64 s)
+{
+    if (!f->any_seq) {
+        f->any_seq = TRUE;
+        f->highest = s;
+        utp_seen_set(f, s, TRUE);
+    } else if (s > f->highest) {
+        utp_seen_advance(f, s);
+    } else {
+        utp_seen_set(f, s, TRUE);
     }
 }
 
@@ -586,6 +604,10 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
     PROTO_ITEM_SET_GENERATED(it);
     at = proto_item_add_subtree(it, ett_utp_analysis);
 
+    if (fa->flags & UTP_A_LATE) {
+        it = proto_tree_add_uint(at, hf_utp_analysis_confirmed_in, tvb, 0, 0, fa->confirmed_in);
+        PROTO_ITEM_SET_GENERATED(it);
+    }
     if (c->syn_frame && pinfo->num != c->syn_frame) {
         it = proto_tree_add_uint(at, hf_utp_analysis_syn_frame, tvb, 0, 0, c->syn_frame);
         PROTO_ITEM_SET_GENERATED(it);

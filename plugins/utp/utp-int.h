@@ -33,6 +33,7 @@ typedef struct utp_reasm_frame {
     guint32  chunk_len;
     guint64  chunk_off;        /* stream offset of chunk[0] */
     guint32  skipped;          /* packets given up as missing before this one */
+    gboolean mid_start;        /* DELIVER: first bytes of a direction whose start was not captured */
     /* DELIVER: what the payload dissector gets (NULL = the chunk) */
     guint8  *data;
     guint32  data_len;
@@ -57,6 +58,7 @@ typedef struct utp_reasm_flow {
     guint64  stream_off;       /* bytes delivered in order so far */
     wmem_tree_t *ooo;          /* unwrapped seq (32 bits) -> utp_ooo_t */
     guint32  ooo_count;
+    gboolean mid_pending;      /* the next delivery starts a stream captured mid-way */
     /* unfinished PDU */
     guint8  *pend;
     guint32  pend_len, pend_cap;
@@ -67,6 +69,29 @@ typedef struct utp_reasm_flow {
 } utp_reasm_flow_t;
 
 /* ---- connections (utp-analysis.c) ---- */
+
+/* Packets of a connection whose SYN was not captured, held while they wait
+ * for the other direction to confirm them (utp-midstream.c).  At most this
+ * many per direction are remembered: the other direction's first packet
+ * normally follows within a window's worth, and a connection confirmed later
+ * still gets every packet from the confirming one on. */
+#define UTP_MID_HELD 8
+
+typedef struct utp_cand {
+    guint16  id;               /* connection id these packets carry */
+    guint16  seq, ack;         /* of the latest one */
+    guint32  n;
+    guint32  frame[UTP_MID_HELD];
+    guint16  seqs[UTP_MID_HELD];
+    guint8  *bytes[UTP_MID_HELD];   /* payload copies (file scope) */
+    guint32  len[UTP_MID_HELD];
+} utp_cand_t;
+
+/* uTP state of one UDP conversation (address/port pair) */
+typedef struct {
+    wmem_map_t *by_key;        /* (dir << 16 | id as sent) -> utp_conn_t */
+    utp_cand_t *cand[2];       /* per sender direction, NULL when none */
+} utp_conv_t;
 
 typedef struct utp_flow {
     gboolean base_set;
@@ -139,6 +164,7 @@ typedef struct utp_conn {
 #define UTP_A_REL_ACK     0x0800
 #define UTP_A_IN_FLIGHT   0x1000
 #define UTP_A_REL_SEQ     0x2000
+#define UTP_A_LATE        0x10000  /* claimed once a later packet confirmed the connection */
 #define UTP_A_SEQ_REUSED  0x8000   /* a different packet with a number already used */
 #define UTP_A_DELAY_BAD   0x4000   /* timestamp_diff_us is no delay sample (see delay_status) */
 
@@ -160,6 +186,7 @@ typedef struct utp_frame {
     guint32  one_way_delay, base_delay, queuing_delay;
     guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
     utp_reasm_frame_t *rf;
+    guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
 } utp_frame_t;
 
 /* Tap record for utp (conversation table, stats tree) */
@@ -184,7 +211,8 @@ extern int hf_utp_analysis, hf_utp_analysis_acks_frame, hf_utp_analysis_ack_rtt,
            hf_utp_analysis_peer_discovered_in, hf_utp_analysis_peer_discovered_by;
 extern int hf_utp_segments, hf_utp_segment, hf_utp_segment_count, hf_utp_reassembled_in,
            hf_utp_reassembled_length, hf_utp_reassembled_data, hf_utp_continued_in,
-           hf_utp_payload_duplicate, hf_utp_delivered_in;
+           hf_utp_payload_duplicate, hf_utp_delivered_in,
+           hf_utp_stream_mid_start, hf_utp_stream_after_gap, hf_utp_analysis_confirmed_in;
 extern int hf_utp_completeness_syn, hf_utp_completeness_synack, hf_utp_completeness_data,
            hf_utp_completeness_fin, hf_utp_completeness_reset;
 extern gint ett_utp_analysis, ett_utp_segments, ett_utp_completeness;
@@ -208,12 +236,35 @@ utp_frame_t *utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *
 void        utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                               const utp_frame_t *fa);
 gboolean    utp_conn_from_initiator(const utp_conn_t *conn, int dir);
+utp_conn_t *utp_conn_new(packet_info *pinfo, int dir);
+utp_conn_t *utp_lookup(utp_conv_t *uc, int dir, guint16 id);
+void        utp_register(utp_conv_t *uc, int dir, guint16 id, utp_conn_t *c);
+void        utp_flow_note_seq(utp_flow_t *f, guint64 s);
+
+/* ---- utp-midstream.c ---- */
+void        utp_midstream_init(void);
+/* Does a DATA packet agree with the numbers the tentative connection t saw
+ * from direction tdir (the other one)? */
+gboolean    utp_midstream_agrees(const utp_conn_t *t, int tdir, const utp_header_t *h);
+/* First pass, a packet no connection takes: if the other direction's held
+ * packets agree with it, creates their connection (claiming them after the
+ * fact) and returns it; NULL otherwise. */
+utp_conn_t *utp_midstream_match(packet_info *pinfo, utp_conv_t *uc, const utp_header_t *h);
+/* First pass, a DATA of no known connection: returns its connection when it
+ * confirms one; otherwise holds it (not claimed in this pass) and returns NULL. */
+utp_conn_t *utp_midstream_data(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h);
+/* Later passes: the record of a frame claimed after the fact, or NULL. */
+utp_frame_t *utp_midstream_frame(guint32 num);
 
 /* ---- utp-reassembly.c ---- */
 /* Every pass: hands this frame's payload on (reassembling on the first pass). */
 void utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
                  const utp_header_t *h, utp_frame_t *fa);
 void utp_reassembly_register(void);
+/* Puts a packet claimed after the fact in front of the stream of its
+ * direction (the stream then starts at the lowest such packet). */
+void utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes, guint32 len,
+                       utp_reasm_frame_t *rf);
 void utp_reassembly_handoff(void);
 
 /* ---- utp-stats.c ---- */

@@ -132,6 +132,29 @@ utp_hold(utp_reasm_flow_t *r, packet_info *pinfo, guint64 seq, const guint8 *p, 
     return r->ooo_count > UTP_REASM_MAX_OOO;
 }
 
+void
+utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes, guint32 len,
+                  utp_reasm_frame_t *rf)
+{
+    utp_ooo_t *o;
+
+    if (!r->ooo)
+        r->ooo = wmem_tree_new(wmem_file_scope());
+    rf->kind = UTP_RF_BUFFERED;
+    if (wmem_tree_lookup32(r->ooo, (guint32)seq)) {
+        rf->kind = UTP_RF_DUPLICATE;
+        wmem_free(wmem_file_scope(), bytes);
+        return;
+    }
+    o = wmem_new0(wmem_file_scope(), utp_ooo_t);
+    o->frame = frame;
+    o->bytes = bytes;
+    o->len = len;
+    o->rf = rf;
+    wmem_tree_insert32(r->ooo, (guint32)seq, o);
+    r->ooo_count++;
+}
+
 /* ---- every pass: handing bytes to the payload dissector ---- */
 
 static void
@@ -146,6 +169,8 @@ utp_call_payload(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, utp_frame
     info.stream = conn->stream;
     info.from_initiator = utp_conn_from_initiator(conn, fa->dir);
     info.stream_offset = off;
+    info.mid_stream = rf->mid_start;
+    info.after_gap = rf->skipped > 0;
 
     pinfo->can_desegment = utp_pref_reassemble ? 2 : 0;
     pinfo->desegment_offset = 0;
@@ -221,6 +246,10 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
             utp_set_segments(rf, frames);
     }
     rf->kind = UTP_RF_DELIVER;
+    if (r->mid_pending) {
+        rf->mid_start = TRUE;
+        r->mid_pending = FALSE;
+    }
 }
 
 /* After the first-pass call: keep the unfinished tail the dissector asked
@@ -276,6 +305,39 @@ utp_show_segments(tvbuff_t *rtvb, proto_tree *tree, const utp_reasm_frame_t *rf)
     proto_tree_add_item(st, hf_utp_reassembled_data, rtvb, 0, -1, ENC_NA);
 }
 
+/* First pass: the stream resumes at the lowest held packet, skipping what is
+ * missing before it (none, when the held packets were preloaded), and the
+ * run from there is delivered in this frame. */
+static void
+utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, const utp_frame_t *fa, utp_reasm_frame_t *rf)
+{
+    guint64 lowest = r->next_seq;
+    utp_ooo_t *o;
+
+    while (lowest < fa->abs_seq && !wmem_tree_lookup32(r->ooo, (guint32)lowest))
+        lowest++;
+    rf->skipped = (guint32)(lowest - r->next_seq);
+    r->next_seq = lowest;
+    if (rf->skipped)
+        utp_pend_reset(r);
+    o = utp_ooo_take(r, lowest);
+    if (o) {
+        utp_reasm_frame_t tmp = { 0 };
+        wmem_array_t *frames = utp_collect_chunk(r, pinfo, o->frame, o->bytes, o->len, &tmp);
+        o->rf->deliver_frame = pinfo->num;
+        rf->kind = UTP_RF_NONE;
+        if (tmp.chunk) {
+            rf->chunk = tmp.chunk;
+            wmem_free(wmem_file_scope(), o->bytes);
+        } else {
+            rf->chunk = o->bytes;   /* the held copy becomes this frame's chunk */
+        }
+        rf->chunk_len = tmp.chunk_len;
+        rf->chunk_off = tmp.chunk_off;
+        utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, frames, rf);
+    }
+}
+
 void
 utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
             const utp_header_t *h, utp_frame_t *fa)
@@ -290,39 +352,21 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     if (!PINFO_FD_VISITED(pinfo)) {
         rf = fa->rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
         if (!r->started) {
-            /* the stream starts after the SYN, or with the first packet seen */
+            /* the stream starts after the SYN; without one, at the first
+             * DATA captured (which may begin inside a message) */
             r->started = TRUE;
             r->next_seq = conn->flow[fa->dir].base + 1;
+            if (!conn->syn_frame) {
+                r->next_seq = fa->abs_seq;
+                r->mid_pending = TRUE;
+            }
         }
         if (fa->abs_seq < r->next_seq) {
             rf->kind = UTP_RF_DUPLICATE;
         } else if (fa->abs_seq > r->next_seq) {
-            if (utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf)) {
-                /* give up on what is missing: resume at the lowest held packet */
-                guint64 lowest = r->next_seq;
-                while (lowest < fa->abs_seq && !wmem_tree_lookup32(r->ooo, (guint32)lowest))
-                    lowest++;
-                rf->skipped = (guint32)(lowest - r->next_seq);
-                r->next_seq = lowest;
-                utp_pend_reset(r);
-                utp_ooo_t *o = utp_ooo_take(r, lowest);
-                if (o) {
-                    /* deliver the held run from here, in this frame */
-                    utp_reasm_frame_t tmp = { 0 };
-                    wmem_array_t *frames = utp_collect_chunk(r, pinfo, o->frame, o->bytes, o->len, &tmp);
-                    o->rf->deliver_frame = pinfo->num;
-                    rf->kind = UTP_RF_NONE;
-                    if (tmp.chunk) {
-                        rf->chunk = tmp.chunk;
-                        wmem_free(wmem_file_scope(), o->bytes);
-                    } else {
-                        rf->chunk = o->bytes;   /* the held copy becomes this frame's chunk */
-                    }
-                    rf->chunk_len = tmp.chunk_len;
-                    rf->chunk_off = tmp.chunk_off;
-                    utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, frames, rf);
-                }
-            }
+            gboolean full = utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf);
+            if (full || (r->ooo_count && wmem_tree_lookup32(r->ooo, (guint32)r->next_seq)))
+                utp_deliver_held(r, pinfo, fa, rf);   /* give up on a gap, or packets preloaded */
         } else {
             wmem_array_t *frames = utp_collect_chunk(r, pinfo, pinfo->num, own_bytes,
                                                      (guint32)h->payload_len, rf);
@@ -391,6 +435,16 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     }
     if (rf->nsegments > 1)
         utp_show_segments(ptvb, utp_tree, rf);
+    if (rf->mid_start) {
+        ti = proto_tree_add_none_format(utp_tree, hf_utp_stream_mid_start, own, 0, 0,
+                                        "Stream starts here: its beginning was not captured");
+        PROTO_ITEM_SET_GENERATED(ti);
+    }
+    if (rf->skipped) {
+        ti = proto_tree_add_none_format(utp_tree, hf_utp_stream_after_gap, own, 0, 0,
+                                        "Stream resumes here after missing packets");
+        PROTO_ITEM_SET_GENERATED(ti);
+    }
     if (rf->tail_frame) {
         ti = proto_tree_add_uint(utp_tree, hf_utp_continued_in, own, 0, 0, rf->tail_frame);
         PROTO_ITEM_SET_GENERATED(ti);
