@@ -102,6 +102,7 @@ int hf_utp_continued_in = -1;
 int hf_utp_payload_duplicate = -1;
 int hf_utp_delivered_in = -1;
 int hf_utp_stream_mid_start = -1;
+int hf_utp_segment_data = -1;
 int hf_utp_stream_after_gap = -1;
 int hf_utp_analysis_confirmed_in = -1;
 int hf_utp_completeness_syn = -1;
@@ -138,6 +139,7 @@ expert_field ei_utp_window_full = EI_INIT;
 expert_field ei_utp_reasm_skipped = EI_INIT;
 expert_field ei_utp_delay_ignored = EI_INIT;
 expert_field ei_utp_seq_reused = EI_INIT;
+expert_field ei_utp_reasm_as_data = EI_INIT;
 
 gboolean utp_pref_analyze_seq = TRUE;
 gboolean utp_pref_relative_seq = TRUE;
@@ -372,6 +374,8 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
         tap_queue_packet(utp_tap, pinfo, tap);
     }
 
+    if (fa && (h->type == UTP_ST_FIN || h->type == UTP_ST_RESET))
+        utp_payload_end(tvb, pinfo, tree, ut, h, fa);
     if (h->payload_len) {
         if (fa && h->type == UTP_ST_DATA) {
             utp_payload(tvb, pinfo, tree, ut, h, fa);
@@ -576,6 +580,7 @@ proto_register_utp(void)
         { &hf_utp_reassembled_data, { "Reassembled uTP data", "utp.reassembled.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_utp_continued_in, { "PDU continues in frame", "utp.continued_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The unfinished PDU at the end of this packet is completed in that frame", HFILL } },
         { &hf_utp_payload_duplicate, { "Payload already delivered", "utp.payload_duplicate", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmitted payload: its bytes were handed on earlier", HFILL } },
+        { &hf_utp_segment_data, { "uTP segment data", "utp.segment_data", FT_BYTES, BASE_NONE, NULL, 0x0, "This packet's payload, held for a PDU that continues in a later packet", HFILL } },
         { &hf_utp_stream_mid_start, { "Stream captured mid-way", "utp.stream_mid_start", FT_NONE, BASE_NONE, NULL, 0x0, "The first bytes handed on for this direction: its start (SYN or first packets) was not captured, so they may begin inside a message", HFILL } },
         { &hf_utp_stream_after_gap, { "Stream resumes after a gap", "utp.stream_after_gap", FT_NONE, BASE_NONE, NULL, 0x0, "Reassembly gave up on missing packets: these bytes may begin inside a message", HFILL } },
         { &hf_utp_analysis_confirmed_in, { "Connection recognised in frame", "utp.analysis.confirmed_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Its SYN was not captured: this DATA was taken as uTP once the other direction's packet in that frame agreed with it (ids and numbers). A one-pass run does not show it as uTP.", HFILL } },
@@ -606,6 +611,7 @@ proto_register_utp(void)
         { &ei_utp_dup_ack, { "utp.analysis.duplicate_ack.expert", PI_SEQUENCE, PI_NOTE, "Duplicate ACK", EXPFILL } },
         { &ei_utp_zero_window, { "utp.analysis.zero_window.expert", PI_SEQUENCE, PI_WARN, "Zero window", EXPFILL } },
         { &ei_utp_window_full, { "utp.analysis.window_full.expert", PI_SEQUENCE, PI_WARN, "Window is full", EXPFILL } },
+        { &ei_utp_reasm_as_data, { "utp.reassembly.as_data", PI_REASSEMBLE, PI_NOTE, "Payload shown as data: no payload dissector took it", EXPFILL } },
         { &ei_utp_seq_reused, { "utp.analysis.seq_reused.expert", PI_SEQUENCE, PI_NOTE, "Sequence number reused by a different packet", EXPFILL } },
         { &ei_utp_delay_ignored, { "utp.analysis.delay_ignored.expert", PI_SEQUENCE, PI_CHAT, "timestamp_diff_us is not a delay sample: not used for the base delay", EXPFILL } },
         { &ei_utp_reasm_skipped, { "utp.reassembly.skipped.expert", PI_REASSEMBLE, PI_WARN, "Reassembly gave up on missing packets", EXPFILL } },

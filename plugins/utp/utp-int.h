@@ -23,6 +23,11 @@ typedef enum {
     UTP_RF_BUFFERED     /* arrived before a missing packet; delivered later */
 } utp_rf_kind_t;
 
+/* Why bytes were shown as data instead of being handed on (utp-reassembly.c) */
+#define UTP_AS_DATA_UNACCEPTED 1   /* no PDU within the first UTP_REASM_UNACCEPTED_MAX bytes */
+#define UTP_AS_DATA_ONE_MORE   2   /* "one more segment" asked past UTP_REASM_MAX_ONE_MORE */
+#define UTP_AS_DATA_ENDED      3   /* the connection ended with the PDU unfinished */
+
 typedef struct utp_reasm_frame {
     utp_rf_kind_t kind;
     guint32  deliver_frame;    /* SEGMENT/BUFFERED: where the bytes are dissected */
@@ -34,6 +39,7 @@ typedef struct utp_reasm_frame {
     guint64  chunk_off;        /* stream offset of chunk[0] */
     guint32  skipped;          /* packets given up as missing before this one */
     gboolean mid_start;        /* DELIVER: first bytes of a direction whose start was not captured */
+    guint8   as_data;          /* DELIVER: shown as data, not handed on (UTP_AS_DATA_*) */
     /* DELIVER: what the payload dissector gets (NULL = the chunk) */
     guint8  *data;
     guint32  data_len;
@@ -59,6 +65,8 @@ typedef struct utp_reasm_flow {
     wmem_tree_t *ooo;          /* unwrapped seq (32 bits) -> utp_ooo_t */
     guint32  ooo_count;
     gboolean mid_pending;      /* the next delivery starts a stream captured mid-way */
+    guint64  consumed_total;   /* bytes the payload dissector took as PDUs */
+    gboolean refused;          /* no payload dissector took these bytes: data from now on */
     /* unfinished PDU */
     guint8  *pend;
     guint32  pend_len, pend_cap;
@@ -187,6 +195,7 @@ typedef struct utp_frame {
     guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
     utp_reasm_frame_t *rf;
     guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
+    utp_reasm_frame_t *rf_peer;  /* RESET: the other direction's unfinished PDU */
 } utp_frame_t;
 
 /* Tap record for utp (conversation table, stats tree) */
@@ -212,14 +221,14 @@ extern int hf_utp_analysis, hf_utp_analysis_acks_frame, hf_utp_analysis_ack_rtt,
 extern int hf_utp_segments, hf_utp_segment, hf_utp_segment_count, hf_utp_reassembled_in,
            hf_utp_reassembled_length, hf_utp_reassembled_data, hf_utp_continued_in,
            hf_utp_payload_duplicate, hf_utp_delivered_in,
-           hf_utp_stream_mid_start, hf_utp_stream_after_gap, hf_utp_analysis_confirmed_in;
+           hf_utp_stream_mid_start, hf_utp_stream_after_gap, hf_utp_segment_data, hf_utp_analysis_confirmed_in;
 extern int hf_utp_completeness_syn, hf_utp_completeness_synack, hf_utp_completeness_data,
            hf_utp_completeness_fin, hf_utp_completeness_reset;
 extern gint ett_utp_analysis, ett_utp_segments, ett_utp_completeness;
 extern expert_field ei_utp_retransmission, ei_utp_spurious_retransmission, ei_utp_out_of_order,
                     ei_utp_lost_segment, ei_utp_ack_lost_segment, ei_utp_dup_ack,
                     ei_utp_zero_window, ei_utp_window_full, ei_utp_reasm_skipped,
-                    ei_utp_delay_ignored, ei_utp_seq_reused;
+                    ei_utp_delay_ignored, ei_utp_seq_reused, ei_utp_reasm_as_data;
 extern int utp_follow_tap;
 
 /* preferences */
@@ -261,6 +270,10 @@ utp_frame_t *utp_midstream_frame(guint32 num);
 void utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
                  const utp_header_t *h, utp_frame_t *fa);
 void utp_reassembly_register(void);
+/* Every pass, a FIN or RESET: an unfinished PDU of the direction(s) that
+ * ended is shown here as data (it can never complete). */
+void utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
+                     const utp_header_t *h, utp_frame_t *fa);
 /* Puts a packet claimed after the fact in front of the stream of its
  * direction (the stream then starts at the lowest such packet). */
 void utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes, guint32 len,

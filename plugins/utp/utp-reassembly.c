@@ -25,6 +25,16 @@
  * a 16 KiB block plus header, or an extension message of some hundred KiB;
  * 16 MiB also bounds what a hostile length prefix can make us buffer. */
 #define UTP_REASM_MAX_PDU (16u * 1024 * 1024)
+/* A direction whose payload dissector has taken no PDU at all after this many
+ * bytes is not a protocol it knows: every BitTorrent stream opens with a
+ * 68-byte handshake or an MSE key exchange of at most 96 + 512 bytes of key
+ * and padding plus 20 + 20 + 8 + 4 + 2 + 512 + 2 of synchronisation and
+ * crypto fields, well under 4 KiB.  The bytes are shown as data from then on. */
+#define UTP_REASM_UNACCEPTED_MAX 4096u
+/* A dissector asking for "one more segment" again and again past this many
+ * bytes is not converging (no BitTorrent message whose length is unknown
+ * after its first 64 KiB): the held bytes are shown as data. */
+#define UTP_REASM_MAX_ONE_MORE (64u * 1024)
 
 static heur_dissector_list_t utp_payload_heur;
 static dissector_handle_t bittorrent_utp_handle;
@@ -176,7 +186,9 @@ utp_call_payload(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, utp_frame
     pinfo->desegment_offset = 0;
     pinfo->desegment_len = 0;
 
-    if (first) {
+    if (rf->as_data) {
+        call_dissector(data_handle, ptvb, pinfo, tree);
+    } else if (first) {
         heur_dtbl_entry_t *hdtbl = NULL;
         if (conn->payload_heur) {
             rf->heur = conn->payload_heur;
@@ -218,11 +230,17 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
         guint32 f = pinfo->num;
         utp_pend_append(r, chunk, chunk_len);
         wmem_array_append(r->pend_frames, wmem_array_get_raw(frames), wmem_array_get_count(frames));
-        if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT && r->pend_len < r->pend_need) {
+        if (r->pend_need == DESEGMENT_ONE_MORE_SEGMENT && r->pend_len > UTP_REASM_MAX_ONE_MORE)
+            rf->as_data = UTP_AS_DATA_ONE_MORE;
+        else if (!r->consumed_total && r->pend_len > UTP_REASM_UNACCEPTED_MAX)
+            rf->as_data = UTP_AS_DATA_UNACCEPTED;
+        else if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT && r->pend_len < r->pend_need) {
             rf->kind = UTP_RF_SEGMENT;
             wmem_array_append_one(r->pend_rfs, rf);
             return;
         }
+        if (rf->as_data == UTP_AS_DATA_UNACCEPTED)
+            r->refused = TRUE;
         /* complete (or given up on): this frame dissects it */
         utp_set_segments(rf, r->pend_frames);
         for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
@@ -246,6 +264,8 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
             utp_set_segments(rf, frames);
     }
     rf->kind = UTP_RF_DELIVER;
+    if (r->refused && !rf->as_data)
+        rf->as_data = UTP_AS_DATA_UNACCEPTED;
     if (r->mid_pending) {
         rf->mid_start = TRUE;
         r->mid_pending = FALSE;
@@ -261,15 +281,20 @@ utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data
     guint64 need;
 
     rf->consumed = rf->data_len;
-    if (!utp_pref_reassemble || !pinfo->desegment_len || pinfo->desegment_offset < 0 ||
-        (guint32)pinfo->desegment_offset >= rf->data_len)
+    if (rf->as_data)
         return;
+    if (!utp_pref_reassemble || !pinfo->desegment_len || pinfo->desegment_offset < 0 ||
+        (guint32)pinfo->desegment_offset >= rf->data_len) {
+        r->consumed_total += rf->data_len;
+        return;
+    }
     tail = rf->data_len - (guint32)pinfo->desegment_offset;
     need = (pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT) ? (guint64)tail + 1
                                                                  : (guint64)tail + pinfo->desegment_len;
     if (need > UTP_REASM_MAX_PDU)
         return;     /* not reassembled: the bytes stay where they are */
     rf->consumed = (guint32)pinfo->desegment_offset;
+    r->consumed_total += rf->consumed;
     /* Sized for the whole PDU when its length is known, so the buffer is
      * filled in place and handed to the completing frame as it is.  Capped
      * at 1 MiB up front, so that a lying length prefix costs nothing. */
@@ -336,6 +361,76 @@ utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, const utp_frame_t *fa,
         rf->chunk_off = tmp.chunk_off;
         utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, frames, rf);
     }
+}
+
+static void
+utp_as_data_expert(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *tvb, const utp_reasm_frame_t *rf)
+{
+    static const char *why[] = {
+        "", "no payload dissector took the first 4096 bytes of this direction",
+        "the payload dissector kept asking for one more segment past 64 KiB",
+        "the connection ended before the PDU was complete",
+    };
+    proto_item *ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_as_data, tvb, 0, 0,
+                                                  "%u bytes shown as data: %s", rf->data_len,
+                                                  why[MIN(rf->as_data, (guint8)UTP_AS_DATA_ENDED)]);
+    PROTO_ITEM_SET_GENERATED(ti);
+}
+
+/* First pass: the direction ends (FIN, RESET) with bytes held for a PDU that
+ * can now never complete: this frame shows them as data. */
+static utp_reasm_frame_t *
+utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo)
+{
+    utp_reasm_frame_t *rf;
+
+    if (!r->pend_len)
+        return NULL;
+    rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
+    rf->kind = UTP_RF_DELIVER;
+    rf->as_data = UTP_AS_DATA_ENDED;
+    utp_set_segments(rf, r->pend_frames);
+    for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
+        utp_reasm_frame_t *prf = *(utp_reasm_frame_t **)wmem_array_index(r->pend_rfs, i);
+        if (prf->kind == UTP_RF_SEGMENT)
+            prf->deliver_frame = pinfo->num;
+        else
+            prf->tail_frame = pinfo->num;
+    }
+    rf->data = r->pend;
+    rf->data_len = rf->consumed = r->pend_len;
+    rf->data_off = r->pend_off;
+    r->pend = NULL;
+    utp_pend_reset(r);
+    return rf;
+}
+
+static void
+utp_show_flushed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
+                 const utp_reasm_frame_t *rf)
+{
+    tvbuff_t *dtvb = tvb_new_child_real_data(tvb, rf->data, rf->data_len, rf->data_len);
+    add_new_data_source(pinfo, dtvb, "Unfinished uTP PDU");
+    utp_show_segments(dtvb, utp_tree, rf);
+    utp_as_data_expert(pinfo, utp_tree, tvb, rf);
+    call_dissector(data_handle, dtvb, pinfo, tree);
+}
+
+void
+utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
+                const utp_header_t *h, utp_frame_t *fa)
+{
+    utp_conn_t *conn = fa->conn;
+
+    if (!PINFO_FD_VISITED(pinfo) && !fa->rf) {
+        fa->rf = utp_end_flush(&conn->flow[fa->dir].reasm, pinfo);
+        if (h->type == UTP_ST_RESET)
+            fa->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo);
+    }
+    if (fa->rf)
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->rf);
+    if (fa->rf_peer)
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->rf_peer);
 }
 
 void
@@ -411,6 +506,7 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
             PROTO_ITEM_SET_GENERATED(ti);
         }
         col_append_str(pinfo->cinfo, COL_INFO, " [uTP segment of a reassembled PDU]");
+        proto_tree_add_item(utp_tree, hf_utp_segment_data, own, 0, -1, ENC_NA);
         return;
     case UTP_RF_DELIVER:
         break;
@@ -455,6 +551,8 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         }
     }
 
+    if (rf->as_data)
+        utp_as_data_expert(pinfo, utp_tree, own, rf);
     utp_call_payload(ptvb, pinfo, tree, fa, rf, rf->data_off);
     if (!PINFO_FD_VISITED(pinfo))
         utp_after_first_call(r, pinfo, pdata, rf);
@@ -462,6 +560,8 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         /* nothing complete here: the payload protocol shows in the frame that completes it */
         col_set_str(pinfo->cinfo, COL_PROTOCOL, "uTP");
         col_append_str(pinfo->cinfo, COL_INFO, " [uTP segment of a reassembled PDU]");
+        if (h->payload_len)
+            proto_tree_add_item(utp_tree, hf_utp_segment_data, own, 0, -1, ENC_NA);
     }
     pinfo->desegment_offset = 0;
     pinfo->desegment_len = 0;
