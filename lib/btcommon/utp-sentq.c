@@ -18,7 +18,7 @@ static utp_sent_t *at(const utp_sentq_t *q, uint32_t i)
 
 static bool grow(utp_sentq_t *q)
 {
-    uint32_t ncap = q->cap ? q->cap * 2 : 16;
+    uint32_t ncap = q->cap ? q->cap * 2 : 4;   /* small: most connections have few packets in flight */
     utp_sent_t *nbuf = q->a.alloc(q->a.ctx, (size_t)ncap * sizeof *nbuf);
     if (!nbuf)
         return false;

@@ -107,7 +107,9 @@ typedef struct utp_flow {
     guint64  ref;              /* unwrap reference for this side's seq numbers */
     gboolean any_seq;          /* has sent a SYN/DATA/FIN */
     guint64  highest;          /* highest unwrapped seq sent */
-    guint8  *seen;             /* 2^16 bits: which of the last 65536 seqs were seen */
+    guint8  *seen;             /* ring of seen_cap bits: which recent seqs were seen */
+    guint32  seen_cap;         /* bits, a power of two, at most 65536 (utp-analysis.c) */
+    guint64  seen_lo;          /* lowest number the ring tracks */
     utp_sentq_t sentq;         /* sent, not yet cumulatively acked */
     /* the highest packet the last cumulative ACK removed from sentq: a
      * number reused right after a FIN is told apart even once it is acked */
