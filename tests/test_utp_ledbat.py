@@ -6,14 +6,9 @@ base delay of a direction is the lowest sample it reported over the last two
 minutes; 0 and the placeholder 0x7fffffff are not samples, nor is a SYN's value.
 """
 import struct
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from pcapread import ip_layer, read_pcap  # noqa: E402
-
-from pcapgen import udp_frame, write_pcap  # noqa: E402
-import utp_vectors  # noqa: E402
+from pcapgen import udp_frame, write_pcap
+import utp_vectors
 
 NDPI = "public-ndpi-bittorrent-utp.pcap"
 PLACEHOLDER = 0x7FFFFFFF
@@ -21,14 +16,7 @@ PLACEHOLDER = 0x7FFFFFFF
 
 def raw_udp(path):
     """{frame: (src, sport, udp payload)} for UDP datagrams."""
-    out = {}
-    for num, lt, frame in read_pcap(path):
-        ip = ip_layer(lt, frame)
-        if not ip or ip[0] == "frag" or ip[3] != 17:
-            continue
-        l4 = ip[4]
-        out[num] = (str(ip[1]), struct.unpack(">H", l4[0:2])[0], l4[8:])
-    return out
+    return {num: (src, sport, p) for num, src, sport, _, _, p in utp_vectors.raw_udp_datagrams(path)}
 
 
 def classic_pcap(tshark, name):

@@ -13,18 +13,17 @@ UTP_MID_HELD = 8 per direction): two passes show them as uTP with
 utp.analysis.confirmed_in, one pass cannot know yet when it meets them.
 """
 import json
-import struct
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from pcapread import ip_layer, read_pcap  # noqa: E402
 from utp_facts import parse_utp  # noqa: E402  (the independent uTP reader)
 
 from conftest import CAPTURES  # noqa: E402
 from test_utp import follow  # noqa: E402
+from utp_vectors import raw_udp_datagrams  # noqa: E402
 
 UTP_MID_HELD = 8
 CUTS = [("utp-libtorrent", 20), ("utp-libtorrent", 100), ("utp-transmission", 40),
@@ -45,14 +44,9 @@ def oracle(path, name):
     conn = json.load(open(CAPTURES / f"{name}.facts.json"))["utp"]["connections"][0]
     ids = {conn["syn_conn_id"], (conn["syn_conn_id"] + 1) & 0xFFFF}
     out = {}
-    for num, lt, frame in read_pcap(path):
-        ip = ip_layer(lt, frame)
-        if not ip or ip[0] == "frag" or ip[3] != 17:
-            continue
-        l4 = ip[4]
-        sport, dport = struct.unpack(">HH", l4[:4])
-        src, dst = f"{ip[1]}:{sport}", f"{ip[2]}:{dport}"
-        u = parse_utp(l4[8:])
+    for num, sip, sport, dip, dport, payload in raw_udp_datagrams(path):
+        src, dst = f"{sip}:{sport}", f"{dip}:{dport}"
+        u = parse_utp(payload)
         if not u or u["version"] != 1 or u["conn"] not in ids:
             continue
         if {src, dst} != {conn["initiator"], conn["acceptor"]}:
