@@ -26,11 +26,12 @@
  * 16 MiB also bounds what a hostile length prefix can make us buffer. */
 #define UTP_REASM_MAX_PDU (16u * 1024 * 1024)
 /* A direction whose payload dissector has taken no PDU at all after this many
- * bytes is not a protocol it knows: every BitTorrent stream opens with a
- * 68-byte handshake or an MSE key exchange of at most 96 + 512 bytes of key
- * and padding plus 20 + 20 + 8 + 4 + 2 + 512 + 2 of synchronisation and
- * crypto fields, well under 4 KiB.  The bytes are shown as data from then on. */
-#define UTP_REASM_UNACCEPTED_MAX 4096u
+ * bytes is not a protocol it knows.  It must exceed the largest first PDU a
+ * real stream can have, including one captured mid-way whose first message
+ * is a 16 KiB block, a metadata piece or a bitfield (32 KiB for a torrent of
+ * 262,144 pieces, about the most seen): 256 KiB.  From then on the bytes of
+ * the direction are shown as data. */
+#define UTP_REASM_UNACCEPTED_MAX (256u * 1024)
 /* A dissector asking for "one more segment" again and again past this many
  * bytes is not converging (no BitTorrent message whose length is unknown
  * after its first 64 KiB): the held bytes are shown as data. */
@@ -367,7 +368,7 @@ static void
 utp_as_data_expert(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *tvb, const utp_reasm_frame_t *rf)
 {
     static const char *why[] = {
-        "", "no payload dissector took the first 4096 bytes of this direction",
+        "", "no payload dissector took a PDU in the first 256 KiB of this direction",
         "the payload dissector kept asking for one more segment past 64 KiB",
         "the connection ended before the PDU was complete",
     };
