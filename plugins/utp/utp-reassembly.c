@@ -424,7 +424,11 @@ utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree 
     utp_conn_t *conn = fa->conn;
 
     if (!PINFO_FD_VISITED(pinfo) && !fa->rf) {
-        fa->rf = utp_end_flush(&conn->flow[fa->dir].reasm, pinfo);
+        utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
+        /* a FIN ends its direction once everything before it was delivered
+         * (a FIN overtaking its last DATA does not) */
+        if (h->type == UTP_ST_RESET || ((fa->flags & UTP_A_REL_SEQ) && fa->abs_seq == r->next_seq))
+            fa->rf = utp_end_flush(r, pinfo);
         if (h->type == UTP_ST_RESET)
             fa->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo);
     }
@@ -499,7 +503,8 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
             ti = proto_tree_add_uint(utp_tree, hf_utp_delivered_in, own, 0, 0, rf->deliver_frame);
             PROTO_ITEM_SET_GENERATED(ti);
         }
-        col_append_str(pinfo->cinfo, COL_INFO, " [held until the gap is filled]");
+        col_append_str(pinfo->cinfo, COL_INFO, (fa->flags & UTP_A_LATE) ?
+                       " [held until the connection was recognised]" : " [held until the gap is filled]");
         return;
     case UTP_RF_SEGMENT:
         if (rf->deliver_frame) {
