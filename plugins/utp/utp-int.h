@@ -250,6 +250,12 @@ gboolean    utp_conn_from_initiator(const utp_conn_t *conn, int dir);
 utp_conn_t *utp_conn_new(packet_info *pinfo, int dir);
 utp_conn_t *utp_lookup(utp_conv_t *uc, int dir, guint16 id);
 void        utp_register(utp_conv_t *uc, int dir, guint16 id, utp_conn_t *c);
+
+/* ---- utp-seen.c ---- */
+gboolean    utp_seen_get(const utp_flow_t *f, guint64 seq);
+void        utp_seen_set(utp_flow_t *f, guint64 seq, gboolean v);
+/* a new highest number sent by this side */
+void        utp_seen_advance(utp_flow_t *f, guint64 new_highest);
 void        utp_flow_note_seq(utp_flow_t *f, guint64 s);
 
 /* ---- utp-midstream.c ---- */
