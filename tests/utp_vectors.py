@@ -72,3 +72,19 @@ FRAMES = [
 
 def write(path):
     return write_pcap(path, FRAMES)
+
+
+def raw_udp_datagrams(path):
+    """Yields (frame, src ip, sport, dst ip, dport, UDP payload) of a classic
+    pcap, read with scripts/pcapread.py (the independent raw reader, not tshark)."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    from pcapread import ip_layer, read_pcap
+    for num, lt, frame in read_pcap(path):
+        ip = ip_layer(lt, frame)
+        if not ip or ip[0] == "frag" or ip[3] != 17:
+            continue
+        l4 = ip[4]
+        sport, dport = struct.unpack(">HH", l4[:4])
+        yield num, str(ip[1]), sport, str(ip[2]), dport, l4[8:]

@@ -105,10 +105,36 @@ static bool payload_allowed(uint8_t type, size_t payload_len, bool known)
     }
 }
 
+/* Lengths real implementations send for the known extensions (libutp,
+ * libtorrent, uTorrent, utp-native): a selective ACK of 1 to 255 bytes
+ * (never 0: there would be nothing to acknowledge), extension bits of
+ * exactly 8 bytes (BEP 29), a close reason of exactly 4 (libtorrent). */
+static bool ext_len_sent(const utp_ext_t *e)
+{
+    switch (e->type) {
+    case UTP_EXT_SACK:
+        return e->len > 0;
+    case UTP_EXT_BITS:
+        return e->len == 8;
+    case UTP_EXT_CLOSE_REASON:
+        return e->len == 4;
+    default:
+        return true;
+    }
+}
+
 bool utp_plausible_new(const utp_header_t *h)
 {
-    return h->version == 1 && h->type != UTP_ST_DATA && !h->unknown_ext &&
-           payload_allowed(h->type, h->payload_len, false);
+    if (h->version != 1 || h->type == UTP_ST_DATA || h->unknown_ext ||
+        !payload_allowed(h->type, h->payload_len, false))
+        return false;
+    /* No implementation sends more than one of each known extension. */
+    if (h->n_ext > UTP_EXT_KNOWN_MAX)
+        return false;
+    for (size_t i = 0; i < h->n_ext; i++)
+        if (!ext_len_sent(&h->ext[i]))
+            return false;
+    return true;
 }
 
 bool utp_plausible_known(const utp_header_t *h)

@@ -98,7 +98,10 @@ utp_parse_status_t utp_parse_header_v0(const uint8_t *buf, size_t len, utp_heade
  * valid chain of known extension types and no payload (none of them carries
  * data in BEP 29).  A DATA packet is claimed only once its connection is
  * known, because a header-sized prefix of random bytes passes as DATA too
- * often (DNS, WireGuard, QUIC...). */
+ * often (DNS, WireGuard, QUIC...).  A known extension with a length no
+ * implementation sends (selective ACK of 0 bytes, extension bits other than
+ * 8, close reason other than 4) or more extensions than there are known
+ * types also means "not uTP" here. */
 bool utp_plausible_new(const utp_header_t *h);
 
 /* The test for a packet of a connection already seen: any well-formed header

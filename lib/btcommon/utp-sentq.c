@@ -18,7 +18,7 @@ static utp_sent_t *at(const utp_sentq_t *q, uint32_t i)
 
 static bool grow(utp_sentq_t *q)
 {
-    uint32_t ncap = q->cap ? q->cap * 2 : 16;
+    uint32_t ncap = q->cap ? q->cap * 2 : 4;   /* small: most connections have few packets in flight */
     utp_sent_t *nbuf = q->a.alloc(q->a.ctx, (size_t)ncap * sizeof *nbuf);
     if (!nbuf)
         return false;
@@ -122,4 +122,24 @@ bool utp_sentq_sack(utp_sentq_t *q, uint64_t seq)
     e->sacked = true;
     q->bytes -= e->len;
     return true;
+}
+
+void utp_sentq_replace(utp_sentq_t *q, utp_sent_t *e, uint32_t frame, uint32_t len, uint32_t sig)
+{
+    if (!e->sacked)
+        q->bytes = q->bytes - e->len + len;
+    e->frame = e->last_frame = frame;
+    e->len = len;
+    e->sig = sig;
+    e->retransmitted = false;
+}
+
+uint32_t utp_packet_sig(uint8_t type, const uint8_t *payload, size_t len)
+{
+    uint32_t h = 2166136261u;
+    h = (h ^ type) * 16777619u;
+    h = (h ^ (uint32_t)len) * 16777619u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ payload[i]) * 16777619u;
+    return h;
 }

@@ -23,7 +23,10 @@
 typedef struct {
     uint64_t seq;        /* unwrapped sequence number */
     uint32_t frame;      /* frame of the first transmission */
+    uint32_t last_frame; /* latest frame sending this very packet (0: frame) */
     uint32_t len;        /* payload bytes */
+    uint32_t sig;        /* utp_packet_sig() of the packet: tells a retransmission
+                            from a different packet reusing the number */
     int64_t  t_sec;      /* time of the first transmission */
     int32_t  t_nsec;
     bool     retransmitted;
@@ -65,6 +68,17 @@ utp_sent_t *utp_sentq_find(utp_sentq_t *q, uint64_t seq);
 
 /* Marks an entry as selectively acknowledged; returns true the first time. */
 bool utp_sentq_sack(utp_sentq_t *q, uint64_t seq);
+
+/* The entry's seq now names a different packet (a sender reused the number,
+ * e.g. libtorrent's DATA after a FIN of the same number): it takes the new
+ * packet's frame, length and signature; bytes in flight follow the length. */
+void utp_sentq_replace(utp_sentq_t *q, utp_sent_t *e, uint32_t frame, uint32_t len, uint32_t sig);
+
+/* A compact signature of a packet that consumes a sequence number: its type,
+ * payload length and a 32-bit FNV-1a hash of the payload.  Two transmissions
+ * of one packet have the same; a collision only makes a reused number look
+ * like a retransmission, as it did before signatures existed. */
+uint32_t utp_packet_sig(uint8_t type, const uint8_t *payload, size_t len);
 
 static inline uint64_t utp_sentq_bytes(const utp_sentq_t *q) { return q->bytes; }
 static inline uint32_t utp_sentq_count(const utp_sentq_t *q) { return q->count; }

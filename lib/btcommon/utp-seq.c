@@ -19,3 +19,10 @@ utp_role_t utp_roles_from_ids(uint16_t first_id, uint16_t second_id)
         return UTP_ROLE_FIRST_IS_INITIATOR;
     return UTP_ROLE_UNKNOWN;
 }
+
+bool utp_seq_agree(uint16_t a_seq, uint16_t a_ack, uint16_t b_seq, uint16_t b_ack)
+{
+    int32_t d1 = utp_seq_diff(b_seq, a_ack), d2 = utp_seq_diff(a_seq, b_ack);
+    return d1 >= -UTP_AGREE_WINDOW && d1 <= UTP_AGREE_WINDOW &&
+           d2 >= -UTP_AGREE_WINDOW && d2 <= UTP_AGREE_WINDOW;
+}

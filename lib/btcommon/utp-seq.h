@@ -48,4 +48,15 @@ typedef enum {
  * do not belong to one connection. */
 utp_role_t utp_roles_from_ids(uint16_t first_id, uint16_t second_id);
 
+/* Two packets of opposite directions whose SYN was not captured belong to
+ * one connection only if each one's ack_nr is near the other's seq_nr: an
+ * ack_nr names the last packet received in order, so it trails the other
+ * side's numbers by at most what that side has in flight.  1024 packets is
+ * a 1 MiB receive window (libtorrent's and libutp's default) of 1 KiB
+ * packets; real packets are larger, so real connections stay well inside. */
+#define UTP_AGREE_WINDOW 1024
+
+/* a_seq/a_ack from one direction, b_seq/b_ack from the other. */
+bool utp_seq_agree(uint16_t a_seq, uint16_t a_ack, uint16_t b_seq, uint16_t b_ack);
+
 #endif

@@ -71,6 +71,8 @@ int hf_utp_analysis_ack_rtt = -1;
 int hf_utp_analysis_initial_rtt = -1;
 int hf_utp_analysis_retransmission = -1;
 int hf_utp_analysis_retrans_of = -1;
+int hf_utp_analysis_seq_reused = -1;
+int hf_utp_analysis_seq_reused_frame = -1;
 int hf_utp_analysis_spurious = -1;
 int hf_utp_analysis_out_of_order = -1;
 int hf_utp_analysis_lost_segment = -1;
@@ -85,6 +87,7 @@ int hf_utp_analysis_window_full = -1;
 int hf_utp_analysis_one_way_delay = -1;
 int hf_utp_analysis_base_delay = -1;
 int hf_utp_analysis_queuing_delay = -1;
+int hf_utp_analysis_delay_ignored = -1;
 int hf_utp_analysis_completeness = -1;
 int hf_utp_analysis_close_reason = -1;
 int hf_utp_analysis_syn_frame = -1;
@@ -99,6 +102,10 @@ int hf_utp_reassembled_data = -1;
 int hf_utp_continued_in = -1;
 int hf_utp_payload_duplicate = -1;
 int hf_utp_delivered_in = -1;
+int hf_utp_stream_mid_start = -1;
+int hf_utp_segment_data = -1;
+int hf_utp_stream_after_gap = -1;
+int hf_utp_analysis_confirmed_in = -1;
 int hf_utp_completeness_syn = -1;
 int hf_utp_completeness_synack = -1;
 int hf_utp_completeness_data = -1;
@@ -131,6 +138,9 @@ expert_field ei_utp_dup_ack = EI_INIT;
 expert_field ei_utp_zero_window = EI_INIT;
 expert_field ei_utp_window_full = EI_INIT;
 expert_field ei_utp_reasm_skipped = EI_INIT;
+expert_field ei_utp_delay_ignored = EI_INIT;
+expert_field ei_utp_seq_reused = EI_INIT;
+expert_field ei_utp_reasm_as_data = EI_INIT;
 
 bt_pref_bool utp_pref_analyze_seq = TRUE;
 bt_pref_bool utp_pref_relative_seq = TRUE;
@@ -318,6 +328,15 @@ utp_set_info(packet_info *pinfo, const utp_header_t *h, const utp_frame_t *fa)
         col_append_str(pinfo->cinfo, COL_INFO, " [v0]");
 }
 
+/* The first pass's record of this frame (also for frames claimed after the
+ * fact, utp-midstream.c). */
+static utp_frame_t *
+utp_frame_record(packet_info *pinfo)
+{
+    utp_frame_t *fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
+    return fa ? fa : utp_midstream_frame(pinfo->num);
+}
+
 static int
 dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_header_t *h,
                    utp_parse_status_t st, utp_conn_t *conn)
@@ -332,7 +351,7 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
             fa->v0 = (h->version == 0);
             p_add_proto_data(wmem_file_scope(), pinfo, proto_utp, 0, fa);
         } else {
-            fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
+            fa = utp_frame_record(pinfo);
         }
     }
 
@@ -356,6 +375,8 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
         tap_queue_packet(utp_tap, pinfo, tap);
     }
 
+    if (fa && (h->type == UTP_ST_FIN || h->type == UTP_ST_RESET))
+        utp_payload_end(tvb, pinfo, tree, ut, h, fa);
     if (h->payload_len) {
         if (fa && h->type == UTP_ST_DATA) {
             utp_payload(tvb, pinfo, tree, ut, h, fa);
@@ -406,7 +427,7 @@ utp_claim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
                          (utp_plausible_new(h) || utp_conn_find(pinfo, h, FALSE))))
             return 0;
     } else if (PINFO_FD_VISITED(pinfo)) {
-        utp_frame_t *fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
+        utp_frame_t *fa = utp_frame_record(pinfo);
         if (fa) {
             conn = fa->conn;
             if (fa->v0)
@@ -433,6 +454,8 @@ utp_claim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
                 return 0;
         } else if (st == UTP_PARSE_OK && (forced || utp_plausible_new(h))) {
             conn = utp_conn_find(pinfo, h, TRUE);
+        } else if (st == UTP_PARSE_OK && (conn = utp_midstream_data(pinfo, tvb, h)) != NULL) {
+            /* a DATA that confirmed a connection whose SYN was not captured */
         } else if (!forced) {
             return 0;
         }
@@ -478,6 +501,7 @@ static void
 utp_init(void)
 {
     utp_analysis_init();
+    utp_midstream_init();
 }
 
 void
@@ -523,7 +547,9 @@ proto_register_utp(void)
         { &hf_utp_analysis_peer_discovered_in, { "Peer learned from frame", "utp.analysis.peer_discovered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Frame (LSD announce, tracker answer) that announced the endpoint this connection's SYN went to", HFILL } },
         { &hf_utp_analysis_peer_discovered_by, { "Peer learned from", "utp.analysis.peer_discovered_by", FT_STRING, BASE_NONE, NULL, 0x0, "How the endpoint was announced: LSD, UDP tracker, HTTP tracker", HFILL } },
         { &hf_utp_analysis_retransmission, { "Retransmission", "utp.analysis.retransmission", FT_NONE, BASE_NONE, NULL, 0x0, "This packet's sequence number was already sent", HFILL } },
-        { &hf_utp_analysis_retrans_of, { "Retransmission of frame", "utp.analysis.retransmitted_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_DUP_ACK), 0x0, NULL, HFILL } },
+        { &hf_utp_analysis_retrans_of, { "Retransmission of frame", "utp.analysis.retransmitted_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_DUP_ACK), 0x0, "The latest earlier transmission of this packet (same number, type and payload)", HFILL } },
+        { &hf_utp_analysis_seq_reused, { "Sequence number reused", "utp.analysis.seq_reused", FT_NONE, BASE_NONE, NULL, 0x0, "A different packet (type or payload) with a sequence number this side already used: not a retransmission", HFILL } },
+        { &hf_utp_analysis_seq_reused_frame, { "Number used before in frame", "utp.analysis.seq_reused_frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The latest earlier packet with this sequence number", HFILL } },
         { &hf_utp_analysis_spurious, { "Spurious retransmission", "utp.analysis.spurious_retransmission", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmission of a packet already acknowledged", HFILL } },
         { &hf_utp_analysis_out_of_order, { "Out-of-order", "utp.analysis.out_of_order", FT_NONE, BASE_NONE, NULL, 0x0, "First sight of a sequence number lower than one already seen", HFILL } },
         { &hf_utp_analysis_lost_segment, { "Previous packet(s) not captured", "utp.analysis.lost_segment", FT_UINT32, BASE_DEC, NULL, 0x0, "Number of sequence numbers skipped", HFILL } },
@@ -536,8 +562,9 @@ proto_register_utp(void)
         { &hf_utp_analysis_zero_window, { "Zero window", "utp.analysis.zero_window", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_utp_analysis_window_full, { "Window full", "utp.analysis.window_full", FT_NONE, BASE_NONE, NULL, 0x0, "Bytes in flight reach the window the peer advertised", HFILL } },
         { &hf_utp_analysis_one_way_delay, { "One-way delay (us)", "utp.analysis.one_way_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "timestamp_diff_us: peer-to-sender delay including clock offset", HFILL } },
-        { &hf_utp_analysis_base_delay, { "Base delay (us)", "utp.analysis.base_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "Lowest one-way delay this side reported so far (LEDBAT base delay)", HFILL } },
+        { &hf_utp_analysis_base_delay, { "Base delay (us)", "utp.analysis.base_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "Lowest one-way delay this side reported in the last two minutes (LEDBAT base delay, BEP 29)", HFILL } },
         { &hf_utp_analysis_queuing_delay, { "Queuing delay (us)", "utp.analysis.queuing_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "One-way delay minus base delay (LEDBAT target: 100000)", HFILL } },
+        { &hf_utp_analysis_delay_ignored, { "Not a delay sample", "utp.analysis.delay_ignored", FT_UINT8, BASE_DEC, VALS(utp_delay_status_vals), 0x0, "This timestamp_diff_us was not used for the base delay", HFILL } },
         { &hf_utp_analysis_completeness, { "Connection completeness", "utp.completeness", FT_UINT8, BASE_HEX, NULL, 0x0, "Which packet kinds the connection showed: SYN 1, STATE answering SYN 2, DATA 4, FIN 8, RESET 16", HFILL } },
         { &hf_utp_completeness_syn, { "SYN", "utp.completeness.syn", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYN, NULL, HFILL } },
         { &hf_utp_completeness_synack, { "STATE answering SYN", "utp.completeness.syn_ack", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYNACK, NULL, HFILL } },
@@ -554,6 +581,10 @@ proto_register_utp(void)
         { &hf_utp_reassembled_data, { "Reassembled uTP data", "utp.reassembled.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_utp_continued_in, { "PDU continues in frame", "utp.continued_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The unfinished PDU at the end of this packet is completed in that frame", HFILL } },
         { &hf_utp_payload_duplicate, { "Payload already delivered", "utp.payload_duplicate", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmitted payload: its bytes were handed on earlier", HFILL } },
+        { &hf_utp_segment_data, { "uTP segment data", "utp.segment_data", FT_BYTES, BASE_NONE, NULL, 0x0, "This packet's payload, held for a PDU that continues in a later packet", HFILL } },
+        { &hf_utp_stream_mid_start, { "Stream captured mid-way", "utp.stream_mid_start", FT_NONE, BASE_NONE, NULL, 0x0, "The first bytes handed on for this direction: its start (SYN or first packets) was not captured, so they may begin inside a message", HFILL } },
+        { &hf_utp_stream_after_gap, { "Stream resumes after a gap", "utp.stream_after_gap", FT_NONE, BASE_NONE, NULL, 0x0, "Reassembly gave up on missing packets: these bytes may begin inside a message", HFILL } },
+        { &hf_utp_analysis_confirmed_in, { "Connection recognised in frame", "utp.analysis.confirmed_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Its SYN was not captured: this DATA was taken as uTP once the other direction's packet in that frame agreed with it (ids and numbers). A one-pass run does not show it as uTP.", HFILL } },
         { &hf_utp_delivered_in, { "Payload delivered in frame", "utp.delivered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Arrived before a missing packet; handed on in order in that frame", HFILL } },
     };
 
@@ -581,6 +612,9 @@ proto_register_utp(void)
         { &ei_utp_dup_ack, { "utp.analysis.duplicate_ack.expert", PI_SEQUENCE, PI_NOTE, "Duplicate ACK", EXPFILL } },
         { &ei_utp_zero_window, { "utp.analysis.zero_window.expert", PI_SEQUENCE, PI_WARN, "Zero window", EXPFILL } },
         { &ei_utp_window_full, { "utp.analysis.window_full.expert", PI_SEQUENCE, PI_WARN, "Window is full", EXPFILL } },
+        { &ei_utp_reasm_as_data, { "utp.reassembly.as_data", PI_REASSEMBLE, PI_NOTE, "Payload shown as data: no payload dissector took it", EXPFILL } },
+        { &ei_utp_seq_reused, { "utp.analysis.seq_reused.expert", PI_SEQUENCE, PI_NOTE, "Sequence number reused by a different packet", EXPFILL } },
+        { &ei_utp_delay_ignored, { "utp.analysis.delay_ignored.expert", PI_SEQUENCE, PI_CHAT, "timestamp_diff_us is not a delay sample: not used for the base delay", EXPFILL } },
         { &ei_utp_reasm_skipped, { "utp.reassembly.skipped.expert", PI_REASSEMBLE, PI_WARN, "Reassembly gave up on missing packets", EXPFILL } },
     };
 

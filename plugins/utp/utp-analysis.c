@@ -24,13 +24,6 @@
  * "one before the first packet" (the relative base of a side first seen
  * through a non-SYN packet) is still a positive number. */
 #define UTP_ABS_START 0x10000u
-/* The seen-bitmap remembers the last 2^16 sequence numbers of a side: no
- * sender can have more distinct packets in flight with 16-bit numbers. */
-#define UTP_SEEN_BITS 65536u
-
-typedef struct {
-    wmem_map_t *by_key;   /* (dir << 16 | id as sent) -> utp_conn_t */
-} utp_conv_t;
 
 static guint32 utp_stream_count;
 
@@ -76,7 +69,7 @@ utp_wmem_release(void *ctx _U_, void *ptr)
 
 static const utp_allocator_t utp_file_allocator = { utp_wmem_alloc, utp_wmem_release, NULL };
 
-static utp_conn_t *
+utp_conn_t *
 utp_conn_new(packet_info *pinfo, int dir)
 {
     utp_conn_t *c = wmem_new0(wmem_file_scope(), utp_conn_t);
@@ -97,13 +90,13 @@ utp_key(int dir, guint16 id)
     return (guint32)dir << 16 | id;
 }
 
-static utp_conn_t *
+utp_conn_t *
 utp_lookup(utp_conv_t *uc, int dir, guint16 id)
 {
     return (utp_conn_t *)wmem_map_lookup(uc->by_key, GUINT_TO_POINTER(utp_key(dir, id)));
 }
 
-static void
+void
 utp_register(utp_conv_t *uc, int dir, guint16 id, utp_conn_t *c)
 {
     wmem_map_insert(uc->by_key, GUINT_TO_POINTER(utp_key(dir, id)), c);
@@ -166,7 +159,9 @@ utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create)
     for (int delta = -1; delta <= 1; delta += 2) {
         guint16 other_id = (guint16)(id + delta);
         t = utp_lookup(uc, !dir, other_id);
-        if (t && t->tentative) {
+        /* a DATA pairs only when the numbers agree too (utp_seq_agree): a
+         * STATE or FIN could open the connection alone anyway */
+        if (t && t->tentative && (h->type != UTP_ST_DATA || utp_midstream_agrees(t, !dir, h))) {
             utp_role_t r = utp_roles_from_ids(other_id, id);
             t->initiator = (r == UTP_ROLE_FIRST_IS_INITIATOR) ? !dir : dir;
             t->tentative = FALSE;
@@ -176,71 +171,52 @@ utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create)
     }
     if (!create)
         return NULL;
+    /* DATA of the other direction seen before, waiting for this packet? */
+    c = utp_midstream_match(pinfo, uc, h);
+    if (c)
+        return c;
     c = utp_conn_new(pinfo, dir);
     c->tentative = TRUE;
     utp_register(uc, dir, id, c);
     return c;
 }
 
-/* ---- the seen-bitmap: which recent sequence numbers a side has sent ---- */
-
-static gboolean
-utp_seen_get(const utp_flow_t *f, guint64 seq)
-{
-    if (!f->seen || seq + UTP_SEEN_BITS <= f->highest || seq > f->highest)
-        return seq + UTP_SEEN_BITS <= f->highest;   /* too old to tell: assume seen */
-    guint32 i = (guint32)(seq % UTP_SEEN_BITS);
-    return (f->seen[i / 8] >> (i % 8)) & 1;
-}
-
-/* The bitmap, allocated on first use (8 KiB per direction that sends data). */
-static guint8 *
-utp_seen_bits(utp_flow_t *f)
-{
-    if (!f->seen)
-        f->seen = (guint8 *)wmem_alloc0(wmem_file_scope(), UTP_SEEN_BITS / 8);
-    return f->seen;
-}
-
+/* A number already seen again: the same packet (a retransmission, linked to
+ * the latest earlier transmission) or a different one reusing the number
+ * (libtorrent sends DATA with the number of its FIN), which is no
+ * retransmission and becomes the packet the number stands for. */
 static void
-utp_seen_set(utp_flow_t *f, guint64 seq, gboolean v)
+utp_analyze_repeat(packet_info *pinfo, utp_flow_t *flow, utp_frame_t *fa, guint64 s, guint32 len, guint32 sig)
 {
-    guint32 i = (guint32)(seq % UTP_SEEN_BITS);
-    guint8 *bits = utp_seen_bits(f);
-    if (v)
-        bits[i / 8] |= (guint8)(1u << (i % 8));
-    else
-        bits[i / 8] &= (guint8)~(1u << (i % 8));
-}
+    utp_sent_t *orig = utp_sentq_find(&flow->sentq, s);
 
-/* A new highest sequence number: forget what the bitmap said about the
- * numbers it now stands for.  Whole bytes are cleared at once, so a hostile
- * jump of 2^15 numbers costs a 4 KiB memset, not 2^15 steps. */
-static void
-utp_seen_advance(utp_flow_t *f, guint64 new_highest)
-{
-    guint64 from = f->highest + 1;
-    if (new_highest - f->highest > UTP_SEEN_BITS)
-        from = new_highest - UTP_SEEN_BITS + 1;
-    while (from < new_highest) {
-        guint32 i = (guint32)(from % UTP_SEEN_BITS);
-        if (i % 8 == 0 && new_highest - from >= 8) {
-            /* whole bytes up to the end of the ring or of the range */
-            guint32 bytes = (guint32)MIN((new_highest - from) / 8, (guint64)(UTP_SEEN_BITS - i) / 8);
-            memset(utp_seen_bits(f) + i / 8, 0, bytes);
-            from += (guint64)bytes * 8;
+    if (orig) {
+        guint32 latest = orig->last_frame ? orig->last_frame : orig->frame;
+        if (orig->len == len && orig->sig == sig) {
+            fa->flags |= UTP_A_RETRANS;
+            fa->retrans_of = latest;
+            orig->retransmitted = TRUE;
+            orig->last_frame = pinfo->num;
         } else {
-            utp_seen_set(f, from, FALSE);
-            from++;
+            fa->flags |= UTP_A_SEQ_REUSED;
+            fa->retrans_of = latest;
+            utp_sentq_replace(&flow->sentq, orig, pinfo->num, len, sig);
         }
+    } else if (flow->last_acked_frame && flow->last_acked_seq == s &&
+               (flow->last_acked_len != len || flow->last_acked_sig != sig)) {
+        fa->flags |= UTP_A_SEQ_REUSED;
+        fa->retrans_of = flow->last_acked_frame;
+        flow->last_acked_frame = pinfo->num;
+        flow->last_acked_len = len;
+        flow->last_acked_sig = sig;
+    } else {
+        fa->flags |= UTP_A_RETRANS | UTP_A_SPURIOUS;   /* already cumulatively acknowledged */
     }
-    utp_seen_set(f, new_highest, TRUE);
-    f->highest = new_highest;
 }
 
 /* Sequence analysis of a packet that consumes a number (SYN, DATA, FIN). */
 static void
-utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
+utp_analyze_seq(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
 {
     guint64 s = fa->abs_seq;
     utp_sent_t e = { 0 };
@@ -248,6 +224,7 @@ utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp
     e.seq = s;
     e.frame = pinfo->num;
     e.len = (guint32)h->payload_len;
+    e.sig = utp_packet_sig(h->type, tvb_get_ptr(tvb, (gint)h->payload_off, (gint)h->payload_len), h->payload_len);
     e.t_sec = pinfo->abs_ts.secs;
     e.t_nsec = pinfo->abs_ts.nsecs;
 
@@ -265,14 +242,7 @@ utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp
         }
         utp_sentq_push(&flow->sentq, &e);
     } else if (utp_seen_get(flow, s)) {
-        utp_sent_t *orig = utp_sentq_find(&flow->sentq, s);
-        fa->flags |= UTP_A_RETRANS;
-        if (orig) {
-            fa->retrans_of = orig->frame;
-            orig->retransmitted = TRUE;
-        } else {
-            fa->flags |= UTP_A_SPURIOUS;   /* already cumulatively acknowledged */
-        }
+        utp_analyze_repeat(pinfo, flow, fa, s, e.len, e.sig);
     } else {
         fa->flags |= UTP_A_OOO;
         utp_seen_set(flow, s, TRUE);
@@ -308,6 +278,10 @@ utp_analyze_ack(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_fl
         if (ack_abs > peer->highest)
             fa->flags |= UTP_A_ACK_UNSEEN;
         if (utp_sentq_ack(&peer->sentq, ack_abs, &last)) {
+            peer->last_acked_seq = last.seq;
+            peer->last_acked_frame = last.last_frame ? last.last_frame : last.frame;
+            peer->last_acked_len = last.len;
+            peer->last_acked_sig = last.sig;
             fa->flags |= UTP_A_ACKS;
             fa->acks_frame = last.frame;
             if (!last.retransmitted) {   /* Karn: no RTT from an ambiguous ACK */
@@ -379,6 +353,29 @@ utp_lookup_discovery(packet_info *pinfo, tvbuff_t *tvb, utp_conn_t *conn)
         conn->peer_frame = q.peer_frame;
         conn->peer_source = q.peer_source;
     }
+}
+
+/* LEDBAT (BEP 29): the base delay is the lowest one-way delay this side
+ * reported over the last two minutes, the queuing delay what is above it.
+ * A SYN's value is never a sample (the initiator has measured nothing yet);
+ * 0, the placeholder 0x7fffffff and outliers are shown but not used
+ * (utp-delay.h). */
+static void
+utp_analyze_delay(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
+{
+    utp_delay_status_t st;
+    guint64 now_us;
+
+    if (h->type == UTP_ST_SYN || !h->ts_diff_us)
+        return;
+    fa->one_way_delay = h->ts_diff_us;
+    if (!flow->delay && h->ts_diff_us != UTP_DELAY_PLACEHOLDER)
+        flow->delay = wmem_new0(wmem_file_scope(), utp_delay_hist_t);
+    now_us = (guint64)MAX(pinfo->abs_ts.secs, 0) * 1000000u + (guint64)pinfo->abs_ts.nsecs / 1000u;
+    st = flow->delay ? utp_delay_add(flow->delay, now_us, h->ts_diff_us, &fa->base_delay, &fa->queuing_delay)
+                     : UTP_DELAY_IS_PLACEHOLDER;
+    fa->delay_status = (guint8)st;
+    fa->flags |= (st == UTP_DELAY_OK) ? UTP_A_DELAY : UTP_A_DELAY_BAD;
 }
 
 utp_frame_t *
@@ -468,7 +465,7 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         return fa;
 
     if (consumes)
-        utp_analyze_seq(pinfo, h, flow, fa);
+        utp_analyze_seq(pinfo, tvb, h, flow, fa);
     if (h->type != UTP_ST_SYN)
         utp_analyze_ack(pinfo, tvb, h, flow, peer, fa);
 
@@ -482,18 +479,7 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         flow->wnd = h->wnd;
         flow->wnd_set = TRUE;
 
-        /* LEDBAT: the minimum one-way delay a side reports is its base delay;
-         * what is above it is queuing.  0 means "no measurement yet". */
-        if (h->ts_diff_us) {
-            if (!flow->delay_set || utp_u32_wrapping_lt(h->ts_diff_us, flow->base_delay)) {
-                flow->base_delay = h->ts_diff_us;
-                flow->delay_set = TRUE;
-            }
-            fa->one_way_delay = h->ts_diff_us;
-            fa->base_delay = flow->base_delay;
-            fa->queuing_delay = h->ts_diff_us - flow->base_delay;
-            fa->flags |= UTP_A_DELAY;
-        }
+        utp_analyze_delay(pinfo, h, flow, fa);
     }
     return fa;
 }
@@ -551,6 +537,10 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
     PROTO_ITEM_SET_GENERATED(it);
     at = proto_item_add_subtree(it, ett_utp_analysis);
 
+    if (fa->flags & UTP_A_LATE) {
+        it = proto_tree_add_uint(at, hf_utp_analysis_confirmed_in, tvb, 0, 0, fa->confirmed_in);
+        PROTO_ITEM_SET_GENERATED(it);
+    }
     if (c->syn_frame && pinfo->num != c->syn_frame) {
         it = proto_tree_add_uint(at, hf_utp_analysis_syn_frame, tvb, 0, 0, c->syn_frame);
         PROTO_ITEM_SET_GENERATED(it);
@@ -591,6 +581,12 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
         PROTO_ITEM_SET_GENERATED(it);
         it = proto_tree_add_uint(at, hf_utp_analysis_queuing_delay, tvb, 0, 0, fa->queuing_delay);
         PROTO_ITEM_SET_GENERATED(it);
+    } else if (fa->flags & UTP_A_DELAY_BAD) {
+        it = proto_tree_add_uint(at, hf_utp_analysis_one_way_delay, tvb, 0, 0, fa->one_way_delay);
+        PROTO_ITEM_SET_GENERATED(it);
+        it = proto_tree_add_uint(at, hf_utp_analysis_delay_ignored, tvb, 0, 0, fa->delay_status);
+        PROTO_ITEM_SET_GENERATED(it);
+        expert_add_info(pinfo, it, &ei_utp_delay_ignored);
     }
 
     if (fa->flags & UTP_A_RETRANS) {
@@ -605,6 +601,17 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
                          "The retransmitted packet had already been acknowledged");
         col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "%s", (fa->flags & UTP_A_SPURIOUS) ?
                                "[Spurious Retransmission] " : "[Retransmission] ");
+    }
+    if (fa->flags & UTP_A_SEQ_REUSED) {
+        it = proto_tree_add_none_format(at, hf_utp_analysis_seq_reused, tvb, 0, 0,
+                                        "Sequence number reused by a different packet");
+        PROTO_ITEM_SET_GENERATED(it);
+        expert_add_info_format(pinfo, it, &ei_utp_seq_reused,
+                               "Sequence number of frame %u reused by a different packet (not a retransmission)",
+                               fa->retrans_of);
+        it = proto_tree_add_uint(at, hf_utp_analysis_seq_reused_frame, tvb, 0, 0, fa->retrans_of);
+        PROTO_ITEM_SET_GENERATED(it);
+        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Seq reused] ");
     }
     if (fa->flags & UTP_A_OOO) {
         utp_add_flag(at, pinfo, tvb, hf_utp_analysis_out_of_order, &ei_utp_out_of_order,

@@ -11,6 +11,7 @@
 
 #include "utp-header.h"
 #include "utp-sentq.h"
+#include "utp-delay.h"
 #include "ws-compat.h"
 
 /* ---- reassembly (utp-reassembly.c) ---- */
@@ -23,6 +24,11 @@ typedef enum {
     UTP_RF_BUFFERED     /* arrived before a missing packet; delivered later */
 } utp_rf_kind_t;
 
+/* Why bytes were shown as data instead of being handed on (utp-reassembly.c) */
+#define UTP_AS_DATA_UNACCEPTED 1   /* no PDU within the first UTP_REASM_UNACCEPTED_MAX bytes */
+#define UTP_AS_DATA_ONE_MORE   2   /* "one more segment" asked past UTP_REASM_MAX_ONE_MORE */
+#define UTP_AS_DATA_ENDED      3   /* the connection ended with the PDU unfinished */
+
 typedef struct utp_reasm_frame {
     utp_rf_kind_t kind;
     guint32  deliver_frame;    /* SEGMENT/BUFFERED: where the bytes are dissected */
@@ -33,6 +39,8 @@ typedef struct utp_reasm_frame {
     guint32  chunk_len;
     guint64  chunk_off;        /* stream offset of chunk[0] */
     guint32  skipped;          /* packets given up as missing before this one */
+    gboolean mid_start;        /* DELIVER: first bytes of a direction whose start was not captured */
+    guint8   as_data;          /* DELIVER: shown as data, not handed on (UTP_AS_DATA_*) */
     /* DELIVER: what the payload dissector gets (NULL = the chunk) */
     guint8  *data;
     guint32  data_len;
@@ -57,6 +65,9 @@ typedef struct utp_reasm_flow {
     guint64  stream_off;       /* bytes delivered in order so far */
     wmem_tree_t *ooo;          /* unwrapped seq (32 bits) -> utp_ooo_t */
     guint32  ooo_count;
+    gboolean mid_pending;      /* the next delivery starts a stream captured mid-way */
+    guint64  consumed_total;   /* bytes the payload dissector took as PDUs */
+    gboolean refused;          /* no payload dissector took these bytes: data from now on */
     /* unfinished PDU */
     guint8  *pend;
     guint32  pend_len, pend_cap;
@@ -68,14 +79,43 @@ typedef struct utp_reasm_flow {
 
 /* ---- connections (utp-analysis.c) ---- */
 
+/* Packets of a connection whose SYN was not captured, held while they wait
+ * for the other direction to confirm them (utp-midstream.c).  At most this
+ * many per direction are remembered: the other direction's first packet
+ * normally follows within a window's worth, and a connection confirmed later
+ * still gets every packet from the confirming one on. */
+#define UTP_MID_HELD 8
+
+typedef struct utp_cand {
+    guint16  id;               /* connection id these packets carry */
+    guint16  seq, ack;         /* of the latest one */
+    guint32  n;
+    guint32  frame[UTP_MID_HELD];
+    guint16  seqs[UTP_MID_HELD];
+    guint8  *bytes[UTP_MID_HELD];   /* payload copies (file scope) */
+    guint32  len[UTP_MID_HELD];
+} utp_cand_t;
+
+/* uTP state of one UDP conversation (address/port pair) */
+typedef struct {
+    wmem_map_t *by_key;        /* (dir << 16 | id as sent) -> utp_conn_t */
+    utp_cand_t *cand[2];       /* per sender direction, NULL when none */
+} utp_conv_t;
+
 typedef struct utp_flow {
     gboolean base_set;
     guint64  base;             /* unwrapped seq shown as relative 0 */
     guint64  ref;              /* unwrap reference for this side's seq numbers */
     gboolean any_seq;          /* has sent a SYN/DATA/FIN */
     guint64  highest;          /* highest unwrapped seq sent */
-    guint8  *seen;             /* 2^16 bits: which of the last 65536 seqs were seen */
+    guint8  *seen;             /* ring of seen_cap bits: which recent seqs were seen */
+    guint32  seen_cap;         /* bits, a power of two, at most 65536 (utp-analysis.c) */
+    guint64  seen_lo;          /* lowest number the ring tracks */
     utp_sentq_t sentq;         /* sent, not yet cumulatively acked */
+    /* the highest packet the last cumulative ACK removed from sentq: a
+     * number reused right after a FIN is told apart even once it is acked */
+    guint64  last_acked_seq;
+    guint32  last_acked_frame, last_acked_len, last_acked_sig;
     gboolean acked_set;
     guint64  acked;            /* highest seq the other side acked cumulatively */
     gboolean ack_set;
@@ -84,8 +124,7 @@ typedef struct utp_flow {
     guint32  dup_acks;
     gboolean wnd_set;
     guint32  wnd;              /* last window this side advertised */
-    gboolean delay_set;
-    guint32  base_delay;       /* minimum timestamp_difference seen */
+    utp_delay_hist_t *delay;   /* LEDBAT base-delay window, allocated at the first sample */
     gboolean fin_seen;
     utp_reasm_flow_t reasm;
 } utp_flow_t;
@@ -136,6 +175,9 @@ typedef struct utp_conn {
 #define UTP_A_REL_ACK     0x0800
 #define UTP_A_IN_FLIGHT   0x1000
 #define UTP_A_REL_SEQ     0x2000
+#define UTP_A_LATE        0x10000  /* claimed once a later packet confirmed the connection */
+#define UTP_A_SEQ_REUSED  0x8000   /* a different packet with a number already used */
+#define UTP_A_DELAY_BAD   0x4000   /* timestamp_diff_us is no delay sample (see delay_status) */
 
 typedef struct utp_frame {
     utp_conn_t *conn;
@@ -147,13 +189,16 @@ typedef struct utp_frame {
     nstime_t ts_rel, ts_delta;
     guint32  acks_frame;
     nstime_t ack_rtt;
-    guint32  retrans_of;
+    guint32  retrans_of;       /* RETRANS: latest earlier frame of this packet; SEQ_REUSED: of the other packet */
     guint32  dup_ack_num, dup_ack_of;
     guint32  lost_count;
     guint32  sacked_new;
     guint32  bytes_in_flight;
     guint32  one_way_delay, base_delay, queuing_delay;
+    guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
     utp_reasm_frame_t *rf;
+    guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
+    utp_reasm_frame_t *rf_peer;  /* RESET: the other direction's unfinished PDU */
 } utp_frame_t;
 
 /* Tap record for utp (conversation table, stats tree) */
@@ -167,24 +212,26 @@ typedef struct utp_tap_info {
 extern int proto_utp;
 extern int hf_utp_stream, hf_utp_seq, hf_utp_ack, hf_utp_time_relative, hf_utp_time_delta;
 extern int hf_utp_analysis, hf_utp_analysis_acks_frame, hf_utp_analysis_ack_rtt,
-           hf_utp_analysis_initial_rtt, hf_utp_analysis_retransmission, hf_utp_analysis_retrans_of,
+           hf_utp_analysis_initial_rtt, hf_utp_analysis_retransmission, hf_utp_analysis_retrans_of, hf_utp_analysis_seq_reused, hf_utp_analysis_seq_reused_frame,
            hf_utp_analysis_spurious, hf_utp_analysis_out_of_order, hf_utp_analysis_lost_segment,
            hf_utp_analysis_ack_lost_segment, hf_utp_analysis_duplicate_ack,
            hf_utp_analysis_duplicate_ack_num, hf_utp_analysis_duplicate_ack_frame,
            hf_utp_analysis_sacked, hf_utp_analysis_bytes_in_flight, hf_utp_analysis_zero_window,
            hf_utp_analysis_window_full, hf_utp_analysis_one_way_delay, hf_utp_analysis_base_delay,
-           hf_utp_analysis_queuing_delay, hf_utp_analysis_completeness,
+           hf_utp_analysis_queuing_delay, hf_utp_analysis_delay_ignored, hf_utp_analysis_completeness,
            hf_utp_analysis_close_reason, hf_utp_analysis_syn_frame,
            hf_utp_analysis_peer_discovered_in, hf_utp_analysis_peer_discovered_by;
 extern int hf_utp_segments, hf_utp_segment, hf_utp_segment_count, hf_utp_reassembled_in,
            hf_utp_reassembled_length, hf_utp_reassembled_data, hf_utp_continued_in,
-           hf_utp_payload_duplicate, hf_utp_delivered_in;
+           hf_utp_payload_duplicate, hf_utp_delivered_in,
+           hf_utp_stream_mid_start, hf_utp_stream_after_gap, hf_utp_segment_data, hf_utp_analysis_confirmed_in;
 extern int hf_utp_completeness_syn, hf_utp_completeness_synack, hf_utp_completeness_data,
            hf_utp_completeness_fin, hf_utp_completeness_reset;
 extern gint ett_utp_analysis, ett_utp_segments, ett_utp_completeness;
 extern expert_field ei_utp_retransmission, ei_utp_spurious_retransmission, ei_utp_out_of_order,
                     ei_utp_lost_segment, ei_utp_ack_lost_segment, ei_utp_dup_ack,
-                    ei_utp_zero_window, ei_utp_window_full, ei_utp_reasm_skipped;
+                    ei_utp_zero_window, ei_utp_window_full, ei_utp_reasm_skipped,
+                    ei_utp_delay_ignored, ei_utp_seq_reused, ei_utp_reasm_as_data;
 extern int utp_follow_tap;
 
 /* preferences */
@@ -202,12 +249,45 @@ utp_frame_t *utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *
 void        utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                               const utp_frame_t *fa);
 gboolean    utp_conn_from_initiator(const utp_conn_t *conn, int dir);
+utp_conn_t *utp_conn_new(packet_info *pinfo, int dir);
+utp_conn_t *utp_lookup(utp_conv_t *uc, int dir, guint16 id);
+void        utp_register(utp_conv_t *uc, int dir, guint16 id, utp_conn_t *c);
+
+/* ---- utp-seen.c ---- */
+gboolean    utp_seen_get(const utp_flow_t *f, guint64 seq);
+void        utp_seen_set(utp_flow_t *f, guint64 seq, gboolean v);
+/* a new highest number sent by this side */
+void        utp_seen_advance(utp_flow_t *f, guint64 new_highest);
+void        utp_flow_note_seq(utp_flow_t *f, guint64 s);
+
+/* ---- utp-midstream.c ---- */
+void        utp_midstream_init(void);
+/* Does a DATA packet agree with the numbers the tentative connection t saw
+ * from direction tdir (the other one)? */
+gboolean    utp_midstream_agrees(const utp_conn_t *t, int tdir, const utp_header_t *h);
+/* First pass, a packet no connection takes: if the other direction's held
+ * packets agree with it, creates their connection (claiming them after the
+ * fact) and returns it; NULL otherwise. */
+utp_conn_t *utp_midstream_match(packet_info *pinfo, utp_conv_t *uc, const utp_header_t *h);
+/* First pass, a DATA of no known connection: returns its connection when it
+ * confirms one; otherwise holds it (not claimed in this pass) and returns NULL. */
+utp_conn_t *utp_midstream_data(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h);
+/* Later passes: the record of a frame claimed after the fact, or NULL. */
+utp_frame_t *utp_midstream_frame(guint32 num);
 
 /* ---- utp-reassembly.c ---- */
 /* Every pass: hands this frame's payload on (reassembling on the first pass). */
 void utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
                  const utp_header_t *h, utp_frame_t *fa);
 void utp_reassembly_register(void);
+/* Every pass, a FIN or RESET: an unfinished PDU of the direction(s) that
+ * ended is shown here as data (it can never complete). */
+void utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
+                     const utp_header_t *h, utp_frame_t *fa);
+/* Puts a packet claimed after the fact in front of the stream of its
+ * direction (the stream then starts at the lowest such packet). */
+void utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes, guint32 len,
+                       utp_reasm_frame_t *rf);
 void utp_reassembly_handoff(void);
 
 /* ---- utp-stats.c ---- */
@@ -218,5 +298,6 @@ extern const value_string utp_type_vals[];
 extern const value_string utp_type_short_vals[];
 extern const value_string utp_ext_vals[];
 extern const value_string utp_close_reason_vals[];
+extern const value_string utp_delay_status_vals[];
 
 #endif /* UTP_INT_H */

@@ -26,6 +26,17 @@
  * a 16 KiB block plus header, or an extension message of some hundred KiB;
  * 16 MiB also bounds what a hostile length prefix can make us buffer. */
 #define UTP_REASM_MAX_PDU (16u * 1024 * 1024)
+/* A direction whose payload dissector has taken no PDU at all after this many
+ * bytes is not a protocol it knows.  It must exceed the largest first PDU a
+ * real stream can have, including one captured mid-way whose first message
+ * is a 16 KiB block, a metadata piece or a bitfield (32 KiB for a torrent of
+ * 262,144 pieces, about the most seen): 256 KiB.  From then on the bytes of
+ * the direction are shown as data. */
+#define UTP_REASM_UNACCEPTED_MAX (256u * 1024)
+/* A dissector asking for "one more segment" again and again past this many
+ * bytes is not converging (no BitTorrent message whose length is unknown
+ * after its first 64 KiB): the held bytes are shown as data. */
+#define UTP_REASM_MAX_ONE_MORE (64u * 1024)
 
 static heur_dissector_list_t utp_payload_heur;
 static dissector_handle_t bittorrent_utp_handle;
@@ -133,6 +144,29 @@ utp_hold(utp_reasm_flow_t *r, packet_info *pinfo, guint64 seq, const guint8 *p, 
     return r->ooo_count > UTP_REASM_MAX_OOO;
 }
 
+void
+utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes, guint32 len,
+                  utp_reasm_frame_t *rf)
+{
+    utp_ooo_t *o;
+
+    if (!r->ooo)
+        r->ooo = wmem_tree_new(wmem_file_scope());
+    rf->kind = UTP_RF_BUFFERED;
+    if (wmem_tree_lookup32(r->ooo, (guint32)seq)) {
+        rf->kind = UTP_RF_DUPLICATE;
+        wmem_free(wmem_file_scope(), bytes);
+        return;
+    }
+    o = wmem_new0(wmem_file_scope(), utp_ooo_t);
+    o->frame = frame;
+    o->bytes = bytes;
+    o->len = len;
+    o->rf = rf;
+    wmem_tree_insert32(r->ooo, (guint32)seq, o);
+    r->ooo_count++;
+}
+
 /* ---- every pass: handing bytes to the payload dissector ---- */
 
 static void
@@ -147,12 +181,16 @@ utp_call_payload(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, utp_frame
     info.stream = conn->stream;
     info.from_initiator = utp_conn_from_initiator(conn, fa->dir);
     info.stream_offset = off;
+    info.mid_stream = rf->mid_start;
+    info.after_gap = rf->skipped > 0;
 
     pinfo->can_desegment = utp_pref_reassemble ? 2 : 0;
     pinfo->desegment_offset = 0;
     pinfo->desegment_len = 0;
 
-    if (first) {
+    if (rf->as_data) {
+        call_dissector(data_handle, ptvb, pinfo, tree);
+    } else if (first) {
         heur_dtbl_entry_t *hdtbl = NULL;
         if (conn->payload_heur) {
             rf->heur = conn->payload_heur;
@@ -194,11 +232,17 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
         guint32 f = pinfo->num;
         utp_pend_append(r, chunk, chunk_len);
         wmem_array_append(r->pend_frames, wmem_array_get_raw(frames), wmem_array_get_count(frames));
-        if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT && r->pend_len < r->pend_need) {
+        if (r->pend_need == DESEGMENT_ONE_MORE_SEGMENT && r->pend_len > UTP_REASM_MAX_ONE_MORE)
+            rf->as_data = UTP_AS_DATA_ONE_MORE;
+        else if (!r->consumed_total && r->pend_len > UTP_REASM_UNACCEPTED_MAX)
+            rf->as_data = UTP_AS_DATA_UNACCEPTED;
+        else if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT && r->pend_len < r->pend_need) {
             rf->kind = UTP_RF_SEGMENT;
             wmem_array_append_one(r->pend_rfs, rf);
             return;
         }
+        if (rf->as_data == UTP_AS_DATA_UNACCEPTED)
+            r->refused = TRUE;
         /* complete (or given up on): this frame dissects it */
         utp_set_segments(rf, r->pend_frames);
         for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
@@ -222,6 +266,12 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
             utp_set_segments(rf, frames);
     }
     rf->kind = UTP_RF_DELIVER;
+    if (r->refused && !rf->as_data)
+        rf->as_data = UTP_AS_DATA_UNACCEPTED;
+    if (r->mid_pending) {
+        rf->mid_start = TRUE;
+        r->mid_pending = FALSE;
+    }
 }
 
 /* After the first-pass call: keep the unfinished tail the dissector asked
@@ -233,15 +283,20 @@ utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data
     guint64 need;
 
     rf->consumed = rf->data_len;
-    if (!utp_pref_reassemble || !pinfo->desegment_len || pinfo->desegment_offset < 0 ||
-        (guint32)pinfo->desegment_offset >= rf->data_len)
+    if (rf->as_data)
         return;
+    if (!utp_pref_reassemble || !pinfo->desegment_len || pinfo->desegment_offset < 0 ||
+        (guint32)pinfo->desegment_offset >= rf->data_len) {
+        r->consumed_total += rf->data_len;
+        return;
+    }
     tail = rf->data_len - (guint32)pinfo->desegment_offset;
     need = (pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT) ? (guint64)tail + 1
                                                                  : (guint64)tail + pinfo->desegment_len;
     if (need > UTP_REASM_MAX_PDU)
         return;     /* not reassembled: the bytes stay where they are */
     rf->consumed = (guint32)pinfo->desegment_offset;
+    r->consumed_total += rf->consumed;
     /* Sized for the whole PDU when its length is known, so the buffer is
      * filled in place and handed to the completing frame as it is.  Capped
      * at 1 MiB up front, so that a lying length prefix costs nothing. */
@@ -277,6 +332,113 @@ utp_show_segments(tvbuff_t *rtvb, proto_tree *tree, const utp_reasm_frame_t *rf)
     proto_tree_add_item(st, hf_utp_reassembled_data, rtvb, 0, -1, ENC_NA);
 }
 
+/* First pass: the stream resumes at the lowest held packet, skipping what is
+ * missing before it (none, when the held packets were preloaded), and the
+ * run from there is delivered in this frame. */
+static void
+utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, const utp_frame_t *fa, utp_reasm_frame_t *rf)
+{
+    guint64 lowest = r->next_seq;
+    utp_ooo_t *o;
+
+    while (lowest < fa->abs_seq && !wmem_tree_lookup32(r->ooo, (guint32)lowest))
+        lowest++;
+    rf->skipped = (guint32)(lowest - r->next_seq);
+    r->next_seq = lowest;
+    if (rf->skipped)
+        utp_pend_reset(r);
+    o = utp_ooo_take(r, lowest);
+    if (o) {
+        utp_reasm_frame_t tmp = { 0 };
+        wmem_array_t *frames = utp_collect_chunk(r, pinfo, o->frame, o->bytes, o->len, &tmp);
+        o->rf->deliver_frame = pinfo->num;
+        rf->kind = UTP_RF_NONE;
+        if (tmp.chunk) {
+            rf->chunk = tmp.chunk;
+            wmem_free(wmem_file_scope(), o->bytes);
+        } else {
+            rf->chunk = o->bytes;   /* the held copy becomes this frame's chunk */
+        }
+        rf->chunk_len = tmp.chunk_len;
+        rf->chunk_off = tmp.chunk_off;
+        utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, frames, rf);
+    }
+}
+
+static void
+utp_as_data_expert(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *tvb, const utp_reasm_frame_t *rf)
+{
+    static const char *why[] = {
+        "", "no payload dissector took a PDU in the first 256 KiB of this direction",
+        "the payload dissector kept asking for one more segment past 64 KiB",
+        "the connection ended before the PDU was complete",
+    };
+    proto_item *ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_as_data, tvb, 0, 0,
+                                                  "%u bytes shown as data: %s", rf->data_len,
+                                                  why[MIN(rf->as_data, (guint8)UTP_AS_DATA_ENDED)]);
+    PROTO_ITEM_SET_GENERATED(ti);
+}
+
+/* First pass: the direction ends (FIN, RESET) with bytes held for a PDU that
+ * can now never complete: this frame shows them as data. */
+static utp_reasm_frame_t *
+utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo)
+{
+    utp_reasm_frame_t *rf;
+
+    if (!r->pend_len)
+        return NULL;
+    rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
+    rf->kind = UTP_RF_DELIVER;
+    rf->as_data = UTP_AS_DATA_ENDED;
+    utp_set_segments(rf, r->pend_frames);
+    for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
+        utp_reasm_frame_t *prf = *(utp_reasm_frame_t **)wmem_array_index(r->pend_rfs, i);
+        if (prf->kind == UTP_RF_SEGMENT)
+            prf->deliver_frame = pinfo->num;
+        else
+            prf->tail_frame = pinfo->num;
+    }
+    rf->data = r->pend;
+    rf->data_len = rf->consumed = r->pend_len;
+    rf->data_off = r->pend_off;
+    r->pend = NULL;
+    utp_pend_reset(r);
+    return rf;
+}
+
+static void
+utp_show_flushed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
+                 const utp_reasm_frame_t *rf)
+{
+    tvbuff_t *dtvb = tvb_new_child_real_data(tvb, rf->data, rf->data_len, rf->data_len);
+    add_new_data_source(pinfo, dtvb, "Unfinished uTP PDU");
+    utp_show_segments(dtvb, utp_tree, rf);
+    utp_as_data_expert(pinfo, utp_tree, tvb, rf);
+    call_dissector(data_handle, dtvb, pinfo, tree);
+}
+
+void
+utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
+                const utp_header_t *h, utp_frame_t *fa)
+{
+    utp_conn_t *conn = fa->conn;
+
+    if (!PINFO_FD_VISITED(pinfo) && !fa->rf) {
+        utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
+        /* a FIN ends its direction once everything before it was delivered
+         * (a FIN overtaking its last DATA does not) */
+        if (h->type == UTP_ST_RESET || ((fa->flags & UTP_A_REL_SEQ) && fa->abs_seq == r->next_seq))
+            fa->rf = utp_end_flush(r, pinfo);
+        if (h->type == UTP_ST_RESET)
+            fa->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo);
+    }
+    if (fa->rf)
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->rf);
+    if (fa->rf_peer)
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->rf_peer);
+}
+
 void
 utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
             const utp_header_t *h, utp_frame_t *fa)
@@ -291,39 +453,21 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     if (!PINFO_FD_VISITED(pinfo)) {
         rf = fa->rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
         if (!r->started) {
-            /* the stream starts after the SYN, or with the first packet seen */
+            /* the stream starts after the SYN; without one, at the first
+             * DATA captured (which may begin inside a message) */
             r->started = TRUE;
             r->next_seq = conn->flow[fa->dir].base + 1;
+            if (!conn->syn_frame) {
+                r->next_seq = fa->abs_seq;
+                r->mid_pending = TRUE;
+            }
         }
         if (fa->abs_seq < r->next_seq) {
             rf->kind = UTP_RF_DUPLICATE;
         } else if (fa->abs_seq > r->next_seq) {
-            if (utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf)) {
-                /* give up on what is missing: resume at the lowest held packet */
-                guint64 lowest = r->next_seq;
-                while (lowest < fa->abs_seq && !wmem_tree_lookup32(r->ooo, (guint32)lowest))
-                    lowest++;
-                rf->skipped = (guint32)(lowest - r->next_seq);
-                r->next_seq = lowest;
-                utp_pend_reset(r);
-                utp_ooo_t *o = utp_ooo_take(r, lowest);
-                if (o) {
-                    /* deliver the held run from here, in this frame */
-                    utp_reasm_frame_t tmp = { 0 };
-                    wmem_array_t *frames = utp_collect_chunk(r, pinfo, o->frame, o->bytes, o->len, &tmp);
-                    o->rf->deliver_frame = pinfo->num;
-                    rf->kind = UTP_RF_NONE;
-                    if (tmp.chunk) {
-                        rf->chunk = tmp.chunk;
-                        wmem_free(wmem_file_scope(), o->bytes);
-                    } else {
-                        rf->chunk = o->bytes;   /* the held copy becomes this frame's chunk */
-                    }
-                    rf->chunk_len = tmp.chunk_len;
-                    rf->chunk_off = tmp.chunk_off;
-                    utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, frames, rf);
-                }
-            }
+            gboolean full = utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf);
+            if (full || (r->ooo_count && wmem_tree_lookup32(r->ooo, (guint32)r->next_seq)))
+                utp_deliver_held(r, pinfo, fa, rf);   /* give up on a gap, or packets preloaded */
         } else {
             wmem_array_t *frames = utp_collect_chunk(r, pinfo, pinfo->num, own_bytes,
                                                      (guint32)h->payload_len, rf);
@@ -360,7 +504,8 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
             ti = proto_tree_add_uint(utp_tree, hf_utp_delivered_in, own, 0, 0, rf->deliver_frame);
             PROTO_ITEM_SET_GENERATED(ti);
         }
-        col_append_str(pinfo->cinfo, COL_INFO, " [held until the gap is filled]");
+        col_append_str(pinfo->cinfo, COL_INFO, (fa->flags & UTP_A_LATE) ?
+                       " [held until the connection was recognised]" : " [held until the gap is filled]");
         return;
     case UTP_RF_SEGMENT:
         if (rf->deliver_frame) {
@@ -368,6 +513,7 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
             PROTO_ITEM_SET_GENERATED(ti);
         }
         col_append_str(pinfo->cinfo, COL_INFO, " [uTP segment of a reassembled PDU]");
+        proto_tree_add_item(utp_tree, hf_utp_segment_data, own, 0, -1, ENC_NA);
         return;
     case UTP_RF_DELIVER:
         break;
@@ -392,6 +538,16 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     }
     if (rf->nsegments > 1)
         utp_show_segments(ptvb, utp_tree, rf);
+    if (rf->mid_start) {
+        ti = proto_tree_add_none_format(utp_tree, hf_utp_stream_mid_start, own, 0, 0,
+                                        "Stream starts here: its beginning was not captured");
+        PROTO_ITEM_SET_GENERATED(ti);
+    }
+    if (rf->skipped) {
+        ti = proto_tree_add_none_format(utp_tree, hf_utp_stream_after_gap, own, 0, 0,
+                                        "Stream resumes here after missing packets");
+        PROTO_ITEM_SET_GENERATED(ti);
+    }
     if (rf->tail_frame) {
         ti = proto_tree_add_uint(utp_tree, hf_utp_continued_in, own, 0, 0, rf->tail_frame);
         PROTO_ITEM_SET_GENERATED(ti);
@@ -402,6 +558,8 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         }
     }
 
+    if (rf->as_data)
+        utp_as_data_expert(pinfo, utp_tree, own, rf);
     utp_call_payload(ptvb, pinfo, tree, fa, rf, rf->data_off);
     if (!PINFO_FD_VISITED(pinfo))
         utp_after_first_call(r, pinfo, pdata, rf);
@@ -409,6 +567,8 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         /* nothing complete here: the payload protocol shows in the frame that completes it */
         col_set_str(pinfo->cinfo, COL_PROTOCOL, "uTP");
         col_append_str(pinfo->cinfo, COL_INFO, " [uTP segment of a reassembled PDU]");
+        if (h->payload_len)
+            proto_tree_add_item(utp_tree, hf_utp_segment_data, own, 0, -1, ENC_NA);
     }
     pinfo->desegment_offset = 0;
     pinfo->desegment_len = 0;

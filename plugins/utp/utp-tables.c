@@ -86,3 +86,11 @@ const value_string utp_close_reason_vals[] = {
     { 288, "pex_too_frequent" },
     { 0, NULL }
 };
+
+/* Why a timestamp_diff_us was not taken as a LEDBAT delay sample (utp-delay.h) */
+const value_string utp_delay_status_vals[] = {
+    { UTP_DELAY_NO_SAMPLE, "no sample (0)" },
+    { UTP_DELAY_IS_PLACEHOLDER, "placeholder 0x7fffffff (no measurement yet)" },
+    { UTP_DELAY_OUTLIER, "outlier: minutes away from this side's other samples" },
+    { 0, NULL }
+};

@@ -2,6 +2,8 @@
 #include "check.h"
 #include "utp-header.h"
 
+#include <string.h>
+
 static void put_v1(uint8_t *b, int type, int ext, uint16_t id, uint16_t seq, uint16_t ack)
 {
     memset(b, 0, 20);
@@ -65,6 +67,33 @@ int main(void)
     CHECK(h.unknown_ext);
     CHECK(!utp_plausible_new(&h));
     CHECK(utp_plausible_known(&h));
+
+    /* known extensions with lengths no implementation sends: not a new connection */
+    {
+        static const struct { uint8_t type, len; bool ok; } cases[] = {
+            { UTP_EXT_SACK, 0, false }, { UTP_EXT_SACK, 1, true }, { UTP_EXT_SACK, 4, true },
+            { UTP_EXT_BITS, 0, false }, { UTP_EXT_BITS, 4, false }, { UTP_EXT_BITS, 8, true },
+            { UTP_EXT_BITS, 9, false }, { UTP_EXT_CLOSE_REASON, 0, false },
+            { UTP_EXT_CLOSE_REASON, 2, false }, { UTP_EXT_CLOSE_REASON, 4, true },
+            { UTP_EXT_CLOSE_REASON, 8, false },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            put_v1(b, UTP_ST_STATE, cases[i].type, 7, 10, 20);
+            b[20] = 0; b[21] = cases[i].len;
+            memset(b + 22, 0, cases[i].len);
+            CHECK_EQ_INT(utp_parse_header(b, 22 + cases[i].len, &h), UTP_PARSE_OK);
+            CHECK_EQ_INT(utp_plausible_new(&h), cases[i].ok);
+            CHECK(utp_plausible_known(&h));    /* a known connection's packet is still shown */
+        }
+        /* four extensions: more than there are known types */
+        put_v1(b, UTP_ST_STATE, UTP_EXT_SACK, 7, 10, 20);
+        for (int i = 0; i < 4; i++) {
+            b[20 + 3 * i] = i < 3 ? UTP_EXT_SACK : 0; b[21 + 3 * i] = 1; b[22 + 3 * i] = 1;
+        }
+        CHECK_EQ_INT(utp_parse_header(b, 32, &h), UTP_PARSE_OK);
+        CHECK_EQ_INT(h.n_ext, 4);
+        CHECK(!utp_plausible_new(&h));
+    }
 
     /* DATA: never plausible alone, fine on a known connection */
     put_v1(b, UTP_ST_DATA, 0, 7, 10, 20);

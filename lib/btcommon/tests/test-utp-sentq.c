@@ -94,5 +94,26 @@ int main(void)
     CHECK(utp_sentq_find(&q, 1005) != NULL);
     free(q.buf);
 
+    /* a reused number: the entry takes the new packet, bytes in flight follow */
+    utp_sentq_init(&q, &a);
+    e.seq = 500; e.len = 0; e.frame = 7; e.sig = utp_packet_sig(1, NULL, 0);   /* a FIN */
+    CHECK(utp_sentq_push(&q, &e));
+    CHECK_EQ_INT(utp_sentq_bytes(&q), 0);
+    {
+        utp_sent_t *f = utp_sentq_find(&q, 500);
+        uint32_t data_sig = utp_packet_sig(0, (const uint8_t *)"abc", 3);
+        CHECK(f->sig != data_sig);
+        utp_sentq_replace(&q, f, 9, 3, data_sig);
+        CHECK_EQ_INT(utp_sentq_bytes(&q), 3);
+        CHECK_EQ_INT(utp_sentq_find(&q, 500)->frame, 9);
+        CHECK_EQ_INT(utp_sentq_find(&q, 500)->sig, data_sig);
+    }
+    free(q.buf);
+    /* signatures: type, length and bytes all count */
+    CHECK(utp_packet_sig(0, (const uint8_t *)"abc", 3) == utp_packet_sig(0, (const uint8_t *)"abc", 3));
+    CHECK(utp_packet_sig(0, (const uint8_t *)"abc", 3) != utp_packet_sig(0, (const uint8_t *)"abd", 3));
+    CHECK(utp_packet_sig(0, (const uint8_t *)"abc", 3) != utp_packet_sig(1, (const uint8_t *)"abc", 3));
+    CHECK(utp_packet_sig(0, (const uint8_t *)"ab\0", 3) != utp_packet_sig(0, (const uint8_t *)"ab", 2));
+
     return check_summary("test-utp-sentq");
 }

@@ -46,5 +46,13 @@ int main(void)
     CHECK_EQ_INT(utp_roles_from_ids(100, 100), UTP_ROLE_UNKNOWN);
     CHECK_EQ_INT(utp_roles_from_ids(100, 300), UTP_ROLE_UNKNOWN);
 
+    /* mid-stream pairing: each ack near the other side's seq, across the wrap */
+    CHECK(utp_seq_agree(200, 5000, 5001, 199));      /* A DATA 200 ack 5000; B STATE 5001 ack 199 */
+    CHECK(utp_seq_agree(3, 65535, 0, 65000));        /* wrapped, A has 540 in flight */
+    CHECK(!utp_seq_agree(200, 5000, 5001, 20000));   /* B acks far from A's numbers */
+    CHECK(!utp_seq_agree(200, 40000, 5001, 199));    /* A acks far from B's numbers */
+    CHECK(utp_seq_agree(1224, 0, 1, 200));           /* exactly the window */
+    CHECK(!utp_seq_agree(1225, 0, 1, 200));
+
     return check_summary("test-utp-seq");
 }

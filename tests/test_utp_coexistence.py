@@ -1,0 +1,49 @@
+"""Disabling our uTP gives the built-in dissectors everything back (issue 7,
+item 4).  The oracle is stock Wireshark itself: tshark with no plugins at all
+(WIRESHARK_PLUGIN_DIR pointing at an empty folder).  With
+`--disable-protocol utp` (the Enabled Protocols dialog does the same) every
+UDP frame must be dissected exactly as stock does it: the built-in bt-utp
+(whose heuristic is off by default: --enable-heuristic bt_utp_udp) takes the
+uTP datagrams, DHT is bt-dht, and nothing is left unclaimed by us.
+"""
+import pytest
+
+from test_utp import UTP_CAPTURES
+
+CAPS = UTP_CAPTURES + ["public-ndpi-bittorrent-utp"]
+
+
+@pytest.fixture(scope="module")
+def empty_plugins(tshark):
+    d = tshark.scratch("no-plugins")
+    d.mkdir(exist_ok=True)
+    d.chmod(0o755)
+    return str(d)
+
+
+def udp_view(tshark, cap, extra, env=None):
+    rows = tshark.fields(cap, ["frame.number", "frame.protocols"], "udp", two_pass=False,
+                         extra=extra, env=env)
+    return rows
+
+
+@pytest.mark.parametrize("name", CAPS)
+def test_disabled_utp_is_stock(tshark, empty_plugins, name):
+    cap = tshark.capture(f"{name}.pcap")
+    heur = ["--enable-heuristic", "bt_utp_udp"]
+    ours_off = udp_view(tshark, cap, ["--disable-protocol", "utp", *heur])
+    stock = udp_view(tshark, cap, heur, env={"WIRESHARK_PLUGIN_DIR": empty_plugins})
+    assert ours_off == stock
+    # and the comparison means something: stock claims these as bt-utp, ours as utp
+    assert sum("bt-utp" in p for _, p in stock) > 0
+    assert not any(":utp" in p for _, p in ours_off)
+    ours_on = udp_view(tshark, cap, heur)
+    assert sum(":utp" in p for _, p in ours_on) >= sum("bt-utp" in p for _, p in stock)
+
+
+def test_disabled_utp_gives_dht_back(tshark, empty_plugins):
+    cap = tshark.capture("public-ndpi-bittorrent-utp.pcap")
+    off = tshark.fields(cap, ["frame.number"], "bt-dht", two_pass=False, extra=["--disable-protocol", "utp"])
+    stock = tshark.fields(cap, ["frame.number"], "bt-dht", two_pass=False,
+                          env={"WIRESHARK_PLUGIN_DIR": empty_plugins})
+    assert off == stock and len(stock) == 3
