@@ -54,20 +54,36 @@ def _conn(payloads_a, end):
     return fr
 
 
+HANDSHAKE = b"\x13BitTorrent protocol" + bytes(8) + bytes(range(20)) + b"-XX0000-" + bytes(12)
+# a Piece message whose length prefix promises a whole 16 KiB block, cut short
+UNFINISHED = (16393).to_bytes(4, "big") + b"\x07" + bytes(8) + b"abc"
+
+
 def test_unfinished_pdu_is_shown_when_the_connection_ends(tshark):
-    # as in the nDPI capture: a few bytes of text, which BitTorrent dissectors
-    # wait on for more (a 4-byte length prefix of 0x626c610a); the FIN / RESET
-    # ends the direction, so the held bytes are shown there as data
+    # a peer-wire stream whose last message never completes: the payload
+    # dissector holds it waiting for more; the FIN / RESET ends the direction,
+    # so the held bytes are shown there as data
     for end in ("fin", "reset"):
-        frames = _conn([b"bla\n", b"test\n"], end)
+        frames = _conn([HANDSHAKE, UNFINISHED], end)
         cap = str(write_pcap(tshark.scratch(f"utp-unfinished-{end}.pcap"), frames))
         shown = shown_bytes(tshark, cap)
         last = len(frames)
-        assert shown[3] == b"bla\n" and shown[4] == b"test\n", end    # in the frames that carry them
-        assert shown[last] == b"bla\ntest\n", end                    # all of it, as data, at the end
+        assert shown[4] == UNFINISHED, end                # in the frame that carries them
+        assert shown[last] == UNFINISHED, end             # all of it, as data, at the end
         assert tshark.fields(cap, ["frame.number"], "utp.reassembly.as_data") == [[str(last)]]
         assert tshark.fields(cap, ["utp.reassembled_in"], "frame.number == 4") == [[str(last)]]
         # one pass shows the same (the end is known when its frame is dissected)
         one = tshark.fields(cap, ["frame.number", "utp.segment_data", "data.data"], "utp", two_pass=False)
         two = tshark.fields(cap, ["frame.number", "utp.segment_data", "data.data"], "utp")
         assert one == two
+
+
+def test_text_refused_by_btpeer_is_data_at_once(tshark):
+    # a few bytes of text (as in the nDPI capture): btpeer refuses them at
+    # once, so they are data in the frames that carry them, nothing is held,
+    # and the built-in BitTorrent dissector does not get to misname them
+    frames = _conn([b"bla\n", b"test\n"], "fin")
+    cap = str(write_pcap(tshark.scratch("utp-text.pcap"), frames))
+    shown = shown_bytes(tshark, cap)
+    assert shown[3] == b"bla\n" and shown[4] == b"test\n"
+    assert tshark.fields(cap, ["frame.number"], "bittorrent || btpeer") == []

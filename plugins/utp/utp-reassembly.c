@@ -41,6 +41,7 @@
 static heur_dissector_list_t utp_payload_heur;
 static dissector_handle_t bittorrent_utp_handle;
 static dissector_handle_t data_handle;
+static int proto_btpeer_id = -1;   /* our peer-wire plugin, when loaded */
 int utp_follow_tap = -1;
 
 /* ---- first pass: ordering ---- */
@@ -169,6 +170,12 @@ utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes
 
 /* ---- every pass: handing bytes to the payload dissector ---- */
 
+static gboolean
+utp_btpeer_enabled(void)
+{
+    return proto_btpeer_id >= 0 && proto_is_protocol_enabled(find_protocol_by_id(proto_btpeer_id));
+}
+
 static void
 utp_call_payload(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, utp_frame_t *fa,
                  utp_reasm_frame_t *rf, guint64 off)
@@ -198,7 +205,11 @@ utp_call_payload(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, utp_frame
         } else if (dissector_try_heuristic(utp_payload_heur, ptvb, pinfo, tree, &hdtbl, &info)) {
             conn->payload_heur = rf->heur = hdtbl;
         } else {
-            rf->handle = bittorrent_utp_handle ? bittorrent_utp_handle : data_handle;
+            /* The built-in BitTorrent dissector takes whatever it is given,
+             * so it stands in only for a btpeer that is absent or disabled
+             * (what stock Wireshark would show); a refusal by an enabled
+             * btpeer means "not BitTorrent", and the bytes are data. */
+            rf->handle = bittorrent_utp_handle && !utp_btpeer_enabled() ? bittorrent_utp_handle : data_handle;
             /* the built-in BitTorrent dissector knows nothing of our info */
             if (!call_dissector_only(rf->handle, ptvb, pinfo, tree, NULL)) {
                 rf->handle = data_handle;
@@ -630,4 +641,5 @@ utp_reassembly_handoff(void)
 {
     bittorrent_utp_handle = find_dissector("bittorrent.tcp");
     data_handle = find_dissector("data");
+    proto_btpeer_id = proto_get_id_by_filter_name("btpeer");
 }
