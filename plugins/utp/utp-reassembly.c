@@ -476,8 +476,13 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         if (fa->abs_seq < r->next_seq) {
             rf->kind = UTP_RF_DUPLICATE;
         } else if (fa->abs_seq > r->next_seq) {
+            const utp_flow_t *flow = &conn->flow[fa->dir];
             gboolean full = utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf);
-            if (full || (r->ooo_count && wmem_tree_lookup32(r->ooo, (guint32)r->next_seq)))
+            /* The receiver has cumulatively acknowledged the packet the
+             * stream waits for: it was delivered but not captured, and no
+             * retransmission will come to fill the gap. */
+            gboolean acked_unseen = flow->acked_set && flow->acked >= r->next_seq;
+            if (full || acked_unseen || (r->ooo_count && wmem_tree_lookup32(r->ooo, (guint32)r->next_seq)))
                 utp_deliver_held(r, pinfo, fa, rf);   /* give up on a gap, or packets preloaded */
         } else {
             wmem_array_t *frames = utp_collect_chunk(r, pinfo, pinfo->num, own_bytes,
