@@ -4,7 +4,8 @@ forever out of sight.
 - Bytes held for a PDU that continues later are shown in each frame that
   carries them (utp.segment_data, as TCP's tcp.segment_data).
 - When the direction ends (FIN, RESET) with a PDU unfinished, the held bytes
-  are shown as data in that frame, with an expert note.
+  are handed, with no way to ask for more, to the payload dissector that took
+  the stream (data when none did), in that frame, with an expert note.
 - When no payload dissector has taken a single PDU after 256 KiB of a
   direction, those bytes and all later ones are shown as data (not tested
   here: no dissector at hand holds bytes that long without a PDU).
@@ -69,7 +70,10 @@ def test_unfinished_pdu_is_shown_when_the_connection_ends(tshark):
         shown = shown_bytes(tshark, cap)
         last = len(frames)
         assert shown[4] == UNFINISHED, end                # in the frame that carries them
-        assert shown[last] == UNFINISHED, end             # all of it, as data, at the end
+        # at the end, all of it goes to the peer-wire dissector that took the
+        # stream, which shows the message it was cut in (its length prefix)
+        assert tshark.fields(cap, ["frame.number", "utp.reassembled.length", "btpeer.msg_len"],
+                             f"frame.number == {last}") == [[str(last), str(len(UNFINISHED)), "16393"]], end
         assert tshark.fields(cap, ["frame.number"], "utp.reassembly.as_data") == [[str(last)]]
         assert tshark.fields(cap, ["utp.reassembled_in"], "frame.number == 4") == [[str(last)]]
         # one pass shows the same (the end is known when its frame is dissected)

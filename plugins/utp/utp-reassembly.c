@@ -382,7 +382,7 @@ utp_as_data_expert(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *tvb, cons
     static const char *why[] = {
         "", "no payload dissector took a PDU in the first 256 KiB of this direction",
         "the payload dissector kept asking for one more segment past 64 KiB",
-        "the connection ended before the PDU was complete",
+        "the connection ended before the PDU was complete (handed on as it is, when a payload dissector took the stream)",
     };
     proto_item *ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_as_data, tvb, 0, 0,
                                                   "%u bytes shown as data: %s", rf->data_len,
@@ -393,7 +393,7 @@ utp_as_data_expert(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *tvb, cons
 /* First pass: the direction ends (FIN, RESET) with bytes held for a PDU that
  * can now never complete: this frame shows them as data. */
 static utp_reasm_frame_t *
-utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo)
+utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur)
 {
     utp_reasm_frame_t *rf;
 
@@ -413,20 +413,35 @@ utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo)
     rf->data = r->pend;
     rf->data_len = rf->consumed = r->pend_len;
     rf->data_off = r->pend_off;
+    rf->heur = heur;
     r->pend = NULL;
     utp_pend_reset(r);
     return rf;
 }
 
+/* The unfinished PDU goes to the payload dissector that took the stream,
+ * with no way to ask for more, so that it shows what it can of the message
+ * (a Piece's header, say, as stock Wireshark does); data otherwise. */
 static void
 utp_show_flushed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
-                 const utp_reasm_frame_t *rf)
+                 const utp_conn_t *conn, int dir, const utp_reasm_frame_t *rf)
 {
     tvbuff_t *dtvb = tvb_new_child_real_data(tvb, rf->data, rf->data_len, rf->data_len);
     add_new_data_source(pinfo, dtvb, "Unfinished uTP PDU");
     utp_show_segments(dtvb, utp_tree, rf);
     utp_as_data_expert(pinfo, utp_tree, tvb, rf);
-    call_dissector(data_handle, dtvb, pinfo, tree);
+    if (rf->heur) {
+        gint16 saved_can_desegment = pinfo->can_desegment;
+        utp_payload_info_t info = { 0 };
+        info.stream = conn->stream;
+        info.from_initiator = utp_conn_from_initiator(conn, dir);
+        info.stream_offset = rf->data_off;
+        pinfo->can_desegment = 0;
+        call_heur_dissector_direct(rf->heur, dtvb, pinfo, tree, &info);
+        pinfo->can_desegment = saved_can_desegment;
+    } else {
+        call_dissector(data_handle, dtvb, pinfo, tree);
+    }
 }
 
 void
@@ -440,14 +455,14 @@ utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree 
         /* a FIN ends its direction once everything before it was delivered
          * (a FIN overtaking its last DATA does not) */
         if (h->type == UTP_ST_RESET || ((fa->flags & UTP_A_REL_SEQ) && fa->abs_seq == r->next_seq))
-            fa->rf = utp_end_flush(r, pinfo);
+            fa->rf = utp_end_flush(r, pinfo, conn->payload_heur);
         if (h->type == UTP_ST_RESET)
-            fa->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo);
+            fa->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo, conn->payload_heur);
     }
     if (fa->rf)
-        utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->rf);
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, fa->dir, fa->rf);
     if (fa->rf_peer)
-        utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->rf_peer);
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, !fa->dir, fa->rf_peer);
 }
 
 void
