@@ -635,7 +635,9 @@ static gboolean dissect_btpeer_heur_utp(tvbuff_t *tvb, packet_info *pinfo, proto
         int avail = tvb_captured_length(tvb);
         gboolean handshake = avail >= BT_PSTR_LEN + 1 &&
                              bt_wire_is_handshake(tvb_get_ptr(tvb, 0, BT_PSTR_LEN + 1), BT_PSTR_LEN + 1);
-        if (info->after_gap)
+        /* bytes that begin with a handshake begin at a boundary, whatever
+         * was flagged before them */
+        if (info->after_gap && !handshake)
             why = WHY_UTP_GAP;
         else if (info->mid_stream && !handshake)
             why = WHY_UTP_MIDSTREAM;
