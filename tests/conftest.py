@@ -35,6 +35,10 @@ class Tshark:
         shutil.copytree(src, self.plugin_dir)
         shutil.copytree(CAPTURES, self.captures)
         self.home.mkdir()
+        # no extcap helpers: tshark -G and start-up need none, and 4.0's
+        # androiddump hangs under the preloaded sanitizer runtime
+        self.extcap = workdir / "no-extcap"
+        self.extcap.mkdir()
         for p in [workdir, *workdir.rglob("*")]:
             p.chmod(0o777 if p.is_dir() else 0o644)
         self.as_nobody = os.geteuid() == 0
@@ -47,6 +51,7 @@ class Tshark:
             "LC_ALL": "C.UTF-8",
             "WIRESHARK_PLUGIN_DIR": str(self.plugin_dir),
             "WIRESHARK_ABORT_ON_DISSECTOR_BUG": "1",
+            "WIRESHARK_EXTCAP_DIR": str(self.extcap),
         }
         if os.environ.get("BT_SANITIZE"):
             # plugins built with -DBT_ASAN=ON: the sanitizer runtime must be

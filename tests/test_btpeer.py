@@ -285,6 +285,73 @@ def test_encrypted_connections_labelled(tshark, name):
     assert len(rows) == len(with_data)       # one key flight per direction
     experts = tshark.run(["-n", "-r", tshark.capture(f"{name}.pcap"), "-2", "-z", "expert,note", "-q"]).stdout
     assert "Encrypted BitTorrent connection (MSE/PE key exchange)" in experts
+    # really encrypted (RC4 after the negotiation): no plaintext handshake is invented
+    assert tshark.count(tshark.capture(f"{name}.pcap"), "btpeer.mse.plaintext_selected") == 0
+
+
+# The longest MSE negotiation before a plaintext handshake (lib/btcommon/mse.h).
+MSE_MAX_NEGOTIATION = 96 + 512 + 20 + 20 + 8 + 4 + 2 + 512 + 2 + 68
+
+
+def mse_plaintext_truth(capture_name):
+    """Raw-bytes reading of MSE connections that selected plaintext: per direction
+    key, (offset of the plaintext handshake in the stream, parsed Direction from it)."""
+    out = {}
+    for key, (c, d, _) in independent(capture_name).items():
+        data = c.streams[d]
+        at = data.find(bs.PSTR)
+        if at <= 0 or c.transport != "tcp":
+            continue
+        other = c.streams[1 - d]
+        o_at = other.find(bs.PSTR)
+        conn = bs.Connection("tcp", *c.ends)
+        conn.streams = [data[at:], other[max(o_at, 0):]] if d == 0 else [other[max(o_at, 0):], data[at:]]
+        out[key] = (at, bs.walk(conn)[d])
+    return out
+
+
+def test_mse_plaintext_selected_aria2(tshark):
+    """aria2 negotiates MSE and selects plaintext: both handshakes (peer ids
+    A2-...) and every message after them are decoded, equal to what the raw
+    reader finds from the `\x13BitTorrent protocol` it locates in each stream;
+    the bytes before are the negotiation.  Without the change both directions
+    showed only encrypted data (0 handshakes, 0 messages)."""
+    name = "lsd-aria2"
+    cap = tshark.capture(f"{name}.pcap")
+    truth = mse_plaintext_truth(name)
+    assert len(truth) == 2, truth.keys()
+    for key, (at, ref) in truth.items():
+        assert 96 < at <= MSE_MAX_NEGOTIATION, (key, at)     # after a key flight, within the bound
+        assert ref.handshake[48:51] == b"A2-" and ref.complete and ref.messages > 5
+    got = tshark_directions(tshark, cap)
+    for key, (at, ref) in truth.items():
+        g = got[key]
+        assert g.handshakes == 1, key
+        assert g.types == +Counter(ref.types), key
+        assert g.piece_bytes == ref.piece_bytes
+        assert g.encrypted_frames >= 1, key     # the key exchange before the handshake
+    rows = tshark.fields(cap, ["ip.src", "tcp.srcport", "btpeer.peer_id", "btpeer.client"], "btpeer.peer_id")
+    ids = {(r[0], int(r[1])): bytes.fromhex(r[2].replace(":", "")) for r in rows}
+    assert ids == {(k[0], k[1]): ref.handshake[48:68] for k, (_, ref) in truth.items()}
+    assert {r[3] for r in rows} == {"aria2"}
+    # one "plaintext selected" per direction, in the handshake's frame, with its note
+    sel = tshark.fields(cap, ["frame.number", "btpeer.mse.plaintext_selected"], "btpeer.mse.plaintext_selected")
+    hs = tshark.fields(cap, ["frame.number"], "btpeer.pstr")
+    assert sorted(r[0] for r in sel) == sorted(r[0] for r in hs) and len(sel) == 2
+    assert not tshark.fields(cap, ["frame.number"], "btpeer.encrypted && btpeer.pstr")
+    experts = tshark.run(["-n", "-r", cap, "-2", "-z", "expert,note", "-q"]).stdout
+    assert "MSE/PE negotiated, plaintext selected" in experts
+    # request matching as on any plaintext connection: every piece names its request
+    pieces = tshark.fields(cap, ["btpeer.piece.request_in"], "btpeer.msg_type == 7", occurrence="a")
+    n_pieces = sum(ref.types[7] for _, ref in truth.values())
+    assert sum(len(values(r[0])) for r in pieces) == n_pieces > 0
+    # one pass == two passes from the handshakes on (the initiator's first key
+    # flight is labelled only on a later pass, as documented)
+    first_hs = min(int(r[0]) for r in hs)
+    f = ["frame.number", "btpeer.msg_type", "btpeer.pstr", "btpeer.mse.plaintext_selected",
+         "btpeer.piece.request_in", "btpeer.request_in", "btpeer.encrypted"]
+    flt = f"btpeer && frame.number >= {first_hs - 2}"
+    assert tshark.fields(cap, f, flt, two_pass=False) == tshark.fields(cap, f, flt, two_pass=True)
 
 
 @pytest.mark.parametrize("name", params(PLAIN))

@@ -29,3 +29,15 @@ int bt_mse_is_key_flight(const uint8_t *buf, size_t len)
         return 0;
     return bt_mse_distinct_bytes(buf, BT_MSE_KEY_LEN) >= BT_MSE_MIN_DISTINCT;
 }
+
+long bt_mse_find_plain_handshake(const uint8_t *buf, size_t len)
+{
+    size_t i;
+    if (len < BT_PSTR_LEN + 1)
+        return -1;
+    for (i = 0; i + BT_PSTR_LEN + 1 <= len; i++) {
+        if (buf[i] == BT_PSTR_LEN && memcmp(buf + i + 1, BT_PSTR, BT_PSTR_LEN) == 0)
+            return (long)i;
+    }
+    return -1;
+}

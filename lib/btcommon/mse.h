@@ -26,6 +26,24 @@
  * first 96 bytes look random. */
 int bt_mse_is_key_flight(const uint8_t *buf, size_t len);
 
+/* Bytes of one direction's stream, from its first byte, within which a
+ * plaintext BitTorrent handshake sent after the negotiation must begin when
+ * the negotiation selects plaintext (crypto_select 0x01, as aria2, libtorrent
+ * and uTorrent Web do).  The longest negotiation is the initiator's:
+ *   Ya 96 + PadA 512 + HASH('req1',S) 20 + HASH('req2',SKEY)^HASH('req3',S) 20
+ *   + ENCRYPT(VC 8 + crypto_provide 4 + len(PadC) 2 + PadC 512 + len(IA) 2)
+ *   = 1176 bytes, plus IA.  The acceptor's (Yb 96 + PadB 512 + VC 8 +
+ *   crypto_select 4 + len(PadD) 2 + PadD 512 = 1134) is shorter.  IA is
+ *   encrypted; a client that puts its handshake there sends no plaintext one,
+ *   so an IA before a plaintext handshake can only be something else: one
+ *   handshake's worth (68) is allowed for it.  In random RC4 bytes the
+ *   20-byte prefix occurs by chance with probability about 1244 * 2^-160. */
+#define BT_MSE_MAX_NEGOTIATION (BT_MSE_MAX_FLIGHT + 20 + 20 + 8 + 4 + 2 + BT_MSE_MAX_PAD + 2 + 68)
+
+/* Offset of the first complete 20-byte "\x13BitTorrent protocol" in
+ * buf[0..len), or -1. */
+long bt_mse_find_plain_handshake(const uint8_t *buf, size_t len);
+
 /* Number of distinct byte values in buf[0..len). */
 unsigned bt_mse_distinct_bytes(const uint8_t *buf, size_t len);
 

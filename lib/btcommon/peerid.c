@@ -14,7 +14,10 @@ typedef enum {
     VF_4PART,        /* "-AZ5770-" -> 5.7.7.0                                  */
     VF_3PART,        /* "-LT2080-" -> 2.0.8 ; 4th char 'B' means beta          */
     VF_TRANSMISSION, /* "-TR2940-" -> 2.94 ; from 4.x "-TR4010-" -> 4.0.1     */
-    VF_2DIGIT_MINOR  /* "-BC0150-" -> 1.50 (major, then two-digit minor)       */
+    VF_2DIGIT_MINOR, /* "-BC0150-" -> 1.50 (major, then two-digit minor)       */
+    VF_2X2           /* "-WW0109-" -> 1.9 (two decimal digits each for major and
+                        minor: WebTorrent writes its semver major.minor so,
+                        "0.16.1" -> "0016", "1.2.5" -> "0102")                */
 } version_format_t;
 
 typedef struct {
@@ -108,9 +111,9 @@ static const azureus_client_t azureus_clients[] = {
     { "UT", "\xc2\xb5Torrent",      VF_3PART },
     { "UW", "\xc2\xb5Torrent Web",  VF_3PART },
     { "VG", "Vagaa",                VF_4PART },
-    { "WD", "WebTorrent Desktop",   VF_4PART },
+    { "WD", "WebTorrent Desktop",   VF_2X2 },
     { "WT", "BitLet",               VF_4PART },
-    { "WW", "WebTorrent",           VF_4PART },
+    { "WW", "WebTorrent",           VF_2X2 },
     { "WY", "FireTorrent",          VF_4PART },
     { "XF", "Xfplay",               VF_4PART },
     { "XL", "Xunlei",               VF_4PART },
@@ -239,6 +242,9 @@ static void format_azureus_version(const uint8_t *v, version_format_t vf, char *
         break;
     case VF_2DIGIT_MINOR:
         snprintf(out, outlen, "%d.%d%d", p[1], p[2], p[3]);
+        break;
+    case VF_2X2:
+        snprintf(out, outlen, "%d.%d", p[0] * 10 + p[1], p[2] * 10 + p[3]);
         break;
     case VF_4PART:
     default:

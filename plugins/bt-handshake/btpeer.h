@@ -42,6 +42,10 @@ typedef struct btpeer_side {
     const char *ext_v;           /* first pass: v of this side's extension handshake */
     guint32     mse_key_frame;   /* frame holding this side's MSE DH key, or 0  */
     gboolean    payload_seen;    /* first pass: some payload already went by    */
+    guint32     classified_frame; /* first pass: last frame classified (TCP)    */
+    /* First pass only: MSE with plaintext selected (btpeer-mse.c). */
+    guint32     mse_seen;        /* bytes of this side's MSE negotiation so far */
+    gboolean    mse_plain;       /* this side's plaintext handshake was found   */
     /* First pass only: resynchronisation (btpeer-resync.c). */
     const char *resync;          /* why the next bytes start at no known
                                     boundary, or NULL                           */
@@ -156,5 +160,13 @@ void btpeer_register_mse(int proto, expert_module_t *em);
 gboolean btpeer_mse_is_key_flight(tvbuff_t *tvb, int offset);
 void btpeer_dissect_encrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                               btpeer_conn_t *conn, int dir);
+/* First pass, on a side of an MSE connection whose plaintext handshake was
+ * not found yet: the offset in tvb where it begins (the negotiation selected
+ * plaintext), or -1 (still encrypted).  Counts the bytes against
+ * BT_MSE_MAX_NEGOTIATION and sets side->mse_plain when found. */
+int btpeer_mse_find_plaintext(tvbuff_t *tvb, btpeer_side_t *side);
+/* the first at bytes of tvb are the end of the negotiation, a plaintext
+ * handshake follows */
+void btpeer_dissect_mse_plaintext(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int at);
 
 #endif /* BTPEER_H */

@@ -23,6 +23,7 @@
 #include "btpeer.h"
 #include "bt-discovery.h"
 #include "peerwire.h"
+#include "mse.h"
 #include "utp/packet-utp.h"
 #include "ws-compat.h"
 
@@ -70,12 +71,21 @@ static wmem_map_t *btpeer_utp_conns;
  * with either, the flow's first payload byte is the start of its stream. */
 #define BTPEER_TCP_SAW_SYN_BITS 0x06
 
+/* What an MSE connection's call holds (btpeer_start_t.mse). */
+enum {
+    BTPEER_MSE_NONE = 0,       /* plaintext (or not an MSE call)              */
+    BTPEER_MSE_ALL,            /* encrypted bytes only                        */
+    BTPEER_MSE_THEN_PLAIN      /* end of negotiation, then plaintext at mse_at */
+};
+
 /* How one call of a frame starts (see call_start). */
 typedef struct btpeer_start {
     const char *why;           /* no known boundary: why, else NULL           */
     guint32     gap;           /* bytes missing before this call              */
     guint32     skip;          /* bytes of a partly shown message first       */
     guint       call;          /* which call of the frame (1-based)           */
+    int         mse;           /* BTPEER_MSE_*                                */
+    int         mse_at;        /* BTPEER_MSE_THEN_PLAIN: handshake offset     */
     struct btpeer_start *next;
 } btpeer_start_t;
 
@@ -205,14 +215,14 @@ static guint keepalive_run(tvbuff_t *tvb, int offset, int len)
  * boundary (why), after missing bytes (gap), or inside a message begun in
  * an earlier call that was shown in part (skip bytes of it).  Computed on
  * the first pass and replayed on later ones. */
-static btpeer_start_t call_start(packet_info *pinfo, btpeer_conn_t *conn, int dir,
+static btpeer_start_t call_start(tvbuff_t *tvb, packet_info *pinfo, btpeer_conn_t *conn, int dir,
                                  const char *why_now, guint32 gap)
 {
     btpeer_packet_t *pk = packet_record(pinfo);
     guint call = ++pk->calls;
     btpeer_side_t *side = &conn->side[dir];
     btpeer_frame_t *fr;
-    btpeer_start_t st = { NULL, 0, 0, 0, NULL };
+    btpeer_start_t st = { NULL, 0, 0, 0, BTPEER_MSE_NONE, 0, NULL };
     btpeer_start_t *rec;
 
     if (PINFO_FD_VISITED(pinfo)) {
@@ -223,12 +233,18 @@ static btpeer_start_t call_start(packet_info *pinfo, btpeer_conn_t *conn, int di
         }
         return st;
     }
+    if (conn->state == BTPEER_CONN_ENCRYPTED && !side->mse_plain) {
+        st.mse_at = btpeer_mse_find_plaintext(tvb, side);
+        st.mse = st.mse_at < 0 ? BTPEER_MSE_ALL : BTPEER_MSE_THEN_PLAIN;
+        why_now = NULL;
+        gap = 0;
+    }
     st.why = why_now ? why_now : side->resync;
     st.gap = gap;
     /* a gap or a lost boundary voids the rest of a partial message */
     st.skip = st.why ? 0 : side->skip;
     side->skip = 0;
-    if (!st.why && !st.gap && !st.skip)
+    if (!st.why && !st.gap && !st.skip && !st.mse)
         return st;
     st.call = call;
     fr = frame_record(pinfo, TRUE);
@@ -277,11 +293,19 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     guint32 skip_next = 0;
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, BTPEER_SHORT_NAME);
-    if (conn->state == BTPEER_CONN_ENCRYPTED) {
+    /* a key flight dissected only on a later pass (the initiator's, on TCP)
+     * has no record of its own */
+    if (start.mse == BTPEER_MSE_ALL ||
+        (conn->state == BTPEER_CONN_ENCRYPTED && conn->side[dir].mse_key_frame == pinfo->num)) {
         btpeer_dissect_encrypted(tvb, pinfo, tree, conn, dir);
         return len;
     }
-    offset = stream_start(tvb, pinfo, tree, &start, &skip_next, &unsynced);
+    if (start.mse == BTPEER_MSE_THEN_PLAIN) {
+        btpeer_dissect_mse_plaintext(tvb, pinfo, tree, start.mse_at);
+        offset = start.mse_at;
+    } else {
+        offset = stream_start(tvb, pinfo, tree, &start, &skip_next, &unsynced);
+    }
     resynced = start.why || start.skip;
     /* Each round consumes at least the 4-byte length prefix or ends. */
     while (offset < len) {
@@ -409,8 +433,12 @@ static const char *tcp_classify(tvbuff_t *tvb, packet_info *pinfo, btpeer_conn_t
                          bt_wire_is_handshake(tvb_get_ptr(tvb, 0, BT_PSTR_LEN + 1), BT_PSTR_LEN + 1);
     const char *why = NULL;
 
-    if (PINFO_FD_VISITED(pinfo))
+    /* once per frame: when the port entry declines a frame (an MSE key
+     * flight waiting for the other side's), TCP offers the same bytes to
+     * the heuristic, which must not read them as a second segment */
+    if (PINFO_FD_VISITED(pinfo) || side->classified_frame == pinfo->num)
         return NULL;
+    side->classified_frame = pinfo->num;
     side->payload_seen = TRUE;
     if (conn->state == BTPEER_CONN_PLAIN) {
         /* the other direction was recognised: this one's first bytes are
@@ -427,6 +455,9 @@ static const char *tcp_classify(tvbuff_t *tvb, packet_info *pinfo, btpeer_conn_t
     }
     if (first && start_seen && !conn->side[!dir].handshake_frame && btpeer_mse_is_key_flight(tvb, 0)) {
         side->mse_key_frame = pinfo->num;
+        /* a first key flight is not dissected on this pass: count it here */
+        if (!conn->side[!dir].mse_key_frame)
+            side->mse_seen = (guint32)tvb_reported_length(tvb);
         if (conn->side[!dir].mse_key_frame)
             conn->state = BTPEER_CONN_ENCRYPTED;
         return NULL;
@@ -491,16 +522,17 @@ static int dissect_btpeer_tcp_common(tvbuff_t *tvb, packet_info *pinfo, proto_tr
         why = tcp_classify(tvb, pinfo, conn, dir, !heuristic, start_seen);
         if (conn->state != BTPEER_CONN_PLAIN && conn->state != BTPEER_CONN_ENCRYPTED)
             return 0;
-        if (conn->state == BTPEER_CONN_PLAIN) {
-            gap = tcp_gap(&conn->side[dir], ti);
-            if (gap && !why)
-                why = WHY_GAP;
-        }
+        /* gaps count in plaintext, and after a plaintext-selected MSE negotiation */
+        gap = tcp_gap(&conn->side[dir], ti);
+        if (conn->state == BTPEER_CONN_ENCRYPTED && !conn->side[dir].mse_plain)
+            gap = 0;
+        if (gap && !why)
+            why = WHY_GAP;
         frame_record(pinfo, TRUE)->claimed = TRUE;
     }
     if (heuristic)
         conversation_set_dissector(conv, btpeer_tcp_handle);
-    return dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, call_start(pinfo, conn, dir, why, gap));
+    return dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, call_start(tvb, pinfo, conn, dir, why, gap));
 }
 
 static int dissect_btpeer_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
@@ -604,12 +636,14 @@ static bt_heur_bool dissect_btpeer_heur_utp(tvbuff_t *tvb, packet_info *pinfo, p
         int avail = tvb_captured_length(tvb);
         gboolean handshake = avail >= BT_PSTR_LEN + 1 &&
                              bt_wire_is_handshake(tvb_get_ptr(tvb, 0, BT_PSTR_LEN + 1), BT_PSTR_LEN + 1);
-        if (info->after_gap)
+        /* bytes that begin with a handshake begin at a boundary, whatever
+         * was flagged before them */
+        if (info->after_gap && !handshake)
             why = WHY_UTP_GAP;
         else if (info->mid_stream && !handshake)
             why = WHY_UTP_MIDSTREAM;
     }
-    dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, call_start(pinfo, conn, dir, why, 0));
+    dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, call_start(tvb, pinfo, conn, dir, why, 0));
     return TRUE;
 }
 

@@ -32,6 +32,11 @@ int main(void)
     EXPECT("-TR300Z-abcdefghijkl", "Transmission", "3.00+", BT_PEERID_AZUREUS);
     EXPECT("-qB4520-abcdefghijkl", "qBittorrent", "4.5.2", BT_PEERID_AZUREUS);
     EXPECT("-qB4341-abcdefghijkl", "qBittorrent", "4.3.4.1", BT_PEERID_AZUREUS);
+    /* WebTorrent: two digits of major, two of minor (its VERSION_STR) */
+    EXPECT("-WW0109-abcdefghijkl", "WebTorrent", "1.9", BT_PEERID_AZUREUS);
+    EXPECT("-WW0016-abcdefghijkl", "WebTorrent", "0.16", BT_PEERID_AZUREUS);
+    EXPECT("-WW0102-abcdefghijkl", "WebTorrent", "1.2", BT_PEERID_AZUREUS);
+    EXPECT("-WD0021-abcdefghijkl", "WebTorrent Desktop", "0.21", BT_PEERID_AZUREUS);
     EXPECT("-LT2080-abcdefghijkl", "libtorrent-rasterbar", "2.0.8", BT_PEERID_AZUREUS);
     EXPECT("-UT3530-abcdefghijkl", "\xc2\xb5Torrent", "3.5.3", BT_PEERID_AZUREUS);
     EXPECT("-UT355B-abcdefghijkl", "\xc2\xb5Torrent", "3.5.5 beta", BT_PEERID_AZUREUS);

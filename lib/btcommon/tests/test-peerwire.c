@@ -60,9 +60,31 @@ static void test_mse(void)
     CHECK(!bt_mse_is_key_flight(key, 120));
 }
 
+static void test_mse_plain_handshake(void)
+{
+    uint8_t buf[300];
+    size_t i;
+    uint32_t x = 777;
+    for (i = 0; i < sizeof(buf); i++) {
+        x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+        buf[i] = (uint8_t)x == 19 ? 20 : (uint8_t)x;   /* no 0x13 by chance */
+    }
+    CHECK_EQ_INT(bt_mse_find_plain_handshake(buf, sizeof(buf)), -1);
+    buf[200] = 19;
+    memcpy(buf + 201, "BitTorrent protocol", 19);
+    CHECK_EQ_INT(bt_mse_find_plain_handshake(buf, sizeof(buf)), 200);
+    /* the whole 20-byte prefix must be there */
+    CHECK_EQ_INT(bt_mse_find_plain_handshake(buf, 219), -1);
+    CHECK_EQ_INT(bt_mse_find_plain_handshake(buf + 200, 20), 0);
+    CHECK_EQ_INT(bt_mse_find_plain_handshake(buf, 5), -1);
+    /* the bound covers the initiator's longest negotiation plus one IA handshake */
+    CHECK_EQ_INT(BT_MSE_MAX_NEGOTIATION, 1244);
+}
+
 int main(void)
 {
     test_frame();
     test_mse();
+    test_mse_plain_handshake();
     return check_summary("test-peerwire");
 }
