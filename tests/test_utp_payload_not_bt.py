@@ -74,6 +74,8 @@ def test_unfinished_pdu_is_shown_when_the_connection_ends(tshark):
         # stream, which shows the message it was cut in (its length prefix)
         assert tshark.fields(cap, ["frame.number", "utp.reassembled.length", "btpeer.msg_len"],
                              f"frame.number == {last}") == [[str(last), str(len(UNFINISHED)), "16393"]], end
+        assert tshark.fields(cap, ["btpeer.msg_type", "btpeer.piece.index", "btpeer.piece.begin"],
+                             f"frame.number == {last}") == [["7", "0", "0"]], end   # which block, as stock shows
         assert tshark.fields(cap, ["frame.number"], "utp.reassembly.as_data") == [[str(last)]]
         assert tshark.fields(cap, ["utp.reassembled_in"], "frame.number == 4") == [[str(last)]]
         # one pass shows the same (the end is known when its frame is dissected)

@@ -216,8 +216,9 @@ void btpeer_dissect_keepalives(btpeer_ctx_t *ctx, guint count)
     btpeer_info(ctx, "Keep-alive x%u", count);
 }
 
-/* After a resynchronisation, the message running past the end of the
- * bytes at hand is shown in part: its length, type and, for a Piece, which
+/* After a resynchronisation, or when the stream cannot be reassembled any
+ * further, the message running past the end of the bytes at hand is shown
+ * in part: its length, type and, for a Piece, which
  * block (the rest is skipped by count, see packet-btpeer.c). */
 void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
 {
@@ -243,8 +244,8 @@ void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
                     avail, total_len);
     }
     expert_add_info_format(ctx->pinfo, ctx->pdu_item, &ei_btpeer_msg_partial,
-                           "Only %d of this message's %u bytes are in this segment; the rest is skipped "
-                           "(the stream was picked up after lost bytes)", avail, total_len);
+                           "Only %d of this message's %u bytes are here; the rest is not available "
+                           "(lost by the capture, or the stream ended)", avail, total_len);
 }
 
 void btpeer_dissect_message(btpeer_ctx_t *ctx)

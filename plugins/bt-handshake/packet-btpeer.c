@@ -340,9 +340,14 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
                 offset = len;
                 break;
             }
-            /* No reassembly (e.g. TCP reassembly switched off): show what
-             * there is as the start of a message. */
-            btpeer_dissect_too_long(tvb, pinfo, tree, offset, 0);
+            /* No reassembly (switched off, or the transport's stream ended
+             * inside this message): show what there is of it, its type and,
+             * for a Piece, which block, as the built-in dissector does. */
+            if (remaining > BT_LENGTH_PREFIX && pdu_len && tvb_get_uint8(tvb, offset) != BT_PSTR_LEN)
+                dissect_pdu(tvb_new_subset_remaining(tvb, offset), pinfo, tree, conn, dir, PDU_PARTIAL,
+                            (guint)pdu_len);
+            else
+                btpeer_dissect_too_long(tvb, pinfo, tree, offset, 0);
             offset = len;
             break;
         case BT_FRAME_TOO_LONG:
