@@ -191,6 +191,9 @@ class Direction:
         self.ext_sent = Counter()  # extension name (per the receiver's ids) -> count
         self.complete = True     # stream ended on a message boundary
         self.messages = 0
+        # the message the stream ends inside (dissectors show it in part,
+        # as stock Wireshark does): (type, declared body length) or None
+        self.partial = None
 
 
 def walk(conn):
@@ -216,6 +219,8 @@ def walk(conn):
             msgs.append(data[i + 4:i + 4 + n])
             i += 4 + n
         dirs[d].complete = i == len(data)
+        if i + 5 <= len(data):
+            dirs[d].partial = (data[i + 4], struct.unpack("!I", data[i:i + 4])[0])
         parsed.append(msgs)
     for d, msgs in enumerate(parsed):
         for body in msgs:

@@ -237,6 +237,7 @@ void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
         if (avail > 13)
             proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, 13, -1, ENC_NA);
         btpeer_info(ctx, "Piece %u/%u (%u bytes, %d here)", index, begin, len - 9, avail - 13);
+        btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, len - 9, it);
     } else {
         if (avail > 5)
             proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 5, -1, ENC_NA);
