@@ -31,11 +31,12 @@ def pair(tshark, name, make):
     return h, c, startup_capture(tshark, hostile[0])
 
 
-def check_ratio(tshark, name, make, args=("-2",), runs=3):
+def check_ratio(tshark, name, make, args=("-2",), runs=3, factor=None):
     h, c, s = pair(tshark, name, make)
     ratio, hc, cc = cost_ratio(tshark, h, c, s, args=args, runs=runs)
     print(f"{name}: hostile {hc:.2f} s, control {cc:.2f} s, ratio {ratio:.2f}")
-    assert ratio <= FACTOR, f"{name}: hostile/control CPU {ratio:.1f} ({hc:.2f} s vs {cc:.2f} s)"
+    factor = factor or FACTOR
+    assert ratio <= factor, f"{name}: hostile/control CPU {ratio:.1f} ({hc:.2f} s vs {cc:.2f} s)"
     return h
 
 
@@ -70,8 +71,13 @@ def test_http_answer_of_400000_peers(tshark):
     Wireshark's tree limit ("Dissector bug ... more than 1000000 items",
     found by assert_no_dissector_bug)."""
     n = 400000
+    # The hostile answer also fills the discovery store with 100,000 distinct
+    # endpoints (its cap) that the control's one repeated peer does not: linear
+    # work the control lacks, hence a wider factor than the hash-collision
+    # cases (where the old quadratic cost was ~40x).
     h = check_ratio(tshark, "http-400k-peers",
-                    lambda hostile: gen.http_exchange(gen.http_peers_body(n, hostile), 50001), ("-2", "-V"))
+                    lambda hostile: gen.http_exchange(gen.http_peers_body(n, hostile), 50001), ("-2", "-V"),
+                    factor=8.0)
     rows = tshark.fields(h, ["bttracker.peer_count", "bttracker.not_shown", "_ws.expert.message"],
                          "bttracker.request == 0", occurrence="a")
     assert len(rows) == 1
