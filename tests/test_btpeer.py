@@ -10,18 +10,16 @@ the script builds them and from the BEPs, not from the dissector's output.
 """
 import ipaddress
 import json
-import shutil
-import subprocess
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 
 import btpeer_streams as bs
-from conftest import BUILD, CAPTURES, ROOT, g_columns, plugin_path
+from bttest import (CAPTURES, dissect_cleanly, editcap_mutation, experts_by_frame, first,
+                    frame_fields, g_columns, have_plugin, randpkt, split as values, vector)
 
-VECTORS = ROOT / "tests" / "vectors" / "btpeer"
-HAVE_UTP = plugin_path("utp").exists()
+HAVE_UTP = have_plugin("utp")
 needs_utp = pytest.mark.skipif(not HAVE_UTP, reason="utp.so not built")
 
 PLAIN = ["tcp-plain", "utp-libtorrent", "utp-transmission", "utp-transmission-leech", "utp-lossy",
@@ -45,14 +43,8 @@ def params(names):
 
 @pytest.fixture(scope="session")
 def vec(tshark):
-    """Copies the vectors into the readable work folder; returns name -> path."""
-    def path(name):
-        dst = tshark.scratch(name)
-        if not dst.exists():
-            shutil.copy(VECTORS / name, dst)
-            dst.chmod(0o644)
-        return str(dst)
-    return path
+    """name -> readable path of a vector of tests/vectors/btpeer."""
+    return lambda name: vector(tshark, f"btpeer/{name}")
 
 
 # ------------------------------------------------------------ helpers
@@ -62,15 +54,8 @@ FIELDS = ["ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport", "udp.srcpor
           "btpeer.piece.length", "btpeer.pstr", "btpeer.encrypted", "tcp.stream", "utp.stream"]
 
 
-def first(v):
-    return v.split(",")[0] if v else ""
-
-
-def values(v):
-    return [x for x in v.split(",") if x != ""] if v else []
-
-
-class Direction:
+class DecodedDirection:
+    """What tshark decoded in one direction (the oracle's view is bs.Direction)."""
     def __init__(self):
         self.types = Counter()
         self.ext = Counter()
@@ -81,7 +66,7 @@ class Direction:
 
 def tshark_directions(tshark, capture, extra=(), two_pass=True):
     """Per direction (src, sport, dst, dport, uTP connection id or None): what tshark decoded."""
-    out = defaultdict(Direction)
+    out = defaultdict(DecodedDirection)
     for row in tshark.fields(capture, FIELDS, "btpeer", extra=extra, two_pass=two_pass):
         r = dict(zip(FIELDS, row))
         src = first(r["ip.src"]) or first(r["ipv6.src"])
@@ -366,19 +351,8 @@ def test_plaintext_never_labelled_encrypted(tshark, name):
 
 # ------------------------------------------------------------ hand-built vectors
 
-def frame_fields(tshark, path, frame, fields):
-    rows = tshark.fields(path, fields, f"frame.number == {frame}", occurrence="a")
-    assert len(rows) == 1
-    return dict(zip(fields, rows[0]))
-
-
 def info(tshark, path):
     return {int(r[0]): r[1] for r in tshark.fields(path, ["frame.number", "_ws.col.Info"], "btpeer")}
-
-
-def experts(tshark, path):
-    rows = tshark.fields(path, ["frame.number", "_ws.expert.message"], "_ws.expert", separator="|")
-    return {int(r[0]): r[1] for r in rows}
 
 
 def test_vector_handshake_bits_and_clients(tshark, vec):
@@ -435,7 +409,7 @@ def test_vector_request_matching(tshark, vec):
     assert req == {"btpeer.request.answered_in": "", "btpeer.request.cancelled_in": "13",
                    "btpeer.request.rejected_in": "29"}
     assert frame_fields(tshark, p, 11, ["btpeer.request.answered_in"])["btpeer.request.answered_in"] == "28"
-    e = experts(tshark, p)
+    e = experts_by_frame(tshark, p)
     assert "Request never answered" in e[12]          # 3/0 was neither answered nor rejected
     assert "Request never answered" not in e.get(11, "")
 
@@ -483,7 +457,7 @@ def test_vector_extensions(tshark, vec):
                                       "btpeer.ext.metadata.data"])
     assert md == {"btpeer.ext.metadata.msg_type": "1", "btpeer.ext.metadata.total_size": "5",
                   "btpeer.ext.metadata.data": b"hello".hex()}
-    e = experts(tshark, p)
+    e = experts_by_frame(tshark, p)
     assert "Extension id 99 was not announced by the receiving peer" in e[38]
     assert 'No decoder for extension "lt_tex"' in e[39]
     assert "Unknown message id 42" in e[40]
@@ -491,7 +465,7 @@ def test_vector_extensions(tshark, vec):
 
 def test_vector_malformed(tshark, vec):
     p = vec("btpeer-malformed.pcap")
-    e = experts(tshark, p)
+    e = experts_by_frame(tshark, p)
     i = info(tshark, p)
     assert "Peer id follows no known client convention" in e[4]
     assert "Extension id 1 was not announced" in e[6]
@@ -546,9 +520,6 @@ def test_vector_utp_out_of_order(tshark, vec):
 
 # ------------------------------------------------------------ robustness
 
-FUZZ_ENV = {"WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict", "WIRESHARK_ABORT_ON_DISSECTOR_BUG": "1"}
-
-
 def fuzz_sources():
     caps = [f"test-captures/{n}.pcap" for n in available(["tcp-plain", "magnet-tcp"])]
     if HAVE_UTP:
@@ -563,20 +534,11 @@ def test_fuzz_editcap(tshark, vec, src, seed):
         orig = vec(src.split("/", 1)[1])
     else:
         orig = tshark.capture(src.split("/", 1)[1])
-    out = tshark.scratch(f"fuzz-{seed}-{Path(src).name}")
-    subprocess.run(["editcap", "-E", "0.02", "--seed", str(seed), orig, str(out)], check=True,
-                   capture_output=True)
-    out.chmod(0o644)
-    proc = tshark.run(["-n", "-2", "-V", "-r", out], env=FUZZ_ENV, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    dissect_cleanly(tshark, editcap_mutation(tshark, orig, f"fuzz-{seed}-{Path(src).name}", 0.02, seed))
 
 
 @pytest.mark.parametrize("kind", ["tcp", "udp"])
 def test_fuzz_randpkt(tshark, kind):
-    out = tshark.scratch(f"randpkt-{kind}.pcap")
-    subprocess.run(["randpkt", "-b", "1500", "-c", "3000", "-t", kind, str(out)], check=True, capture_output=True)
-    out.chmod(0o644)
+    out = randpkt(tshark, f"randpkt-{kind}.pcap", kind, 3000, 1500)
     # heuristics first, so random TCP payload on any port reaches btpeer_tcp
-    proc = tshark.run(["-n", "-2", "-V", "-r", out, "-o", "tcp.try_heuristic_first:TRUE"], env=FUZZ_ENV,
-                      check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    dissect_cleanly(tshark, out, ("-2", "-V", "-o", "tcp.try_heuristic_first:TRUE"))

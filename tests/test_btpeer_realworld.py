@@ -8,18 +8,15 @@ gaps or late starts are cut from committed ones with editcap at test time.
 """
 import struct
 import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from conftest import CAPTURES
+import bttest
+import make_btpeer_vectors as mv
+from bttest import CAPTURES
 from hostile import assert_no_dissector_bug, cost_ratio, startup_capture
 from pcapgen import write_pcap
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "vectors"))
-import make_btpeer_vectors as mv  # noqa: E402
 
 TCP_REAL = ["public-ndpi-bittorrent.pcap", "public-arkime-bt-tcp.pcap", "tcp-plain.pcap",
             "tcp-qbittorrent.pcap", "tcp-encrypted.pcap"]
@@ -31,10 +28,7 @@ def present(names):
 
 @pytest.fixture(scope="module")
 def stock_env(tshark):
-    empty = tshark.scratch("no-plugins")
-    empty.mkdir(exist_ok=True)
-    empty.chmod(0o777)
-    return {"WIRESHARK_PLUGIN_DIR": str(empty)}
+    return bttest.stock_env(tshark)
 
 
 def type_counts(tshark, cap, field, env=None, extra=(), dfilter=None):

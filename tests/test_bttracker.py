@@ -5,33 +5,26 @@ Real captures (scripts/make-discovery-captures): libtorrent 2.0.8 seed and
 leecher announcing to opentracker over UDP (tracker-udp-libtorrent.pcap) and
 over HTTP (tracker-http-libtorrent.pcap), one non-whitelisted torrent that
 opentracker refuses, a scrape, then the peer connections.  Expected values
-come from tests/vectors/discovery/oracle.py, an independent pcap reader.
+come from tests/discovery_oracle.py, an independent pcap reader.
 Hand-built vectors: tests/vectors/discovery/tracker-{udp,http}-vectors.pcap,
 described frame by frame in make_vectors.py.
 """
 import random
 import struct
-import sys
 
 import pytest
 
-from conftest import BUILD, ROOT
+import discovery_oracle as oracle
+import make_vectors
+from bttest import (FUZZ_ENV, by_frame, dissect_cleanly, editcap_mutation, frame_experts as experts,
+                    have_plugin, randpkt, split, vector)
 from pcapgen import udp_frame, write_pcap
-
-sys.path.insert(0, str(ROOT / "tests" / "vectors" / "discovery"))
-import oracle  # noqa: E402
-from discovery_common import FUZZ_ENV, by_frame, have_btpeer, split, vector, write_with  # noqa: E402
-import make_vectors  # noqa: E402
 
 UDP_REAL = "tracker-udp-libtorrent.pcap"
 HTTP_REAL = "tracker-http-libtorrent.pcap"
 IH = [h.hex() for h in make_vectors.IH]
 IHB = make_vectors.IH
-HAVE_BTPEER = have_btpeer(BUILD)
-
-
-def experts(tshark, cap, frame):
-    return tshark.fields(cap, ["_ws.expert.message"], f"frame.number == {frame}", occurrence="a")[0][0]
+HAVE_BTPEER = have_plugin("bt_handshake")
 
 
 # ================================================================ UDP, real
@@ -253,7 +246,7 @@ def test_links_same_in_one_and_two_passes(tshark, cap_name):
 
 # ================================================================ UDP vectors
 def test_udp_vectors_connect_and_announce(tshark):
-    cap = vector(tshark, "tracker-udp-vectors.pcap")
+    cap = vector(tshark, "discovery/tracker-udp-vectors.pcap")
     r = by_frame(tshark.fields(cap, ["frame.number", "bttracker.request_in", "bttracker.response_in",
                                      "bttracker.connection_id", "bttracker.connection_id.issued_in"],
                                "frame.number <= 4"))
@@ -271,7 +264,7 @@ def test_udp_vectors_connect_and_announce(tshark):
 
 
 def test_udp_vectors_scrape(tshark):
-    cap = vector(tshark, "tracker-udp-vectors.pcap")
+    cap = vector(tshark, "discovery/tracker-udp-vectors.pcap")
     assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.info_hash_count"], "frame.number == 5")[0] == \
         [",".join(IH), "3"]
     assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.seeders", "bttracker.completed",
@@ -280,7 +273,7 @@ def test_udp_vectors_scrape(tshark):
 
 
 def test_udp_vectors_anomalies(tshark):
-    cap = vector(tshark, "tracker-udp-vectors.pcap")
+    cap = vector(tshark, "discovery/tracker-udp-vectors.pcap")
     assert "Connection ID not issued" in experts(tshark, cap, 7)
     assert tshark.fields(cap, ["bttracker.failure_reason", "bttracker.request_in"], "frame.number == 8")[0] == \
         ["Connection ID missmatch.", "7"]
@@ -318,7 +311,7 @@ def test_udp_heuristic_needs_connect(tshark):
 
 # ================================================================ HTTP vectors
 def test_http_vectors_announce(tshark):
-    cap = vector(tshark, "tracker-http-vectors.pcap")
+    cap = vector(tshark, "discovery/tracker-http-vectors.pcap")
     a = tshark.fields(cap, ["bttracker.info_hash", "bttracker.peer_id", "bttracker.port", "bttracker.uploaded",
                             "bttracker.downloaded", "bttracker.left", "bttracker.event", "bttracker.num_want",
                             "bttracker.http.compact", "bttracker.http.key", "bttracker.response_in"],
@@ -334,7 +327,7 @@ def test_http_vectors_announce(tshark):
 
 
 def test_http_vectors_scrape_failure_truncated(tshark):
-    cap = vector(tshark, "tracker-http-vectors.pcap")
+    cap = vector(tshark, "discovery/tracker-http-vectors.pcap")
     assert tshark.fields(cap, ["bttracker.action", "bttracker.info_hash"], "frame.number == 3")[0] == \
         ["2", ",".join(IH[:2])]
     assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.seeders", "bttracker.completed",
@@ -346,7 +339,7 @@ def test_http_vectors_scrape_failure_truncated(tshark):
 
 
 def test_http_vectors_bad_query(tshark):
-    cap = vector(tshark, "tracker-http-vectors.pcap")
+    cap = vector(tshark, "discovery/tracker-http-vectors.pcap")
     msgs = experts(tshark, cap, 9)
     for m in ("19 bytes after un-escaping", "Malformed %-escape", "bttracker.port is not a number",
               "Unknown announce event"):
@@ -357,14 +350,14 @@ def test_http_vectors_bad_query(tshark):
 
 
 def test_http_vectors_ordinary_http_untouched(tshark):
-    cap = vector(tshark, "tracker-http-vectors.pcap")
+    cap = vector(tshark, "discovery/tracker-http-vectors.pcap")
     assert tshark.count(cap, "bttracker and (frame.number == 11 or frame.number == 12)") == 0
     assert tshark.count(cap, "frame.number == 11 and http.request.uri == \"/index.html?lang=en\"") == 1
     assert tshark.count(cap, "frame.number == 12 and http.response.code == 200 and data-text-lines") == 1
 
 
 def test_http_vectors_answer_without_request(tshark):
-    cap = vector(tshark, "tracker-http-vectors.pcap")
+    cap = vector(tshark, "discovery/tracker-http-vectors.pcap")
     assert tshark.fields(cap, ["bttracker.peer.ip", "bttracker.seeders", "bttracker.interval"],
                          "frame.number == 13")[0] == ["10.78.0.91", "1", "900"]
     assert "Response with no request" in experts(tshark, cap, 13)
@@ -427,12 +420,9 @@ def test_fuzz_http_tracker(tshark):
 
 @pytest.mark.parametrize("cap_name,seed", [(UDP_REAL, 1), (UDP_REAL, 2), (HTTP_REAL, 3), (HTTP_REAL, 4)])
 def test_fuzz_editcap(tshark, cap_name, seed):
-    out = tshark.scratch(f"disc-tracker-editcap-{seed}.pcap")
-    write_with(["editcap", "-E", "0.03", "--seed", seed, tshark.capture(cap_name), out], out)
-    tshark.run(["-n", "-2", "-r", str(out), "-V"], env=FUZZ_ENV)
+    dissect_cleanly(tshark, editcap_mutation(tshark, tshark.capture(cap_name),
+                                             f"disc-tracker-editcap-{seed}.pcap", 0.03, seed))
 
 
 def test_fuzz_randpkt_tcp(tshark):
-    out = tshark.scratch("disc-randpkt-tcp.pcap")
-    write_with(["randpkt", "-b", "800", "-c", "500", "-t", "tcp", out], out)
-    tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)
+    dissect_cleanly(tshark, randpkt(tshark, "disc-randpkt-tcp.pcap", "tcp", 500, 800), ("-V",))

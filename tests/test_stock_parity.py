@@ -34,7 +34,8 @@ from collections import Counter, defaultdict
 import pytest
 
 import btpeer_streams as bs
-from conftest import BUILD, CAPTURES
+import bttest
+from bttest import CAPTURES, split as values
 
 # test-captures/pending/: captures the uTP suite cannot take yet (no SYN, gaps); compared here too
 NAMES = sorted(str(p.relative_to(CAPTURES)) for p in [*CAPTURES.glob("*.pcap"), *CAPTURES.glob("pending/*.pcap")])
@@ -59,10 +60,6 @@ OURS_UTP = ["utp.connection_id", "utp.seq_raw"]
 STOCK_MSG = ["bittorrent.info_hash", "bittorrent.msg.length", "bittorrent.msg.type",
              "bittorrent.msg.aztype"]
 OURS_MSG = ["btpeer.info_hash", "btpeer.msg_len", "btpeer.msg_type"]
-
-
-def values(cell):
-    return [v for v in cell.split(",") if v != ""] if cell else []
 
 
 def msg_kinds(info_hash, length, mtype, aztype=""):
@@ -185,15 +182,7 @@ CLAIMS = {"btpeer", "bittorrent", "utp", "bt-utp"}
 
 @pytest.fixture(scope="module")
 def stock_env(tshark):
-    """WIRESHARK_PLUGIN_DIR with the right layout (<dir>/<major.minor>/epan) and no plugin."""
-    version = next((BUILD / "plugin-dir").glob("*/epan")).parent.name
-    empty = tshark.scratch("stock-plugins")
-    (empty / version / "epan").mkdir(parents=True, exist_ok=True)
-    for p in [empty, *empty.rglob("*")]:
-        p.chmod(0o755)
-    loaded = tshark.run(["-G", "plugins"], env={"WIRESHARK_PLUGIN_DIR": str(empty)}).stdout
-    assert "dissector" not in loaded.split(), f"the stock run still loads dissector plugins:\n{loaded}"
-    return {"WIRESHARK_PLUGIN_DIR": str(empty)}
+    return bttest.stock_env(tshark)
 
 
 def profile(tshark, stock_env, name, stock):

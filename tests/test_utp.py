@@ -10,12 +10,12 @@ import hashlib
 import json
 import random
 import struct
-import subprocess
 
 import pytest
 
+import bttest
 import utp_vectors
-from conftest import CAPTURES, g_columns
+from bttest import CAPTURES, dissect_cleanly, editcap_mutation, g_columns
 from pcapgen import udp_frame, write_pcap
 
 UTP_CAPTURES = sorted(p.stem for p in CAPTURES.glob("*.pcap")
@@ -385,28 +385,18 @@ def test_real_captures_without_utp_claim_nothing(tshark):
 
 
 def test_negative_randpkt_claims_nothing(tshark):
-    path = tshark.scratch("randpkt-udp.pcap")
-    subprocess.run(["randpkt", "-b", "1500", "-c", "5000", "-t", "udp", str(path)], check=True)
-    path.chmod(0o644)
-    assert tshark.count(str(path), "utp") == 0
+    path = bttest.randpkt(tshark, "randpkt-udp.pcap", "udp", 5000, 1500)
+    assert tshark.count(path, "utp") == 0
 
 
 # ---------------------------------------------------------------- fuzz smoke
-
-FUZZ_ENV = {"WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict"}
-
 
 @pytest.mark.parametrize("name", UTP_CAPTURES)
 def test_fuzz_editcap(tshark, name):
     src = tshark.capture(f"{name}.pcap")
     for seed in (1, 2):
-        out = tshark.scratch(f"fuzz-{name}-{seed}.pcap")
-        subprocess.run(["editcap", "-E", "0.02", "--seed", str(seed), src, str(out)], check=True,
-                       capture_output=True)
-        out.chmod(0o644)
-        proc = tshark.run(["-n", "-2", "-V", "-r", str(out), "-d", "udp.port==6881,utp"], env=FUZZ_ENV,
-                          check=False)
-        assert proc.returncode == 0, proc.stderr[-2000:]
+        out = editcap_mutation(tshark, src, f"fuzz-{name}-{seed}.pcap", 0.02, seed)
+        dissect_cleanly(tshark, out, ("-2", "-V", "-d", "udp.port==6881,utp"))
 
 
 def test_fuzz_vectors_and_random(tshark, vectors):
@@ -423,8 +413,7 @@ def test_fuzz_vectors_and_random(tshark, vectors):
     write_pcap(path, frames)
     path.chmod(0o644)
     for extra in ([], ["-d", "udp.port==50000,utp"]):
-        proc = tshark.run(["-n", "-2", "-V", "-r", str(path), *extra], env=FUZZ_ENV, check=False)
-        assert proc.returncode == 0, proc.stderr[-2000:]
+        dissect_cleanly(tshark, path, ("-2", "-V", *extra))
 
 
 def test_hostile_sequence_jumps_and_sacks(tshark):
@@ -443,7 +432,7 @@ def test_hostile_sequence_jumps_and_sacks(tshark):
     write_pcap(path, frames)
     path.chmod(0o644)
     proc = tshark.run(["-n", "-2", "-r", str(path), "-T", "fields", "-e", "utp.stream"],
-                      env=FUZZ_ENV, timeout=300)
+                      env=bttest.FUZZ_ENV, timeout=300)
     assert proc.stdout.split() == ["0"] * len(frames)
 
 
