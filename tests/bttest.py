@@ -11,6 +11,7 @@ because the checkout may live under a 0700 directory.  When not root, tshark
 runs directly with the same environment.
 """
 import functools
+import json
 import os
 import re
 import shutil
@@ -202,6 +203,11 @@ def by_frame(rows):
     return {int(r[0]): r[1:] for r in rows}
 
 
+def field_by_frame(tshark, cap, field, dfilter="utp", extra=()):
+    """{frame: value of field} for the frames matching dfilter."""
+    return {int(n): v for n, v in tshark.fields(cap, ["frame.number", field], dfilter, extra)}
+
+
 def frame_fields(tshark, path, frame, fields):
     """{field: all its occurrences joined by ','} for one frame."""
     rows = tshark.fields(path, fields, f"frame.number == {frame}", occurrence="a")
@@ -281,3 +287,47 @@ def dissect_cleanly(tshark, path, args=("-2", "-V")):
     proc = tshark.run(["-n", "-r", str(path), *args], env=FUZZ_ENV, check=False)
     assert proc.returncode == 0, f"{path}: tshark exited {proc.returncode}\n{proc.stderr[-2000:]}"
     return proc
+
+
+# ---------------------------------------------------------------------------
+# Committed captures and what their scripts know of them (<name>.facts.json)
+
+def facts(name):
+    """The capture script's own record of test-captures/<name>.pcap."""
+    return json.loads((CAPTURES / f"{name}.facts.json").read_text())
+
+
+def with_facts(names):
+    """Those of the capture names committed with their facts."""
+    return [n for n in names if (CAPTURES / f"{n}.pcap").exists() and (CAPTURES / f"{n}.facts.json").exists()]
+
+
+def captures_with_utp():
+    """Names of the committed captures whose facts list uTP connections."""
+    return sorted(p.stem for p in CAPTURES.glob("*.pcap")
+                  if (CAPTURES / f"{p.stem}.facts.json").exists()
+                  and facts(p.stem).get("utp", {}).get("connections"))
+
+
+# Packets quoted inside ICMP errors are shown as uTP too, but are not uTP
+# datagrams of the capture.
+NOT_QUOTED = "!icmp && !icmpv6"
+
+
+def follow_raw(tshark, capture, stream, proto="utp"):
+    """(bytes node0->node1, bytes node1->node0, node0 'ip:port') from -z follow,PROTO,raw."""
+    out = tshark.run(["-n", "-2", "-r", capture, "-q", "-z", f"follow,{proto},raw,{stream}"]).stdout
+    a, b, node0, body = b"", b"", None, False
+    for line in out.splitlines():
+        if line.startswith("Node 0:"):
+            node0 = line.split(":", 1)[1].strip()
+        if line.startswith("Node 1:"):
+            body = True
+            continue
+        if not body or line.startswith("====="):
+            continue
+        if line.startswith("\t"):
+            b += bytes.fromhex(line.strip())
+        elif line.strip():
+            a += bytes.fromhex(line.strip())
+    return a, b, node0

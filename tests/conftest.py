@@ -26,3 +26,13 @@ def tshark():
         yield Tshark(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def utp_vectors_pcap(tshark):
+    """The hand-built uTP vectors (tests/utp_vectors.py), written once."""
+    import utp_vectors
+    path = tshark.scratch("utp-vectors.pcap")
+    utp_vectors.write(path)
+    path.chmod(0o644)
+    return str(path)

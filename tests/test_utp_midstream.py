@@ -17,7 +17,7 @@ import json
 import pytest
 
 from bttest import CAPTURES
-from test_utp import follow
+from bttest import follow_raw as follow
 from utp_facts import parse_utp  # scripts/: the independent uTP reader
 from utp_vectors import raw_udp_datagrams
 
