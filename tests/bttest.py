@@ -185,6 +185,15 @@ def normalise_booleans(tshark, fields, rows):
     return rows
 
 
+def registered_ports(tshark, table="tcp.port"):
+    """Ports with an entry in a dissector table (`tshark -G decodes`): 4.2+
+    added built-ins on ports a test may pick for a flow of its own (4.4: SAP NI
+    on TCP 40000), which TCP tries before any heuristic dissector."""
+    out = tshark.run(["-G", "decodes"]).stdout
+    return {int(c[1]) for c in (l.split("\t") for l in out.splitlines())
+            if len(c) >= 3 and c[0] == table and c[1].isdigit()}
+
+
 # ---------------------------------------------------------------------------
 # Reading fields
 
