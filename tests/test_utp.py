@@ -122,7 +122,8 @@ def test_follow_stream_is_exactly_what_was_sent(tshark, name):
             assert len(got) == c[d]["stream_bytes"]
             assert hashlib.sha256(got).hexdigest() == c[d]["stream_sha256"]
         encrypted = "encrypted" in name
-        if c["initiator_to_acceptor"]["stream_bytes"] >= 68:
+        # a connection whose SYN was not captured starts mid-way, not with a handshake
+        if c["syn_conn_id"] is not None and c["initiator_to_acceptor"]["stream_bytes"] >= 68:
             assert sent_i.startswith(b"\x13BitTorrent protocol") != encrypted
 
 
@@ -144,7 +145,12 @@ def test_one_pass_equals_two_pass(tshark, name):
               "utp.analysis.initial_rtt", "utp.segment", "utp.reassembled.length", "utp.payload_duplicate"]
     one = tshark.fields(cap, fields, "utp", two_pass=False)
     two = tshark.fields(cap, fields, "utp", two_pass=True)
-    assert one == two
+    # without a SYN, the packets held until the other direction confirmed the
+    # connection are uTP only to a second pass (test_utp_midstream.py)
+    late = {r[0] for r in tshark.fields(cap, ["frame.number"], "utp.analysis.confirmed_in")}
+    assert len(late) <= 2 * 8 and (not late or all(c["syn_conn_id"] is None
+                                                    for c in facts(name)["utp"]["connections"]))
+    assert one == [r for r in two if r[0] not in late]
 
 
 @pytest.mark.parametrize("name", UTP_CAPTURES)
@@ -369,8 +375,11 @@ def test_negative_corpus_claims_nothing(tshark):
 # Public captures made by others that do carry uTP (no facts.json: tested in
 # tests/test_utp_real_world.py and test_utp_ledbat.py)
 PUBLIC_UTP_CAPTURES = {"public-ndpi-bittorrent-utp"}
+# Ours without a facts file (its reader cannot read a stream with holes):
+# tested in tests/test_utp_capture_loss.py against the complete original
+LOSSY_UTP_CAPTURES = {"magnet-utp-capture-loss"}
 NON_UTP_CAPTURES = sorted(p.stem for p in CAPTURES.glob("*.pcap")
-                          if p.stem not in UTP_CAPTURES and p.stem not in PUBLIC_UTP_CAPTURES)
+                          if p.stem not in {*UTP_CAPTURES, *PUBLIC_UTP_CAPTURES, *LOSSY_UTP_CAPTURES})
 
 
 def test_real_captures_without_utp_claim_nothing(tshark):

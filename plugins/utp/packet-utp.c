@@ -612,7 +612,7 @@ proto_register_utp(void)
         { &ei_utp_dup_ack, { "utp.analysis.duplicate_ack.expert", PI_SEQUENCE, PI_NOTE, "Duplicate ACK", EXPFILL } },
         { &ei_utp_zero_window, { "utp.analysis.zero_window.expert", PI_SEQUENCE, PI_WARN, "Zero window", EXPFILL } },
         { &ei_utp_window_full, { "utp.analysis.window_full.expert", PI_SEQUENCE, PI_WARN, "Window is full", EXPFILL } },
-        { &ei_utp_reasm_as_data, { "utp.reassembly.as_data", PI_REASSEMBLE, PI_NOTE, "Payload shown as data: no payload dissector took it", EXPFILL } },
+        { &ei_utp_reasm_as_data, { "utp.reassembly.as_data", PI_REASSEMBLE, PI_NOTE, "Payload shown as data, or an unfinished PDU handed on as it is", EXPFILL } },
         { &ei_utp_seq_reused, { "utp.analysis.seq_reused.expert", PI_SEQUENCE, PI_NOTE, "Sequence number reused by a different packet", EXPFILL } },
         { &ei_utp_delay_ignored, { "utp.analysis.delay_ignored.expert", PI_SEQUENCE, PI_CHAT, "timestamp_diff_us is not a delay sample: not used for the base delay", EXPFILL } },
         { &ei_utp_reasm_skipped, { "utp.reassembly.skipped.expert", PI_REASSEMBLE, PI_WARN, "Reassembly gave up on missing packets", EXPFILL } },

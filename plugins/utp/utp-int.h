@@ -28,6 +28,7 @@ typedef enum {
 #define UTP_AS_DATA_UNACCEPTED 1   /* no PDU within the first UTP_REASM_UNACCEPTED_MAX bytes */
 #define UTP_AS_DATA_ONE_MORE   2   /* "one more segment" asked past UTP_REASM_MAX_ONE_MORE */
 #define UTP_AS_DATA_ENDED      3   /* the connection ended with the PDU unfinished */
+#define UTP_AS_DATA_GAP        4   /* packets the PDU needed were never captured */
 
 typedef struct utp_reasm_frame {
     utp_rf_kind_t kind;
@@ -50,6 +51,9 @@ typedef struct utp_reasm_frame {
     guint32  consumed;         /* bytes of data the payload dissector used */
     heur_dtbl_entry_t *heur;   /* payload dissector chosen on the first pass */
     dissector_handle_t handle;
+    /* DELIVER after a gap: the unfinished PDU the gap cut off, handed on as
+     * it is before the bytes after the gap (NULL when none was pending) */
+    struct utp_reasm_frame *cut;
 } utp_reasm_frame_t;
 
 typedef struct utp_ooo {

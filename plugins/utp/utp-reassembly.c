@@ -343,6 +343,54 @@ utp_show_segments(tvbuff_t *rtvb, proto_tree *tree, const utp_reasm_frame_t *rf)
     proto_tree_add_item(st, hf_utp_reassembled_data, rtvb, 0, -1, ENC_NA);
 }
 
+static void
+utp_as_data_expert(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *tvb, const utp_reasm_frame_t *rf)
+{
+    static const char *why[] = {
+        "", "no payload dissector took a PDU in the first 256 KiB of this direction",
+        "the payload dissector kept asking for one more segment past 64 KiB",
+        "the connection ended before the PDU was complete",
+        "packets it needed were never captured",
+    };
+    /* an unfinished PDU goes to the dissector that took the stream, which
+     * shows what it can of it; only without one are the bytes data */
+    proto_item *ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_as_data, tvb, 0, 0,
+                                                  rf->heur ? "Unfinished PDU (%u bytes) handed on as it is: %s"
+                                                           : "%u bytes shown as data: %s", rf->data_len,
+                                                  why[MIN(rf->as_data, (guint8)UTP_AS_DATA_GAP)]);
+    PROTO_ITEM_SET_GENERATED(ti);
+}
+
+/* First pass: the direction ends (FIN, RESET) or a gap is given up on with
+ * bytes held for a PDU that can now never complete: this frame shows them
+ * (UTP_AS_DATA_ENDED or UTP_AS_DATA_GAP). */
+static utp_reasm_frame_t *
+utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur, guint8 why)
+{
+    utp_reasm_frame_t *rf;
+
+    if (!r->pend_len)
+        return NULL;
+    rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
+    rf->kind = UTP_RF_DELIVER;
+    rf->as_data = why;
+    utp_set_segments(rf, r->pend_frames);
+    for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
+        utp_reasm_frame_t *prf = *(utp_reasm_frame_t **)wmem_array_index(r->pend_rfs, i);
+        if (prf->kind == UTP_RF_SEGMENT)
+            prf->deliver_frame = pinfo->num;
+        else
+            prf->tail_frame = pinfo->num;
+    }
+    rf->data = r->pend;
+    rf->data_len = rf->consumed = r->pend_len;
+    rf->data_off = r->pend_off;
+    rf->heur = heur;
+    r->pend = NULL;
+    utp_pend_reset(r);
+    return rf;
+}
+
 /* First pass: the stream resumes at the lowest held packet, skipping what is
  * missing before it (none, when the held packets were preloaded), and the
  * run from there is delivered in this frame. */
@@ -356,8 +404,11 @@ utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, const utp_frame_t *fa,
         lowest++;
     rf->skipped = (guint32)(lowest - r->next_seq);
     r->next_seq = lowest;
-    if (rf->skipped)
+    /* the PDU the gap cut is shown in part here, as stock shows its header */
+    if (rf->skipped) {
+        rf->cut = utp_end_flush(r, pinfo, fa->conn->payload_heur, UTP_AS_DATA_GAP);
         utp_pend_reset(r);
+    }
     o = utp_ooo_take(r, lowest);
     if (o) {
         utp_reasm_frame_t tmp = { 0 };
@@ -374,49 +425,6 @@ utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, const utp_frame_t *fa,
         rf->chunk_off = tmp.chunk_off;
         utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, frames, rf);
     }
-}
-
-static void
-utp_as_data_expert(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *tvb, const utp_reasm_frame_t *rf)
-{
-    static const char *why[] = {
-        "", "no payload dissector took a PDU in the first 256 KiB of this direction",
-        "the payload dissector kept asking for one more segment past 64 KiB",
-        "the connection ended before the PDU was complete (handed on as it is, when a payload dissector took the stream)",
-    };
-    proto_item *ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_as_data, tvb, 0, 0,
-                                                  "%u bytes shown as data: %s", rf->data_len,
-                                                  why[MIN(rf->as_data, (guint8)UTP_AS_DATA_ENDED)]);
-    PROTO_ITEM_SET_GENERATED(ti);
-}
-
-/* First pass: the direction ends (FIN, RESET) with bytes held for a PDU that
- * can now never complete: this frame shows them as data. */
-static utp_reasm_frame_t *
-utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur)
-{
-    utp_reasm_frame_t *rf;
-
-    if (!r->pend_len)
-        return NULL;
-    rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
-    rf->kind = UTP_RF_DELIVER;
-    rf->as_data = UTP_AS_DATA_ENDED;
-    utp_set_segments(rf, r->pend_frames);
-    for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
-        utp_reasm_frame_t *prf = *(utp_reasm_frame_t **)wmem_array_index(r->pend_rfs, i);
-        if (prf->kind == UTP_RF_SEGMENT)
-            prf->deliver_frame = pinfo->num;
-        else
-            prf->tail_frame = pinfo->num;
-    }
-    rf->data = r->pend;
-    rf->data_len = rf->consumed = r->pend_len;
-    rf->data_off = r->pend_off;
-    rf->heur = heur;
-    r->pend = NULL;
-    utp_pend_reset(r);
-    return rf;
 }
 
 /* The unfinished PDU goes to the payload dissector that took the stream,
@@ -455,9 +463,10 @@ utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree 
         /* a FIN ends its direction once everything before it was delivered
          * (a FIN overtaking its last DATA does not) */
         if (h->type == UTP_ST_RESET || ((fa->flags & UTP_A_REL_SEQ) && fa->abs_seq == r->next_seq))
-            fa->rf = utp_end_flush(r, pinfo, conn->payload_heur);
+            fa->rf = utp_end_flush(r, pinfo, conn->payload_heur, UTP_AS_DATA_ENDED);
         if (h->type == UTP_ST_RESET)
-            fa->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo, conn->payload_heur);
+            fa->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo, conn->payload_heur,
+                                         UTP_AS_DATA_ENDED);
     }
     if (fa->rf)
         utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, fa->dir, fa->rf);
@@ -513,6 +522,8 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
                                           "Reassembly gave up on %u missing packet(s)", rf->skipped);
         PROTO_ITEM_SET_GENERATED(ti);
     }
+    if (rf->cut)
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->conn, fa->dir, rf->cut);
 
     /* Follow Stream gets each new in-order byte exactly once */
     if (rf->kind == UTP_RF_DELIVER || rf->kind == UTP_RF_SEGMENT) {
