@@ -10,9 +10,7 @@
  */
 #include <epan/packet.h>
 #include <epan/tap.h>
-#include <epan/follow.h>
 #include <epan/proto_data.h>
-#include <epan/to_str.h>
 
 #include "utp-int.h"
 #include "packet-utp.h"
@@ -42,7 +40,24 @@ static heur_dissector_list_t utp_payload_heur;
 static dissector_handle_t bittorrent_utp_handle;
 static dissector_handle_t data_handle;
 static int proto_btpeer_id = -1;   /* our peer-wire plugin, when loaded */
-int utp_follow_tap = -1;
+
+static int hf_utp_segments = -1;
+static int hf_utp_segment = -1;
+static int hf_utp_segment_count = -1;
+static int hf_utp_reassembled_in = -1;
+static int hf_utp_reassembled_length = -1;
+static int hf_utp_reassembled_data = -1;
+static int hf_utp_continued_in = -1;
+static int hf_utp_payload_duplicate = -1;
+static int hf_utp_delivered_in = -1;
+static int hf_utp_stream_mid_start = -1;
+static int hf_utp_segment_data = -1;
+static int hf_utp_stream_after_gap = -1;
+
+static gint ett_utp_segments = -1;
+
+static expert_field ei_utp_reasm_skipped = EI_INIT;
+static expert_field ei_utp_reasm_as_data = EI_INIT;
 
 /* ---- first pass: ordering ---- */
 
@@ -531,8 +546,7 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         if (rf->chunk) {
             ctvb = tvb_new_child_real_data(tvb, rf->chunk, rf->chunk_len, rf->chunk_len);
         }
-        if (have_tap_listener(utp_follow_tap))
-            tap_queue_packet(utp_follow_tap, pinfo, ctvb);
+        utp_follow_queue(pinfo, ctvb);
     }
 
     switch (rf->kind) {
@@ -616,55 +630,33 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     pinfo->desegment_len = 0;
 }
 
-/* ---- Follow uTP Stream ---- */
-
-static gchar *
-utp_follow_conv_filter(epan_dissect_t *edt _U_, packet_info *pinfo, guint *stream, guint *sub_stream _U_)
-{
-    utp_frame_t *fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
-    if (!fa)
-        return NULL;
-    *stream = fa->conn->stream;
-    return g_strdup_printf("utp.stream eq %u", fa->conn->stream);
-}
-
-static gchar *
-utp_follow_index_filter(guint stream, guint sub_stream _U_)
-{
-    return g_strdup_printf("utp.stream eq %u", stream);
-}
-
-static gchar *
-utp_follow_address_filter(address *src_addr, address *dst_addr, int src_port, int dst_port)
-{
-    const gchar *ip = (src_addr->type == AT_IPv6) ? "ipv6" : "ip";
-    gchar *src = address_to_str(NULL, src_addr), *dst = address_to_str(NULL, dst_addr);
-    gchar *f = g_strdup_printf("((%s.src eq %s and udp.srcport eq %d) and (%s.dst eq %s and udp.dstport eq %d))"
-                               " or ((%s.src eq %s and udp.srcport eq %d) and (%s.dst eq %s and udp.dstport eq %d))",
-                               ip, src, src_port, ip, dst, dst_port, ip, dst, dst_port, ip, src, src_port);
-    wmem_free(NULL, src);
-    wmem_free(NULL, dst);
-    return f;
-}
-
-static gchar *
-utp_port_to_display(wmem_allocator_t *allocator, guint port)
-{
-    return wmem_strdup_printf(allocator, "%u", port);
-}
-
 void
-utp_reassembly_register(void)
+utp_reassembly_register(int proto, expert_module_t *em)
 {
-    utp_payload_heur = register_heur_dissector_list(UTP_PAYLOAD_HEUR_LIST, proto_utp);
-    utp_follow_tap = register_tap("utp_follow");
-    /* 4.4+: the stream count bounds the GUI's stream spin box.  No
-     * sub-stream callback: a uTP connection carries one byte stream per
-     * direction (TCP and UDP pass NULL too; a callback would make the Follow
-     * dialog offer a sub-stream selector with nothing to select). */
-    register_follow_stream(proto_utp, "utp_follow", utp_follow_conv_filter, utp_follow_index_filter,
-                           utp_follow_address_filter, utp_port_to_display, follow_tvb_tap_listener,
-                           utp_analysis_stream_count, NULL);
+    static hf_register_info hf[] = {
+        { &hf_utp_segments, { "Reassembled uTP segments", "utp.segments", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_segment, { "uTP segment", "utp.segment", FT_FRAMENUM, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_segment_count, { "Segment count", "utp.segment.count", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_reassembled_in, { "Reassembled PDU in frame", "utp.reassembled_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The PDU this packet's bytes belong to is dissected in that frame", HFILL } },
+        { &hf_utp_reassembled_length, { "Reassembled uTP length", "utp.reassembled.length", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_reassembled_data, { "Reassembled uTP data", "utp.reassembled.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_continued_in, { "PDU continues in frame", "utp.continued_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The unfinished PDU at the end of this packet is completed in that frame", HFILL } },
+        { &hf_utp_payload_duplicate, { "Payload already delivered", "utp.payload_duplicate", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmitted payload: its bytes were handed on earlier", HFILL } },
+        { &hf_utp_segment_data, { "uTP segment data", "utp.segment_data", FT_BYTES, BASE_NONE, NULL, 0x0, "This packet's payload, held for a PDU that continues in a later packet", HFILL } },
+        { &hf_utp_stream_mid_start, { "Stream captured mid-way", "utp.stream_mid_start", FT_NONE, BASE_NONE, NULL, 0x0, "The first bytes handed on for this direction: its start (SYN or first packets) was not captured, so they may begin inside a message", HFILL } },
+        { &hf_utp_stream_after_gap, { "Stream resumes after a gap", "utp.stream_after_gap", FT_NONE, BASE_NONE, NULL, 0x0, "Reassembly gave up on missing packets: these bytes may begin inside a message", HFILL } },
+        { &hf_utp_delivered_in, { "Payload delivered in frame", "utp.delivered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Arrived before a missing packet; handed on in order in that frame", HFILL } },
+    };
+    static gint *ett[] = { &ett_utp_segments };
+    static ei_register_info ei[] = {
+        { &ei_utp_reasm_as_data, { "utp.reassembly.as_data", PI_REASSEMBLE, PI_NOTE, "Payload shown as data, or an unfinished PDU handed on as it is", EXPFILL } },
+        { &ei_utp_reasm_skipped, { "utp.reassembly.skipped.expert", PI_REASSEMBLE, PI_WARN, "Reassembly gave up on missing packets", EXPFILL } },
+    };
+
+    proto_register_field_array(proto, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(em, ei, array_length(ei));
+    utp_payload_heur = register_heur_dissector_list(UTP_PAYLOAD_HEUR_LIST, proto);
 }
 
 void
