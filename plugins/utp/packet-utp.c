@@ -104,17 +104,17 @@ dissect_utp_sack(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ext_tree, proto_
         return;
     mask_item = proto_tree_add_item(ext_tree, hf_utp_ext_sack_bitmask, tvb, (gint)e->data_off, e->len, ENC_NA);
     sack_tree = proto_item_add_subtree(mask_item, ett_utp_sack);
-    mask = tvb_get_ptr(tvb, (gint)e->data_off, e->len);
+    mask = e->data;     /* the parser's view of the bytes: not read again */
     acked = wmem_alloc_array(pinfo->pool, guint16, UTP_SACK_MAX_BITS);
     n = utp_sack_decode(h->ack, mask, e->len, acked, UTP_SACK_MAX_BITS);
     shown = MIN(n, UTP_SACK_MAX_BITS);
     proto_item_append_text(mask_item, " (%u packet%s acknowledged)", (guint)n, plurality(n, "", "s"));
-    PROTO_ITEM_SET_GENERATED(proto_tree_add_uint(sack_tree, hf_utp_ext_sack_count, tvb,
+    proto_item_set_generated(proto_tree_add_uint(sack_tree, hf_utp_ext_sack_count, tvb,
                                                  (gint)e->data_off, e->len, (guint32)n));
     for (size_t i = 0; i < shown; i++) {
         proto_item *it = proto_tree_add_uint(sack_tree, hf_utp_ext_sack_acked, tvb,
                                              (gint)e->data_off, e->len, acked[i]);
-        PROTO_ITEM_SET_GENERATED(it);
+        proto_item_set_generated(it);
     }
 
     /* Info column: [SACK a-b,c-d] with the raw packet numbers */
@@ -152,7 +152,7 @@ dissect_utp_extensions(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                                         val_to_str_const(e->type, utp_ext_vals, "Unknown"), e->type, e->len);
         et = proto_item_add_subtree(ei, ett_utp_extension);
         ti = proto_tree_add_uint(et, hf_utp_ext_type, tvb, (gint)e->hdr_off, 0, e->type);
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
         proto_tree_add_item(et, hf_utp_ext_next, tvb, (gint)e->hdr_off, 1, ENC_BIG_ENDIAN);
         len_item = proto_tree_add_item(et, hf_utp_ext_len, tvb, (gint)e->hdr_off + 1, 1, ENC_BIG_ENDIAN);
 
@@ -174,7 +174,7 @@ dissect_utp_extensions(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                 if (e->len)
                     proto_tree_add_item(et, hf_utp_ext_data, tvb, (gint)e->data_off, e->len, ENC_NA);
             } else {
-                guint16 reason = tvb_get_ntohs(tvb, (gint)e->data_off + 2);
+                guint16 reason = (guint16)(e->data[2] << 8 | e->data[3]);
                 proto_tree_add_item(et, hf_utp_ext_close_reserved, tvb, (gint)e->data_off, 2, ENC_BIG_ENDIAN);
                 ti = proto_tree_add_item(et, hf_utp_ext_close_reason, tvb, (gint)e->data_off + 2, 2, ENC_BIG_ENDIAN);
                 expert_add_info_format(pinfo, ti, &ei_utp_close_reason, "Connection closed: %s",
@@ -224,7 +224,7 @@ dissect_utp_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
     } else {
         /* version 0: the pre-BEP-29 layout libutp still uses in some RESETs */
         proto_item *vi = proto_tree_add_uint(ut, hf_utp_ver, tvb, 0, 0, 0);
-        PROTO_ITEM_SET_GENERATED(vi);
+        proto_item_set_generated(vi);
         expert_add_info(pinfo, vi, &ei_utp_version0);
         proto_tree_add_item(ut, hf_utp_v0_connection_id, tvb, 0, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(ut, hf_utp_v0_timestamp_sec, tvb, 4, 4, ENC_BIG_ENDIAN);
@@ -293,7 +293,7 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
         expert_add_info(pinfo, proto_tree_get_parent(ut), &ei_utp_reset);
     dissect_utp_extensions(tvb, pinfo, ut, h, st);
     ti = proto_tree_add_uint(ut, hf_utp_len, tvb, (gint)h->payload_off, 0, (guint32)h->payload_len);
-    PROTO_ITEM_SET_GENERATED(ti);
+    proto_item_set_generated(ti);
     if (h->payload_len && h->type != UTP_ST_DATA)
         expert_add_info_format(pinfo, ti, &ei_utp_payload_unexpected, "%s carries %u bytes of payload",
                                val_to_str_const(h->type, utp_type_vals, "?"), (guint)h->payload_len);

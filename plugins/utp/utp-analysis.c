@@ -216,7 +216,7 @@ utp_analyze_repeat(packet_info *pinfo, utp_flow_t *flow, utp_frame_t *fa, guint6
 
 /* Sequence analysis of a packet that consumes a number (SYN, DATA, FIN). */
 static void
-utp_analyze_seq(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
+utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
 {
     guint64 s = fa->abs_seq;
     utp_sent_t e = { 0 };
@@ -224,7 +224,7 @@ utp_analyze_seq(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_fl
     e.seq = s;
     e.frame = pinfo->num;
     e.len = (guint32)h->payload_len;
-    e.sig = utp_packet_sig(h->type, tvb_get_ptr(tvb, (gint)h->payload_off, (gint)h->payload_len), h->payload_len);
+    e.sig = utp_packet_sig(h->type, h->payload, h->payload_len);
     e.t_sec = pinfo->abs_ts.secs;
     e.t_nsec = pinfo->abs_ts.nsecs;
 
@@ -257,7 +257,7 @@ utp_analyze_seq(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_fl
 
 /* What this packet's ack_nr (and SACK) says about the other side's packets. */
 static void
-utp_analyze_ack(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_flow_t *flow,
+utp_analyze_ack(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow,
                 utp_flow_t *peer, utp_frame_t *fa)
 {
     guint64 ack_abs;
@@ -304,8 +304,7 @@ utp_analyze_ack(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_fl
         if (e->type != UTP_EXT_SACK || !e->len)
             continue;
         guint16 acked[UTP_SACK_MAX_BITS];
-        size_t n = utp_sack_decode(h->ack, tvb_get_ptr(tvb, (gint)e->data_off, e->len), e->len,
-                                   acked, UTP_SACK_MAX_BITS);
+        size_t n = utp_sack_decode(h->ack, e->data, e->len, acked, UTP_SACK_MAX_BITS);
         for (size_t j = 0; j < n; j++) {
             /* acked[j] lies 2..2041 past ack_nr: unwrap it from ack_abs */
             if (utp_sentq_sack(&peer->sentq, ack_abs + (guint16)(acked[j] - h->ack)))
@@ -378,28 +377,12 @@ utp_analyze_delay(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, u
     fa->flags |= (st == UTP_DELAY_OK) ? UTP_A_DELAY : UTP_A_DELAY_BAD;
 }
 
-utp_frame_t *
-utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn)
+/* Connection milestones: SYN, its answer, data, FIN, RESET, close reason. */
+static void
+utp_note_milestones(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn, int dir)
 {
-    utp_frame_t *fa = wmem_new0(wmem_file_scope(), utp_frame_t);
-    int dir = utp_dir(pinfo);
     utp_flow_t *flow = &conn->flow[dir], *peer = &conn->flow[!dir];
-    gboolean consumes = h->type == UTP_ST_DATA || h->type == UTP_ST_FIN || h->type == UTP_ST_SYN;
 
-    fa->conn = conn;
-    fa->dir = (guint8)dir;
-
-    /* times */
-    if (!conn->first_frame) {
-        conn->first_frame = pinfo->num;
-        conn->first_time = pinfo->abs_ts;
-        conn->last_time = pinfo->abs_ts;
-    }
-    nstime_delta(&fa->ts_rel, &pinfo->abs_ts, &conn->first_time);
-    nstime_delta(&fa->ts_delta, &pinfo->abs_ts, &conn->last_time);
-    conn->last_time = pinfo->abs_ts;
-
-    /* connection milestones */
     switch (h->type) {
     case UTP_ST_SYN:
         conn->completeness |= UTP_COMPL_SYN;
@@ -432,14 +415,35 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         conn->closed = TRUE;
         break;
     }
-    for (size_t i = 0; i < MIN(h->n_ext, (size_t)UTP_MAX_EXT); i++) {
-        const utp_ext_t *e = &h->ext[i];
-        if (e->type == UTP_EXT_CLOSE_REASON && e->len == 4 && !conn->have_close_reason) {
-            conn->have_close_reason = TRUE;
-            conn->close_reason = tvb_get_ntohs(tvb, (gint)e->data_off + 2);
-            conn->close_reason_frame = pinfo->num;
-        }
+    if (h->has_close_reason && !conn->have_close_reason) {
+        conn->have_close_reason = TRUE;
+        conn->close_reason = h->close_reason;
+        conn->close_reason_frame = pinfo->num;
     }
+}
+
+utp_frame_t *
+utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn)
+{
+    utp_frame_t *fa = wmem_new0(wmem_file_scope(), utp_frame_t);
+    int dir = utp_dir(pinfo);
+    utp_flow_t *flow = &conn->flow[dir], *peer = &conn->flow[!dir];
+    gboolean consumes = h->type == UTP_ST_DATA || h->type == UTP_ST_FIN || h->type == UTP_ST_SYN;
+
+    fa->conn = conn;
+    fa->dir = (guint8)dir;
+
+    /* times */
+    if (!conn->first_frame) {
+        conn->first_frame = pinfo->num;
+        conn->first_time = pinfo->abs_ts;
+        conn->last_time = pinfo->abs_ts;
+    }
+    nstime_delta(&fa->ts_rel, &pinfo->abs_ts, &conn->first_time);
+    nstime_delta(&fa->ts_delta, &pinfo->abs_ts, &conn->last_time);
+    conn->last_time = pinfo->abs_ts;
+
+    utp_note_milestones(pinfo, tvb, h, conn, dir);
 
     /* A RESET (and libutp's version-0 one in particular) often answers a
      * packet the sender knows nothing of, echoing that packet's numbers: it
@@ -465,9 +469,9 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         return fa;
 
     if (consumes)
-        utp_analyze_seq(pinfo, tvb, h, flow, fa);
+        utp_analyze_seq(pinfo, h, flow, fa);
     if (h->type != UTP_ST_SYN)
-        utp_analyze_ack(pinfo, tvb, h, flow, peer, fa);
+        utp_analyze_ack(pinfo, h, flow, peer, fa);
 
     /* windows: this packet advertises this side's; data is limited by the peer's */
     if (h->version == 1) {

@@ -31,29 +31,30 @@ typedef enum {
 #define UTP_AS_DATA_GAP        4   /* packets the PDU needed were never captured */
 
 typedef struct utp_reasm_frame {
-    utp_rf_kind_t kind;
-    guint32  deliver_frame;    /* SEGMENT/BUFFERED: where the bytes are dissected */
-    guint32  tail_frame;       /* DELIVER: frame completing the unfinished tail */
+    /* (one per DATA frame: members ordered by size, no padding) */
     /* New in-order bytes of this frame (own payload plus packets that had
      * arrived early), for Follow Stream: NULL means "the own payload". */
     guint8  *chunk;
-    guint32  chunk_len;
     guint64  chunk_off;        /* stream offset of chunk[0] */
-    guint32  skipped;          /* packets given up as missing before this one */
-    gboolean mid_start;        /* DELIVER: first bytes of a direction whose start was not captured */
-    guint8   as_data;          /* DELIVER: shown as data, not handed on (UTP_AS_DATA_*) */
     /* DELIVER: what the payload dissector gets (NULL = the chunk) */
     guint8  *data;
-    guint32  data_len;
     guint64  data_off;
     guint32 *segments;         /* frames whose bytes are in data, when > 1 */
-    guint32  nsegments;
-    guint32  consumed;         /* bytes of data the payload dissector used */
     heur_dtbl_entry_t *heur;   /* payload dissector chosen on the first pass */
     dissector_handle_t handle;
     /* DELIVER after a gap: the unfinished PDU the gap cut off, handed on as
      * it is before the bytes after the gap (NULL when none was pending) */
     struct utp_reasm_frame *cut;
+    guint32  deliver_frame;    /* SEGMENT/BUFFERED: where the bytes are dissected */
+    guint32  tail_frame;       /* DELIVER: frame completing the unfinished tail */
+    guint32  chunk_len;
+    guint32  skipped;          /* packets given up as missing before this one */
+    guint32  data_len;
+    guint32  nsegments;
+    guint32  consumed;         /* bytes of data the payload dissector used */
+    guint8   kind;             /* utp_rf_kind_t */
+    guint8   mid_start;        /* DELIVER: first bytes of a direction whose start was not captured */
+    guint8   as_data;          /* DELIVER: shown as data, not handed on (UTP_AS_DATA_*) */
 } utp_reasm_frame_t;
 
 typedef struct utp_ooo {
@@ -184,25 +185,26 @@ typedef struct utp_conn {
 #define UTP_A_DELAY_BAD   0x4000   /* timestamp_diff_us is no delay sample (see delay_status) */
 
 typedef struct utp_frame {
+    /* (one per uTP frame: members ordered by size, no padding) */
     utp_conn_t *conn;
-    guint8   dir;
-    gboolean v0;               /* decoded with the version-0 layout */
-    guint32  flags;
-    guint32  rel_seq, rel_ack;
+    utp_reasm_frame_t *rf;
+    utp_reasm_frame_t *rf_peer;  /* RESET: the other direction's unfinished PDU */
     guint64  abs_seq;
     nstime_t ts_rel, ts_delta;
-    guint32  acks_frame;
     nstime_t ack_rtt;
+    guint32  flags;
+    guint32  rel_seq, rel_ack;
+    guint32  acks_frame;
     guint32  retrans_of;       /* RETRANS: latest earlier frame of this packet; SEQ_REUSED: of the other packet */
     guint32  dup_ack_num, dup_ack_of;
     guint32  lost_count;
     guint32  sacked_new;
     guint32  bytes_in_flight;
     guint32  one_way_delay, base_delay, queuing_delay;
-    guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
-    utp_reasm_frame_t *rf;
     guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
-    utp_reasm_frame_t *rf_peer;  /* RESET: the other direction's unfinished PDU */
+    guint8   dir;
+    guint8   v0;               /* decoded with the version-0 layout */
+    guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
 } utp_frame_t;
 
 /* Tap record for utp (conversation table, stats tree) */

@@ -346,15 +346,15 @@ utp_show_segments(tvbuff_t *rtvb, proto_tree *tree, const utp_reasm_frame_t *rf)
                                                 "[%u Reassembled uTP Segments (%u bytes)]",
                                                 rf->nsegments, rf->data_len);
     proto_tree *st = proto_item_add_subtree(ti, ett_utp_segments);
-    PROTO_ITEM_SET_GENERATED(ti);
+    proto_item_set_generated(ti);
     for (guint i = 0; i < rf->nsegments; i++) {
         ti = proto_tree_add_uint(st, hf_utp_segment, rtvb, 0, 0, rf->segments[i]);
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
     }
     ti = proto_tree_add_uint(st, hf_utp_segment_count, rtvb, 0, 0, rf->nsegments);
-    PROTO_ITEM_SET_GENERATED(ti);
+    proto_item_set_generated(ti);
     ti = proto_tree_add_uint(st, hf_utp_reassembled_length, rtvb, 0, 0, rf->data_len);
-    PROTO_ITEM_SET_GENERATED(ti);
+    proto_item_set_generated(ti);
     proto_tree_add_item(st, hf_utp_reassembled_data, rtvb, 0, -1, ENC_NA);
 }
 
@@ -373,7 +373,7 @@ utp_as_data_expert(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *tvb, cons
                                                   rf->heur ? "Unfinished PDU (%u bytes) handed on as it is: %s"
                                                            : "%u bytes shown as data: %s", rf->data_len,
                                                   why[MIN(rf->as_data, (guint8)UTP_AS_DATA_GAP)]);
-    PROTO_ITEM_SET_GENERATED(ti);
+    proto_item_set_generated(ti);
 }
 
 /* First pass: the direction ends (FIN, RESET) or a gap is given up on with
@@ -489,6 +489,76 @@ utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree 
         utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, !fa->dir, fa->rf_peer);
 }
 
+/* First pass: where this frame's payload goes in its direction's stream
+ * (delivered now, held for a gap, a duplicate), recorded in a new fa->rf. */
+static void
+utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, const guint8 *own_bytes)
+{
+    utp_conn_t *conn = fa->conn;
+    utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
+    utp_reasm_frame_t *rf = fa->rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
+
+    if (!r->started) {
+        /* the stream starts after the SYN; without one, at the first
+         * DATA captured (which may begin inside a message) */
+        r->started = TRUE;
+        r->next_seq = conn->flow[fa->dir].base + 1;
+        if (!conn->syn_frame) {
+            r->next_seq = fa->abs_seq;
+            r->mid_pending = TRUE;
+        }
+    }
+    if (fa->abs_seq < r->next_seq) {
+        rf->kind = UTP_RF_DUPLICATE;
+    } else if (fa->abs_seq > r->next_seq) {
+        const utp_flow_t *flow = &conn->flow[fa->dir];
+        gboolean full = utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf);
+        /* The receiver has cumulatively acknowledged the packet the
+         * stream waits for: it was delivered but not captured, and no
+         * retransmission will come to fill the gap. */
+        gboolean acked_unseen = flow->acked_set && flow->acked >= r->next_seq;
+        if (full || acked_unseen || (r->ooo_count && wmem_tree_lookup32(r->ooo, (guint32)r->next_seq)))
+            utp_deliver_held(r, pinfo, fa, rf);   /* give up on a gap, or packets preloaded */
+    } else {
+        wmem_array_t *frames = utp_collect_chunk(r, pinfo, pinfo->num, own_bytes,
+                                                 (guint32)h->payload_len, rf);
+        utp_deliver_first(r, pinfo, rf->chunk ? rf->chunk : own_bytes, rf->chunk_len, frames, rf);
+    }
+}
+
+/* Every pass, a frame whose payload is not handed on here: says where it
+ * went.  FALSE for a DELIVER frame (the caller hands it on). */
+static gboolean
+utp_show_not_delivered(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *own, const utp_frame_t *fa)
+{
+    const utp_reasm_frame_t *rf = fa->rf;
+    proto_item *ti;
+
+    switch (rf->kind) {
+    case UTP_RF_DUPLICATE:
+        ti = proto_tree_add_item(utp_tree, hf_utp_payload_duplicate, own, 0, -1, ENC_NA);
+        proto_item_set_generated(ti);
+        col_append_str(pinfo->cinfo, COL_INFO, " [payload already delivered]");
+        return TRUE;
+    case UTP_RF_BUFFERED:
+        if (rf->deliver_frame)
+            proto_item_set_generated(proto_tree_add_uint(utp_tree, hf_utp_delivered_in, own, 0, 0, rf->deliver_frame));
+        col_append_str(pinfo->cinfo, COL_INFO, (fa->flags & UTP_A_LATE) ?
+                       " [held until the connection was recognised]" : " [held until the gap is filled]");
+        return TRUE;
+    case UTP_RF_SEGMENT:
+        if (rf->deliver_frame)
+            proto_item_set_generated(proto_tree_add_uint(utp_tree, hf_utp_reassembled_in, own, 0, 0, rf->deliver_frame));
+        col_append_str(pinfo->cinfo, COL_INFO, " [uTP segment of a reassembled PDU]");
+        proto_tree_add_item(utp_tree, hf_utp_segment_data, own, 0, -1, ENC_NA);
+        return TRUE;
+    case UTP_RF_DELIVER:
+        return FALSE;
+    default:
+        return TRUE;
+    }
+}
+
 void
 utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
             const utp_header_t *h, utp_frame_t *fa)
@@ -497,37 +567,12 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
     utp_reasm_frame_t *rf = fa->rf;
     tvbuff_t *own = tvb_new_subset_remaining(tvb, (gint)h->payload_off);
-    const guint8 *own_bytes = tvb_get_ptr(own, 0, (gint)h->payload_len);
+    const guint8 *own_bytes = h->payload;   /* the parser's view of the payload */
     proto_item *ti;
 
     if (!PINFO_FD_VISITED(pinfo)) {
-        rf = fa->rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
-        if (!r->started) {
-            /* the stream starts after the SYN; without one, at the first
-             * DATA captured (which may begin inside a message) */
-            r->started = TRUE;
-            r->next_seq = conn->flow[fa->dir].base + 1;
-            if (!conn->syn_frame) {
-                r->next_seq = fa->abs_seq;
-                r->mid_pending = TRUE;
-            }
-        }
-        if (fa->abs_seq < r->next_seq) {
-            rf->kind = UTP_RF_DUPLICATE;
-        } else if (fa->abs_seq > r->next_seq) {
-            const utp_flow_t *flow = &conn->flow[fa->dir];
-            gboolean full = utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf);
-            /* The receiver has cumulatively acknowledged the packet the
-             * stream waits for: it was delivered but not captured, and no
-             * retransmission will come to fill the gap. */
-            gboolean acked_unseen = flow->acked_set && flow->acked >= r->next_seq;
-            if (full || acked_unseen || (r->ooo_count && wmem_tree_lookup32(r->ooo, (guint32)r->next_seq)))
-                utp_deliver_held(r, pinfo, fa, rf);   /* give up on a gap, or packets preloaded */
-        } else {
-            wmem_array_t *frames = utp_collect_chunk(r, pinfo, pinfo->num, own_bytes,
-                                                     (guint32)h->payload_len, rf);
-            utp_deliver_first(r, pinfo, rf->chunk ? rf->chunk : own_bytes, rf->chunk_len, frames, rf);
-        }
+        utp_order_first(pinfo, h, fa, own_bytes);
+        rf = fa->rf;
     }
     if (!rf)
         return;
@@ -535,7 +580,7 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     if (rf->skipped) {
         ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_skipped, tvb, 0, 0,
                                           "Reassembly gave up on %u missing packet(s)", rf->skipped);
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
     }
     if (rf->cut)
         utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->conn, fa->dir, rf->cut);
@@ -549,33 +594,8 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         utp_follow_queue(pinfo, ctvb);
     }
 
-    switch (rf->kind) {
-    case UTP_RF_DUPLICATE:
-        ti = proto_tree_add_item(utp_tree, hf_utp_payload_duplicate, own, 0, -1, ENC_NA);
-        PROTO_ITEM_SET_GENERATED(ti);
-        col_append_str(pinfo->cinfo, COL_INFO, " [payload already delivered]");
+    if (utp_show_not_delivered(pinfo, utp_tree, own, fa))
         return;
-    case UTP_RF_BUFFERED:
-        if (rf->deliver_frame) {
-            ti = proto_tree_add_uint(utp_tree, hf_utp_delivered_in, own, 0, 0, rf->deliver_frame);
-            PROTO_ITEM_SET_GENERATED(ti);
-        }
-        col_append_str(pinfo->cinfo, COL_INFO, (fa->flags & UTP_A_LATE) ?
-                       " [held until the connection was recognised]" : " [held until the gap is filled]");
-        return;
-    case UTP_RF_SEGMENT:
-        if (rf->deliver_frame) {
-            ti = proto_tree_add_uint(utp_tree, hf_utp_reassembled_in, own, 0, 0, rf->deliver_frame);
-            PROTO_ITEM_SET_GENERATED(ti);
-        }
-        col_append_str(pinfo->cinfo, COL_INFO, " [uTP segment of a reassembled PDU]");
-        proto_tree_add_item(utp_tree, hf_utp_segment_data, own, 0, -1, ENC_NA);
-        return;
-    case UTP_RF_DELIVER:
-        break;
-    default:
-        return;
-    }
 
     /* What the payload dissector gets in this frame */
     tvbuff_t *ptvb;
@@ -597,20 +617,20 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     if (rf->mid_start) {
         ti = proto_tree_add_none_format(utp_tree, hf_utp_stream_mid_start, own, 0, 0,
                                         "Stream starts here: its beginning was not captured");
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
     }
     if (rf->skipped) {
         ti = proto_tree_add_none_format(utp_tree, hf_utp_stream_after_gap, own, 0, 0,
                                         "Stream resumes here after missing packets");
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
     }
     if (rf->tail_frame) {
         ti = proto_tree_add_uint(utp_tree, hf_utp_continued_in, own, 0, 0, rf->tail_frame);
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
         if (rf->consumed == 0) {
             /* nothing complete here: like a held segment, the PDU is in tail_frame */
             ti = proto_tree_add_uint(utp_tree, hf_utp_reassembled_in, own, 0, 0, rf->tail_frame);
-            PROTO_ITEM_SET_GENERATED(ti);
+            proto_item_set_generated(ti);
         }
     }
 
