@@ -2,35 +2,37 @@
 host never saw, so sequence gaps never fill.
 
 test-captures/magnet-utp-capture-loss.pcap is magnet-utp.pcap with 17 uTP DATA
-frames removed (test-captures/README.md).  Oracle: tests/btpeer_streams.py, a
-raw-bytes reader sharing no code with our dissectors, reads the *complete*
-original capture, walks the peer wire of each direction and notes the stream
+frames removed (test-captures/README.md).  Oracle: raw-bytes readers sharing
+no code with our dissectors (scripts/pcapread.py, scripts/utp_facts.py,
+tests/btpeer_streams.py's UtpFlow) read the *complete* original capture, walks the peer wire of each direction and notes the stream
 offset of every Piece header; a header whose 13 bytes (length, type, index,
 begin) all lie in packets the lossy capture still holds can be decoded, and
 must be shown (stock Wireshark's bt-utp, reading each packet alone, shows such
 headers too: tests/test_stock_parity.py).
 """
 import struct
+import sys
 from collections import defaultdict
+from pathlib import Path
 
 import btpeer_streams as bs
 from test_stock_parity import classic_pcap
+from utp_vectors import raw_udp_datagrams
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from utp_facts import parse_utp  # noqa: E402  (the independent uTP reader)
 
 PIECE_HEADER = 13      # u32 length, u8 type 7, u32 index, u32 begin
 
 
 def utp_packets(path):
-    """{(sender, receiver, conn id): UtpFlow} of the DATA packets of a capture."""
+    """{(sender, receiver, conn id): UtpFlow} of the version-1 DATA packets of
+    a capture (scripts/pcapread.py and scripts/utp_facts.py read the bytes)."""
     flows = defaultdict(bs.UtpFlow)
-    for _, linktype, frame in bs.read_pcap(path):
-        ip = bs.ip_payload(frame, linktype)
-        if not ip or ip[0] != 17 or len(ip[3]) < 8:
-            continue
-        _, src, dst, udp = ip
-        sport, dport = struct.unpack("!HH", udp[:4])
-        h = bs.utp_header(udp[8:])
-        if h and h[0] == 0 and h[3]:
-            flows[((src, sport), (dst, dport), h[1])].add(h[2], h[3])
+    for _, sip, sport, dip, dport, udp in raw_udp_datagrams(path):
+        u = parse_utp(udp)
+        if u and u["version"] == 1 and u["type"] == "DATA" and u["payload"]:
+            flows[((sip, sport), (dip, dport), u["conn"])].add(u["seq"], u["payload"])
     return flows
 
 

@@ -2,8 +2,11 @@
  * uTP, the Micro Transport Protocol of BitTorrent (BEP 29,
  * https://www.bittorrent.org/beps/bep_0029.html): header and extension
  * decoding, the UDP heuristic, registration.  Connection tracking and
- * sequence analysis live in utp-analysis.c, stream reassembly in
- * utp-reassembly.c, conversation table / stats tree / follow in utp-stats.c.
+ * sequence analysis live in utp-analysis.c (displayed by
+ * utp-analysis-tree.c), connections without a SYN in utp-midstream.c,
+ * stream reassembly in utp-reassembly.c, Follow in utp-follow.c,
+ * conversation table / stats tree in utp-stats.c.  Each file registers the
+ * fields, subtrees and experts it fills in.
  *
  *    0       4       8               16              24              32
  *    +-------+-------+---------------+---------------+---------------+
