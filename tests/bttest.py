@@ -279,6 +279,17 @@ def write_with(cmd, out):
     return str(out)
 
 
+def classic_pcap(tshark, name):
+    """Path of the committed capture as classic libpcap (the raw readers of
+    scripts/pcapread.py read no pcapng): the capture itself when it is one."""
+    path = tshark.capture(name)
+    with open(path, "rb") as f:
+        if f.read(4) != b"\x0a\x0d\x0d\x0a":
+            return path
+    out = tshark.scratch(f"classic-{name.replace('/', '-')}")
+    return write_with(["editcap", "-F", "pcap", path, out], out)
+
+
 def editcap_mutation(tshark, src, name, rate, seed):
     """A copy of capture src with a fraction `rate` of its bytes mutated (editcap -E)."""
     out = tshark.scratch(name)

@@ -32,22 +32,20 @@ read by hand before it is "fixed".
 import bisect
 import ipaddress
 import struct
-import subprocess
 from collections import Counter, defaultdict
 
 import pytest
 
 import btpeer_streams as bs
 import bttest
-from bttest import CAPTURES, split as values
+from bttest import CAPTURES, classic_pcap, split as values
 
 # test-captures/pending/: captures the uTP suite cannot take yet (no SYN, gaps); compared here too
 NAMES = sorted(str(p.relative_to(CAPTURES)) for p in [*CAPTURES.glob("*.pcap"), *CAPTURES.glob("pending/*.pcap")])
 # Known deficits, each a strict xfail: it fails the suite once fixed, so the
-# entry must then go.  magnet-utp-capture-loss: 17 uTP DATA packets removed;
-# after the gaps, 2 of the 12 Piece headers stock shows (it reads each packet
-# on its own) start inside a segment where no boundary is confirmed yet.
-KNOWN_UDP_DEFICITS = {"pending/magnet-utp-capture-loss.pcap": "2 of 12 Piece headers after uTP gaps"}
+# entry must then go.  (magnet-utp-capture-loss, fixed: a PDU a uTP gap cuts is
+# handed on as it is, so its Piece header shows.)
+KNOWN_UDP_DEFICITS = {}
 
 # Peer-wire message ids (BEP 3, BEP 6, BEP 10, BEP 52), to name deficits.
 MSG_NAMES = {0: "choke", 1: "unchoke", 2: "interested", 3: "not interested", 4: "have",
@@ -291,17 +289,6 @@ def tcp_frame_truth(path):
                     truth[num] = Counter(k for s, e, k in msgs if s < off + n and e > off)
                     break
     return truth
-
-
-def classic_pcap(tshark, name):
-    """The capture as classic libpcap (the raw reader does not read pcapng)."""
-    path = tshark.capture(name)
-    with open(path, "rb") as f:
-        if f.read(4) != b"\x0a\x0d\x0d\x0a":
-            return path
-    out = tshark.scratch(f"classic-{name.replace('/', '-')}")
-    subprocess.run(["editcap", "-F", "pcap", path, str(out)], check=True)
-    return str(out)
 
 
 _CACHE = {}

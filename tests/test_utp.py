@@ -87,7 +87,8 @@ def test_follow_stream_is_exactly_what_was_sent(tshark, name):
             assert len(got) == c[d]["stream_bytes"]
             assert hashlib.sha256(got).hexdigest() == c[d]["stream_sha256"]
         encrypted = "encrypted" in name
-        if c["initiator_to_acceptor"]["stream_bytes"] >= 68:
+        # a connection whose SYN was not captured starts mid-way, not with a handshake
+        if c["syn_conn_id"] is not None and c["initiator_to_acceptor"]["stream_bytes"] >= 68:
             assert sent_i.startswith(b"\x13BitTorrent protocol") != encrypted
 
 
@@ -109,7 +110,12 @@ def test_one_pass_equals_two_pass(tshark, name):
               "utp.analysis.initial_rtt", "utp.segment", "utp.reassembled.length", "utp.payload_duplicate"]
     one = tshark.fields(cap, fields, "utp", two_pass=False)
     two = tshark.fields(cap, fields, "utp", two_pass=True)
-    assert one == two
+    # without a SYN, the packets held until the other direction confirmed the
+    # connection are uTP only to a second pass (test_utp_midstream.py)
+    late = {r[0] for r in tshark.fields(cap, ["frame.number"], "utp.analysis.confirmed_in")}
+    assert len(late) <= 2 * 8 and (not late or all(c["syn_conn_id"] is None
+                                                    for c in facts(name)["utp"]["connections"]))
+    assert one == [r for r in two if r[0] not in late]
 
 
 @pytest.mark.parametrize("name", UTP_CAPTURES)

@@ -9,6 +9,7 @@ import struct
 
 from pcapgen import udp_frame, write_pcap
 import utp_vectors
+from bttest import classic_pcap
 
 NDPI = "public-ndpi-bittorrent-utp.pcap"
 PLACEHOLDER = 0x7FFFFFFF
@@ -17,13 +18,6 @@ PLACEHOLDER = 0x7FFFFFFF
 def raw_udp(path):
     """{frame: (src, sport, udp payload)} for UDP datagrams."""
     return {num: (src, sport, p) for num, src, sport, _, _, p in utp_vectors.raw_udp_datagrams(path)}
-
-
-def classic_pcap(tshark, name):
-    """The capture as classic pcap (it is pcapng; the raw reader reads pcap only)."""
-    out = tshark.scratch(name.replace(".pcap", "-classic.pcap"))
-    tshark.run(["-F", "pcap", str(tshark.capture(name)), str(out)], binary="editcap")
-    return out
 
 
 def expected_base(path, frames):

@@ -81,6 +81,11 @@ static utp_parse_status_t utp_parse_chain(const uint8_t *buf, size_t len, utp_he
             e->len = buf[off + 1];
             e->hdr_off = off;
             e->data_off = off + 2;
+            e->data = buf + off + 2;
+            if (type == UTP_EXT_CLOSE_REASON && e->len == 4 && !h->has_close_reason) {
+                h->has_close_reason = true;
+                h->close_reason = be16(e->data + 2);
+            }
         }
         h->n_ext++;
         type = buf[off];
@@ -88,6 +93,7 @@ static utp_parse_status_t utp_parse_chain(const uint8_t *buf, size_t len, utp_he
     }
     h->payload_off = off;
     h->payload_len = len - off;
+    h->payload = buf + off;
     return UTP_PARSE_OK;
 }
 

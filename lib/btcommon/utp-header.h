@@ -60,6 +60,7 @@ typedef struct {
     uint8_t  len;
     size_t   hdr_off;       /* offset of its (next, len) pair */
     size_t   data_off;      /* offset of its data */
+    const uint8_t *data;    /* its data, in the buffer parsed (valid as long as it) */
 } utp_ext_t;
 
 typedef struct {
@@ -80,6 +81,11 @@ typedef struct {
     size_t   bad_ext_off;   /* with EXT_TRUNCATED: offset of the pair that overflows */
     size_t   payload_off;
     size_t   payload_len;
+    const uint8_t *payload; /* in the buffer parsed (payload_len bytes) */
+    /* libtorrent's close reason: the first 4-byte close-reason extension
+     * among ext[] (2 reserved bytes, then the u16 reason) */
+    bool     has_close_reason;
+    uint16_t close_reason;
 } utp_header_t;
 
 /* Parses buf[0..len).  On EXT_TRUNCATED the header fields and the

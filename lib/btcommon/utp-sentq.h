@@ -75,7 +75,7 @@ bool utp_sentq_sack(utp_sentq_t *q, uint64_t seq);
 void utp_sentq_replace(utp_sentq_t *q, utp_sent_t *e, uint32_t frame, uint32_t len, uint32_t sig);
 
 /* A compact signature of a packet that consumes a sequence number: its type,
- * payload length and a 32-bit FNV-1a hash of the payload.  Two transmissions
+ * payload length and a 32-bit hash of the payload (FNV-1a over 8-byte words).  Two transmissions
  * of one packet have the same; a collision only makes a reused number look
  * like a retransmission, as it did before signatures existed. */
 uint32_t utp_packet_sig(uint8_t type, const uint8_t *payload, size_t len);

@@ -2,8 +2,11 @@
  * uTP, the Micro Transport Protocol of BitTorrent (BEP 29,
  * https://www.bittorrent.org/beps/bep_0029.html): header and extension
  * decoding, the UDP heuristic, registration.  Connection tracking and
- * sequence analysis live in utp-analysis.c, stream reassembly in
- * utp-reassembly.c, conversation table / stats tree / follow in utp-stats.c.
+ * sequence analysis live in utp-analysis.c (displayed by
+ * utp-analysis-tree.c), connections without a SYN in utp-midstream.c,
+ * stream reassembly in utp-reassembly.c, Follow in utp-follow.c,
+ * conversation table / stats tree in utp-stats.c.  Each file registers the
+ * fields, subtrees and experts it fills in.
  *
  *    0       4       8               16              24              32
  *    +-------+-------+---------------+---------------+---------------+
@@ -60,64 +63,10 @@ static int hf_utp_ext_close_reason = -1;
 static int hf_utp_ext_data = -1;
 static int hf_utp_payload = -1;
 
-int hf_utp_stream = -1;
-int hf_utp_seq = -1;
-int hf_utp_ack = -1;
-int hf_utp_time_relative = -1;
-int hf_utp_time_delta = -1;
-int hf_utp_analysis = -1;
-int hf_utp_analysis_acks_frame = -1;
-int hf_utp_analysis_ack_rtt = -1;
-int hf_utp_analysis_initial_rtt = -1;
-int hf_utp_analysis_retransmission = -1;
-int hf_utp_analysis_retrans_of = -1;
-int hf_utp_analysis_seq_reused = -1;
-int hf_utp_analysis_seq_reused_frame = -1;
-int hf_utp_analysis_spurious = -1;
-int hf_utp_analysis_out_of_order = -1;
-int hf_utp_analysis_lost_segment = -1;
-int hf_utp_analysis_ack_lost_segment = -1;
-int hf_utp_analysis_duplicate_ack = -1;
-int hf_utp_analysis_duplicate_ack_num = -1;
-int hf_utp_analysis_duplicate_ack_frame = -1;
-int hf_utp_analysis_sacked = -1;
-int hf_utp_analysis_bytes_in_flight = -1;
-int hf_utp_analysis_zero_window = -1;
-int hf_utp_analysis_window_full = -1;
-int hf_utp_analysis_one_way_delay = -1;
-int hf_utp_analysis_base_delay = -1;
-int hf_utp_analysis_queuing_delay = -1;
-int hf_utp_analysis_delay_ignored = -1;
-int hf_utp_analysis_completeness = -1;
-int hf_utp_analysis_close_reason = -1;
-int hf_utp_analysis_syn_frame = -1;
-int hf_utp_analysis_peer_discovered_in = -1;
-int hf_utp_analysis_peer_discovered_by = -1;
-int hf_utp_segments = -1;
-int hf_utp_segment = -1;
-int hf_utp_segment_count = -1;
-int hf_utp_reassembled_in = -1;
-int hf_utp_reassembled_length = -1;
-int hf_utp_reassembled_data = -1;
-int hf_utp_continued_in = -1;
-int hf_utp_payload_duplicate = -1;
-int hf_utp_delivered_in = -1;
-int hf_utp_stream_mid_start = -1;
-int hf_utp_segment_data = -1;
-int hf_utp_stream_after_gap = -1;
-int hf_utp_analysis_confirmed_in = -1;
-int hf_utp_completeness_syn = -1;
-int hf_utp_completeness_synack = -1;
-int hf_utp_completeness_data = -1;
-int hf_utp_completeness_fin = -1;
-int hf_utp_completeness_reset = -1;
 
 static gint ett_utp = -1;
 static gint ett_utp_extension = -1;
 static gint ett_utp_sack = -1;
-gint ett_utp_completeness = -1;
-gint ett_utp_analysis = -1;
-gint ett_utp_segments = -1;
 
 static expert_field ei_utp_ext_truncated = EI_INIT;
 static expert_field ei_utp_ext_unknown = EI_INIT;
@@ -129,18 +78,6 @@ static expert_field ei_utp_close_reason = EI_INIT;
 static expert_field ei_utp_reset = EI_INIT;
 static expert_field ei_utp_version0 = EI_INIT;
 static expert_field ei_utp_bad_header = EI_INIT;
-expert_field ei_utp_retransmission = EI_INIT;
-expert_field ei_utp_spurious_retransmission = EI_INIT;
-expert_field ei_utp_out_of_order = EI_INIT;
-expert_field ei_utp_lost_segment = EI_INIT;
-expert_field ei_utp_ack_lost_segment = EI_INIT;
-expert_field ei_utp_dup_ack = EI_INIT;
-expert_field ei_utp_zero_window = EI_INIT;
-expert_field ei_utp_window_full = EI_INIT;
-expert_field ei_utp_reasm_skipped = EI_INIT;
-expert_field ei_utp_delay_ignored = EI_INIT;
-expert_field ei_utp_seq_reused = EI_INIT;
-expert_field ei_utp_reasm_as_data = EI_INIT;
 
 bt_pref_bool utp_pref_analyze_seq = TRUE;
 bt_pref_bool utp_pref_relative_seq = TRUE;
@@ -152,8 +89,6 @@ static dissector_table_t udp_port_table;
 
 /* Most selective-ACK numbers listed in the Info column: the tree lists all. */
 #define UTP_INFO_SACK_RANGES 4
-
-static const true_false_string tfs_utp_present = { "Present", "Absent" };
 
 /* Selective ACK: every acknowledged packet number as its own field. */
 static void
@@ -172,17 +107,17 @@ dissect_utp_sack(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ext_tree, proto_
         return;
     mask_item = proto_tree_add_item(ext_tree, hf_utp_ext_sack_bitmask, tvb, (gint)e->data_off, e->len, ENC_NA);
     sack_tree = proto_item_add_subtree(mask_item, ett_utp_sack);
-    mask = tvb_get_ptr(tvb, (gint)e->data_off, e->len);
+    mask = e->data;     /* the parser's view of the bytes: not read again */
     acked = wmem_alloc_array(pinfo->pool, guint16, UTP_SACK_MAX_BITS);
     n = utp_sack_decode(h->ack, mask, e->len, acked, UTP_SACK_MAX_BITS);
     shown = MIN(n, UTP_SACK_MAX_BITS);
     proto_item_append_text(mask_item, " (%u packet%s acknowledged)", (guint)n, plurality(n, "", "s"));
-    PROTO_ITEM_SET_GENERATED(proto_tree_add_uint(sack_tree, hf_utp_ext_sack_count, tvb,
+    proto_item_set_generated(proto_tree_add_uint(sack_tree, hf_utp_ext_sack_count, tvb,
                                                  (gint)e->data_off, e->len, (guint32)n));
     for (size_t i = 0; i < shown; i++) {
         proto_item *it = proto_tree_add_uint(sack_tree, hf_utp_ext_sack_acked, tvb,
                                              (gint)e->data_off, e->len, acked[i]);
-        PROTO_ITEM_SET_GENERATED(it);
+        proto_item_set_generated(it);
     }
 
     /* Info column: [SACK a-b,c-d] with the raw packet numbers */
@@ -220,7 +155,7 @@ dissect_utp_extensions(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                                         val_to_str_const(e->type, utp_ext_vals, "Unknown"), e->type, e->len);
         et = proto_item_add_subtree(ei, ett_utp_extension);
         ti = proto_tree_add_uint(et, hf_utp_ext_type, tvb, (gint)e->hdr_off, 0, e->type);
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
         proto_tree_add_item(et, hf_utp_ext_next, tvb, (gint)e->hdr_off, 1, ENC_BIG_ENDIAN);
         len_item = proto_tree_add_item(et, hf_utp_ext_len, tvb, (gint)e->hdr_off + 1, 1, ENC_BIG_ENDIAN);
 
@@ -242,7 +177,7 @@ dissect_utp_extensions(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                 if (e->len)
                     proto_tree_add_item(et, hf_utp_ext_data, tvb, (gint)e->data_off, e->len, ENC_NA);
             } else {
-                guint16 reason = tvb_get_ntohs(tvb, (gint)e->data_off + 2);
+                guint16 reason = (guint16)(e->data[2] << 8 | e->data[3]);
                 proto_tree_add_item(et, hf_utp_ext_close_reserved, tvb, (gint)e->data_off, 2, ENC_BIG_ENDIAN);
                 ti = proto_tree_add_item(et, hf_utp_ext_close_reason, tvb, (gint)e->data_off + 2, 2, ENC_BIG_ENDIAN);
                 expert_add_info_format(pinfo, ti, &ei_utp_close_reason, "Connection closed: %s",
@@ -292,7 +227,7 @@ dissect_utp_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
     } else {
         /* version 0: the pre-BEP-29 layout libutp still uses in some RESETs */
         proto_item *vi = proto_tree_add_uint(ut, hf_utp_ver, tvb, 0, 0, 0);
-        PROTO_ITEM_SET_GENERATED(vi);
+        proto_item_set_generated(vi);
         expert_add_info(pinfo, vi, &ei_utp_version0);
         proto_tree_add_item(ut, hf_utp_v0_connection_id, tvb, 0, 4, ENC_BIG_ENDIAN);
         proto_tree_add_item(ut, hf_utp_v0_timestamp_sec, tvb, 4, 4, ENC_BIG_ENDIAN);
@@ -361,7 +296,7 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
         expert_add_info(pinfo, proto_tree_get_parent(ut), &ei_utp_reset);
     dissect_utp_extensions(tvb, pinfo, ut, h, st);
     ti = proto_tree_add_uint(ut, hf_utp_len, tvb, (gint)h->payload_off, 0, (guint32)h->payload_len);
-    PROTO_ITEM_SET_GENERATED(ti);
+    proto_item_set_generated(ti);
     if (h->payload_len && h->type != UTP_ST_DATA)
         expert_add_info_format(pinfo, ti, &ei_utp_payload_unexpected, "%s carries %u bytes of payload",
                                val_to_str_const(h->type, utp_type_vals, "?"), (guint)h->payload_len);
@@ -533,65 +468,9 @@ proto_register_utp(void)
         { &hf_utp_ext_close_reason, { "Close reason", "utp.ext.close_reason", FT_UINT16, BASE_DEC, VALS(utp_close_reason_vals), 0x0, "libtorrent close_reason_t", HFILL } },
         { &hf_utp_ext_data, { "Extension data", "utp.ext.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_utp_payload, { "Payload", "utp.payload", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-
-        { &hf_utp_stream, { "Stream index", "utp.stream", FT_UINT32, BASE_DEC, NULL, 0x0, "uTP connection number in this capture", HFILL } },
-        { &hf_utp_seq, { "Sequence number", "utp.seq", FT_UINT32, BASE_DEC, NULL, 0x0, "Relative sequence number (packets)", HFILL } },
-        { &hf_utp_ack, { "Acknowledgment number", "utp.ack", FT_UINT32, BASE_DEC, NULL, 0x0, "Relative acknowledgment number (packets)", HFILL } },
-        { &hf_utp_time_relative, { "Time since first frame in this connection", "utp.time_relative", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_time_delta, { "Time since previous frame in this connection", "utp.time_delta", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_analysis, { "SEQ/ACK analysis", "utp.analysis", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_analysis_acks_frame, { "This is an ACK to the packet in frame", "utp.analysis.acks_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0, NULL, HFILL } },
-        { &hf_utp_analysis_ack_rtt, { "The RTT to ACK the packet was", "utp.analysis.ack_rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, "Time from the packet to its ACK (not for retransmitted packets)", HFILL } },
-        { &hf_utp_analysis_initial_rtt, { "iRTT", "utp.analysis.initial_rtt", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0, "Time from the SYN to the STATE that answers it", HFILL } },
-        { &hf_utp_analysis_syn_frame, { "SYN in frame", "utp.analysis.syn_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, NULL, HFILL } },
-        { &hf_utp_analysis_peer_discovered_in, { "Peer learned from frame", "utp.analysis.peer_discovered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Frame (LSD announce, tracker answer) that announced the endpoint this connection's SYN went to", HFILL } },
-        { &hf_utp_analysis_peer_discovered_by, { "Peer learned from", "utp.analysis.peer_discovered_by", FT_STRING, BASE_NONE, NULL, 0x0, "How the endpoint was announced: LSD, UDP tracker, HTTP tracker", HFILL } },
-        { &hf_utp_analysis_retransmission, { "Retransmission", "utp.analysis.retransmission", FT_NONE, BASE_NONE, NULL, 0x0, "This packet's sequence number was already sent", HFILL } },
-        { &hf_utp_analysis_retrans_of, { "Retransmission of frame", "utp.analysis.retransmitted_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_DUP_ACK), 0x0, "The latest earlier transmission of this packet (same number, type and payload)", HFILL } },
-        { &hf_utp_analysis_seq_reused, { "Sequence number reused", "utp.analysis.seq_reused", FT_NONE, BASE_NONE, NULL, 0x0, "A different packet (type or payload) with a sequence number this side already used: not a retransmission", HFILL } },
-        { &hf_utp_analysis_seq_reused_frame, { "Number used before in frame", "utp.analysis.seq_reused_frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The latest earlier packet with this sequence number", HFILL } },
-        { &hf_utp_analysis_spurious, { "Spurious retransmission", "utp.analysis.spurious_retransmission", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmission of a packet already acknowledged", HFILL } },
-        { &hf_utp_analysis_out_of_order, { "Out-of-order", "utp.analysis.out_of_order", FT_NONE, BASE_NONE, NULL, 0x0, "First sight of a sequence number lower than one already seen", HFILL } },
-        { &hf_utp_analysis_lost_segment, { "Previous packet(s) not captured", "utp.analysis.lost_segment", FT_UINT32, BASE_DEC, NULL, 0x0, "Number of sequence numbers skipped", HFILL } },
-        { &hf_utp_analysis_ack_lost_segment, { "ACKed packet that wasn't captured", "utp.analysis.ack_lost_segment", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_analysis_duplicate_ack, { "Duplicate ACK", "utp.analysis.duplicate_ack", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_analysis_duplicate_ack_num, { "Duplicate ACK #", "utp.analysis.duplicate_ack_num", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_analysis_duplicate_ack_frame, { "Duplicate to the ACK in frame", "utp.analysis.duplicate_ack_frame", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_DUP_ACK), 0x0, NULL, HFILL } },
-        { &hf_utp_analysis_sacked, { "Packets newly selectively acknowledged", "utp.analysis.sacked", FT_UINT32, BASE_DEC, NULL, 0x0, "Packets in flight that this SACK acknowledges for the first time", HFILL } },
-        { &hf_utp_analysis_bytes_in_flight, { "Bytes in flight", "utp.analysis.bytes_in_flight", FT_UINT32, BASE_DEC, NULL, 0x0, "Payload sent by this side and not yet acknowledged (cumulatively or selectively)", HFILL } },
-        { &hf_utp_analysis_zero_window, { "Zero window", "utp.analysis.zero_window", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_analysis_window_full, { "Window full", "utp.analysis.window_full", FT_NONE, BASE_NONE, NULL, 0x0, "Bytes in flight reach the window the peer advertised", HFILL } },
-        { &hf_utp_analysis_one_way_delay, { "One-way delay (us)", "utp.analysis.one_way_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "timestamp_diff_us: peer-to-sender delay including clock offset", HFILL } },
-        { &hf_utp_analysis_base_delay, { "Base delay (us)", "utp.analysis.base_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "Lowest one-way delay this side reported in the last two minutes (LEDBAT base delay, BEP 29)", HFILL } },
-        { &hf_utp_analysis_queuing_delay, { "Queuing delay (us)", "utp.analysis.queuing_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "One-way delay minus base delay (LEDBAT target: 100000)", HFILL } },
-        { &hf_utp_analysis_delay_ignored, { "Not a delay sample", "utp.analysis.delay_ignored", FT_UINT8, BASE_DEC, VALS(utp_delay_status_vals), 0x0, "This timestamp_diff_us was not used for the base delay", HFILL } },
-        { &hf_utp_analysis_completeness, { "Connection completeness", "utp.completeness", FT_UINT8, BASE_HEX, NULL, 0x0, "Which packet kinds the connection showed: SYN 1, STATE answering SYN 2, DATA 4, FIN 8, RESET 16", HFILL } },
-        { &hf_utp_completeness_syn, { "SYN", "utp.completeness.syn", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYN, NULL, HFILL } },
-        { &hf_utp_completeness_synack, { "STATE answering SYN", "utp.completeness.syn_ack", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYNACK, NULL, HFILL } },
-        { &hf_utp_completeness_data, { "Data", "utp.completeness.data", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_DATA, NULL, HFILL } },
-        { &hf_utp_completeness_fin, { "FIN", "utp.completeness.fin", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_FIN, NULL, HFILL } },
-        { &hf_utp_completeness_reset, { "RESET", "utp.completeness.reset", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_RESET, NULL, HFILL } },
-        { &hf_utp_analysis_close_reason, { "Connection close reason", "utp.analysis.close_reason", FT_UINT16, BASE_DEC, VALS(utp_close_reason_vals), 0x0, "Close reason sent on this connection (libtorrent)", HFILL } },
-
-        { &hf_utp_segments, { "Reassembled uTP segments", "utp.segments", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_segment, { "uTP segment", "utp.segment", FT_FRAMENUM, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_segment_count, { "Segment count", "utp.segment.count", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_reassembled_in, { "Reassembled PDU in frame", "utp.reassembled_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The PDU this packet's bytes belong to is dissected in that frame", HFILL } },
-        { &hf_utp_reassembled_length, { "Reassembled uTP length", "utp.reassembled.length", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_reassembled_data, { "Reassembled uTP data", "utp.reassembled.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
-        { &hf_utp_continued_in, { "PDU continues in frame", "utp.continued_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The unfinished PDU at the end of this packet is completed in that frame", HFILL } },
-        { &hf_utp_payload_duplicate, { "Payload already delivered", "utp.payload_duplicate", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmitted payload: its bytes were handed on earlier", HFILL } },
-        { &hf_utp_segment_data, { "uTP segment data", "utp.segment_data", FT_BYTES, BASE_NONE, NULL, 0x0, "This packet's payload, held for a PDU that continues in a later packet", HFILL } },
-        { &hf_utp_stream_mid_start, { "Stream captured mid-way", "utp.stream_mid_start", FT_NONE, BASE_NONE, NULL, 0x0, "The first bytes handed on for this direction: its start (SYN or first packets) was not captured, so they may begin inside a message", HFILL } },
-        { &hf_utp_stream_after_gap, { "Stream resumes after a gap", "utp.stream_after_gap", FT_NONE, BASE_NONE, NULL, 0x0, "Reassembly gave up on missing packets: these bytes may begin inside a message", HFILL } },
-        { &hf_utp_analysis_confirmed_in, { "Connection recognised in frame", "utp.analysis.confirmed_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Its SYN was not captured: this DATA was taken as uTP once the other direction's packet in that frame agreed with it (ids and numbers). A one-pass run does not show it as uTP.", HFILL } },
-        { &hf_utp_delivered_in, { "Payload delivered in frame", "utp.delivered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Arrived before a missing packet; handed on in order in that frame", HFILL } },
     };
 
-    static gint *ett[] = {
-        &ett_utp, &ett_utp_extension, &ett_utp_sack, &ett_utp_analysis, &ett_utp_segments,
-        &ett_utp_completeness,
-    };
+    static gint *ett[] = { &ett_utp, &ett_utp_extension, &ett_utp_sack };
 
     static ei_register_info ei[] = {
         { &ei_utp_ext_truncated, { "utp.ext.truncated", PI_MALFORMED, PI_ERROR, "Extension does not fit in the packet", EXPFILL } },
@@ -604,18 +483,6 @@ proto_register_utp(void)
         { &ei_utp_reset, { "utp.reset", PI_SEQUENCE, PI_NOTE, "Connection reset (ST_RESET)", EXPFILL } },
         { &ei_utp_version0, { "utp.ver.zero", PI_PROTOCOL, PI_NOTE, "Version 0 header (pre-BEP-29 libutp layout)", EXPFILL } },
         { &ei_utp_bad_header, { "utp.malformed", PI_MALFORMED, PI_ERROR, "Not a valid uTP header", EXPFILL } },
-        { &ei_utp_retransmission, { "utp.analysis.retransmission.expert", PI_SEQUENCE, PI_NOTE, "This packet is a retransmission", EXPFILL } },
-        { &ei_utp_spurious_retransmission, { "utp.analysis.spurious_retransmission.expert", PI_SEQUENCE, PI_NOTE, "Spurious retransmission: the packet had been acknowledged", EXPFILL } },
-        { &ei_utp_out_of_order, { "utp.analysis.out_of_order.expert", PI_SEQUENCE, PI_WARN, "This packet is out of order", EXPFILL } },
-        { &ei_utp_lost_segment, { "utp.analysis.lost_segment.expert", PI_SEQUENCE, PI_WARN, "Previous packet(s) not captured (common at capture start)", EXPFILL } },
-        { &ei_utp_ack_lost_segment, { "utp.analysis.ack_lost_segment.expert", PI_SEQUENCE, PI_WARN, "ACKed packet that wasn't captured (common at capture start)", EXPFILL } },
-        { &ei_utp_dup_ack, { "utp.analysis.duplicate_ack.expert", PI_SEQUENCE, PI_NOTE, "Duplicate ACK", EXPFILL } },
-        { &ei_utp_zero_window, { "utp.analysis.zero_window.expert", PI_SEQUENCE, PI_WARN, "Zero window", EXPFILL } },
-        { &ei_utp_window_full, { "utp.analysis.window_full.expert", PI_SEQUENCE, PI_WARN, "Window is full", EXPFILL } },
-        { &ei_utp_reasm_as_data, { "utp.reassembly.as_data", PI_REASSEMBLE, PI_NOTE, "Payload shown as data: no payload dissector took it", EXPFILL } },
-        { &ei_utp_seq_reused, { "utp.analysis.seq_reused.expert", PI_SEQUENCE, PI_NOTE, "Sequence number reused by a different packet", EXPFILL } },
-        { &ei_utp_delay_ignored, { "utp.analysis.delay_ignored.expert", PI_SEQUENCE, PI_CHAT, "timestamp_diff_us is not a delay sample: not used for the base delay", EXPFILL } },
-        { &ei_utp_reasm_skipped, { "utp.reassembly.skipped.expert", PI_REASSEMBLE, PI_WARN, "Reassembly gave up on missing packets", EXPFILL } },
     };
 
     module_t *m;
@@ -641,7 +508,9 @@ proto_register_utp(void)
     utp_handle = register_dissector("utp", dissect_utp, proto_utp);
     utp_tap = register_tap("utp");
     register_init_routine(utp_init);
-    utp_reassembly_register();
+    utp_analysis_tree_register(proto_utp, em);
+    utp_reassembly_register(proto_utp, em);
+    utp_follow_register(proto_utp);
     utp_stats_register();
 }
 

@@ -216,7 +216,7 @@ utp_analyze_repeat(packet_info *pinfo, utp_flow_t *flow, utp_frame_t *fa, guint6
 
 /* Sequence analysis of a packet that consumes a number (SYN, DATA, FIN). */
 static void
-utp_analyze_seq(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
+utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
 {
     guint64 s = fa->abs_seq;
     utp_sent_t e = { 0 };
@@ -224,7 +224,7 @@ utp_analyze_seq(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_fl
     e.seq = s;
     e.frame = pinfo->num;
     e.len = (guint32)h->payload_len;
-    e.sig = utp_packet_sig(h->type, tvb_get_ptr(tvb, (gint)h->payload_off, (gint)h->payload_len), h->payload_len);
+    e.sig = utp_packet_sig(h->type, h->payload, h->payload_len);
     e.t_sec = pinfo->abs_ts.secs;
     e.t_nsec = pinfo->abs_ts.nsecs;
 
@@ -257,7 +257,7 @@ utp_analyze_seq(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_fl
 
 /* What this packet's ack_nr (and SACK) says about the other side's packets. */
 static void
-utp_analyze_ack(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_flow_t *flow,
+utp_analyze_ack(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow,
                 utp_flow_t *peer, utp_frame_t *fa)
 {
     guint64 ack_abs;
@@ -304,8 +304,7 @@ utp_analyze_ack(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_fl
         if (e->type != UTP_EXT_SACK || !e->len)
             continue;
         guint16 acked[UTP_SACK_MAX_BITS];
-        size_t n = utp_sack_decode(h->ack, tvb_get_ptr(tvb, (gint)e->data_off, e->len), e->len,
-                                   acked, UTP_SACK_MAX_BITS);
+        size_t n = utp_sack_decode(h->ack, e->data, e->len, acked, UTP_SACK_MAX_BITS);
         for (size_t j = 0; j < n; j++) {
             /* acked[j] lies 2..2041 past ack_nr: unwrap it from ack_abs */
             if (utp_sentq_sack(&peer->sentq, ack_abs + (guint16)(acked[j] - h->ack)))
@@ -378,28 +377,12 @@ utp_analyze_delay(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, u
     fa->flags |= (st == UTP_DELAY_OK) ? UTP_A_DELAY : UTP_A_DELAY_BAD;
 }
 
-utp_frame_t *
-utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn)
+/* Connection milestones: SYN, its answer, data, FIN, RESET, close reason. */
+static void
+utp_note_milestones(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn, int dir)
 {
-    utp_frame_t *fa = wmem_new0(wmem_file_scope(), utp_frame_t);
-    int dir = utp_dir(pinfo);
     utp_flow_t *flow = &conn->flow[dir], *peer = &conn->flow[!dir];
-    gboolean consumes = h->type == UTP_ST_DATA || h->type == UTP_ST_FIN || h->type == UTP_ST_SYN;
 
-    fa->conn = conn;
-    fa->dir = (guint8)dir;
-
-    /* times */
-    if (!conn->first_frame) {
-        conn->first_frame = pinfo->num;
-        conn->first_time = pinfo->abs_ts;
-        conn->last_time = pinfo->abs_ts;
-    }
-    nstime_delta(&fa->ts_rel, &pinfo->abs_ts, &conn->first_time);
-    nstime_delta(&fa->ts_delta, &pinfo->abs_ts, &conn->last_time);
-    conn->last_time = pinfo->abs_ts;
-
-    /* connection milestones */
     switch (h->type) {
     case UTP_ST_SYN:
         conn->completeness |= UTP_COMPL_SYN;
@@ -432,14 +415,35 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         conn->closed = TRUE;
         break;
     }
-    for (size_t i = 0; i < MIN(h->n_ext, (size_t)UTP_MAX_EXT); i++) {
-        const utp_ext_t *e = &h->ext[i];
-        if (e->type == UTP_EXT_CLOSE_REASON && e->len == 4 && !conn->have_close_reason) {
-            conn->have_close_reason = TRUE;
-            conn->close_reason = tvb_get_ntohs(tvb, (gint)e->data_off + 2);
-            conn->close_reason_frame = pinfo->num;
-        }
+    if (h->has_close_reason && !conn->have_close_reason) {
+        conn->have_close_reason = TRUE;
+        conn->close_reason = h->close_reason;
+        conn->close_reason_frame = pinfo->num;
     }
+}
+
+utp_frame_t *
+utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn)
+{
+    utp_frame_t *fa = wmem_new0(wmem_file_scope(), utp_frame_t);
+    int dir = utp_dir(pinfo);
+    utp_flow_t *flow = &conn->flow[dir], *peer = &conn->flow[!dir];
+    gboolean consumes = h->type == UTP_ST_DATA || h->type == UTP_ST_FIN || h->type == UTP_ST_SYN;
+
+    fa->conn = conn;
+    fa->dir = (guint8)dir;
+
+    /* times */
+    if (!conn->first_frame) {
+        conn->first_frame = pinfo->num;
+        conn->first_time = pinfo->abs_ts;
+        conn->last_time = pinfo->abs_ts;
+    }
+    nstime_delta(&fa->ts_rel, &pinfo->abs_ts, &conn->first_time);
+    nstime_delta(&fa->ts_delta, &pinfo->abs_ts, &conn->last_time);
+    conn->last_time = pinfo->abs_ts;
+
+    utp_note_milestones(pinfo, tvb, h, conn, dir);
 
     /* A RESET (and libutp's version-0 one in particular) often answers a
      * packet the sender knows nothing of, echoing that packet's numbers: it
@@ -465,9 +469,9 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         return fa;
 
     if (consumes)
-        utp_analyze_seq(pinfo, tvb, h, flow, fa);
+        utp_analyze_seq(pinfo, h, flow, fa);
     if (h->type != UTP_ST_SYN)
-        utp_analyze_ack(pinfo, tvb, h, flow, peer, fa);
+        utp_analyze_ack(pinfo, h, flow, peer, fa);
 
     /* windows: this packet advertises this side's; data is limited by the peer's */
     if (h->version == 1) {
@@ -482,172 +486,4 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         utp_analyze_delay(pinfo, h, flow, fa);
     }
     return fa;
-}
-
-/* ---- display ---- */
-
-static void
-utp_add_flag(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int hf, expert_field *ei,
-             const char *info)
-{
-    proto_item *it = proto_tree_add_none_format(tree, hf, tvb, 0, 0, "%s", info);
-    PROTO_ITEM_SET_GENERATED(it);
-    expert_add_info(pinfo, it, ei);
-}
-
-void
-utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_frame_t *fa)
-{
-    const utp_conn_t *c = fa->conn;
-    proto_item *it;
-    proto_tree *at;
-
-    it = proto_tree_add_uint(tree, hf_utp_stream, tvb, 0, 0, c->stream);
-    PROTO_ITEM_SET_GENERATED(it);
-    {
-        static int * const compl_bits[] = {
-            &hf_utp_completeness_reset, &hf_utp_completeness_fin, &hf_utp_completeness_data,
-            &hf_utp_completeness_synack, &hf_utp_completeness_syn, NULL
-        };
-        it = proto_tree_add_bitmask_value_with_flags(tree, tvb, 0, hf_utp_analysis_completeness,
-                ett_utp_completeness, compl_bits, c->completeness, BMT_NO_APPEND);
-        PROTO_ITEM_SET_GENERATED(it);
-    }
-    if (utp_pref_analyze_seq && (fa->flags & UTP_A_REL_SEQ)) {
-        it = proto_tree_add_uint(tree, hf_utp_seq, tvb, 0, 0, fa->rel_seq);
-        PROTO_ITEM_SET_GENERATED(it);
-        if (fa->flags & UTP_A_REL_ACK) {
-            it = proto_tree_add_uint(tree, hf_utp_ack, tvb, 0, 0, fa->rel_ack);
-            PROTO_ITEM_SET_GENERATED(it);
-        }
-    }
-    it = proto_tree_add_time(tree, hf_utp_time_relative, tvb, 0, 0, &fa->ts_rel);
-    PROTO_ITEM_SET_GENERATED(it);
-    it = proto_tree_add_time(tree, hf_utp_time_delta, tvb, 0, 0, &fa->ts_delta);
-    PROTO_ITEM_SET_GENERATED(it);
-    if (c->have_close_reason) {
-        it = proto_tree_add_uint(tree, hf_utp_analysis_close_reason, tvb, 0, 0, c->close_reason);
-        PROTO_ITEM_SET_GENERATED(it);
-    }
-
-    if (!utp_pref_analyze_seq)
-        return;
-
-    it = proto_tree_add_item(tree, hf_utp_analysis, tvb, 0, 0, ENC_NA);
-    PROTO_ITEM_SET_GENERATED(it);
-    at = proto_item_add_subtree(it, ett_utp_analysis);
-
-    if (fa->flags & UTP_A_LATE) {
-        it = proto_tree_add_uint(at, hf_utp_analysis_confirmed_in, tvb, 0, 0, fa->confirmed_in);
-        PROTO_ITEM_SET_GENERATED(it);
-    }
-    if (c->syn_frame && pinfo->num != c->syn_frame) {
-        it = proto_tree_add_uint(at, hf_utp_analysis_syn_frame, tvb, 0, 0, c->syn_frame);
-        PROTO_ITEM_SET_GENERATED(it);
-    }
-    if (c->peer_frame && pinfo->num >= c->syn_frame) {
-        it = proto_tree_add_uint_format_value(at, hf_utp_analysis_peer_discovered_in, tvb, 0, 0, c->peer_frame,
-                                              "%u (%s)", c->peer_frame, c->peer_source ? c->peer_source : "?");
-        PROTO_ITEM_SET_GENERATED(it);
-        if (c->peer_source) {
-            it = proto_tree_add_string(at, hf_utp_analysis_peer_discovered_by, tvb, 0, 0, c->peer_source);
-            PROTO_ITEM_SET_GENERATED(it);
-        }
-    }
-    if (c->synack_frame && pinfo->num >= c->synack_frame) {
-        it = proto_tree_add_time(at, hf_utp_analysis_initial_rtt, tvb, 0, 0, &c->irtt);
-        PROTO_ITEM_SET_GENERATED(it);
-    }
-    if (fa->flags & UTP_A_ACKS) {
-        it = proto_tree_add_uint(at, hf_utp_analysis_acks_frame, tvb, 0, 0, fa->acks_frame);
-        PROTO_ITEM_SET_GENERATED(it);
-        if (fa->flags & UTP_A_RTT) {
-            it = proto_tree_add_time(at, hf_utp_analysis_ack_rtt, tvb, 0, 0, &fa->ack_rtt);
-            PROTO_ITEM_SET_GENERATED(it);
-        }
-    }
-    if (fa->flags & UTP_A_IN_FLIGHT) {
-        it = proto_tree_add_uint(at, hf_utp_analysis_bytes_in_flight, tvb, 0, 0, fa->bytes_in_flight);
-        PROTO_ITEM_SET_GENERATED(it);
-    }
-    if (fa->sacked_new) {
-        it = proto_tree_add_uint(at, hf_utp_analysis_sacked, tvb, 0, 0, fa->sacked_new);
-        PROTO_ITEM_SET_GENERATED(it);
-    }
-    if (fa->flags & UTP_A_DELAY) {
-        it = proto_tree_add_uint(at, hf_utp_analysis_one_way_delay, tvb, 0, 0, fa->one_way_delay);
-        PROTO_ITEM_SET_GENERATED(it);
-        it = proto_tree_add_uint(at, hf_utp_analysis_base_delay, tvb, 0, 0, fa->base_delay);
-        PROTO_ITEM_SET_GENERATED(it);
-        it = proto_tree_add_uint(at, hf_utp_analysis_queuing_delay, tvb, 0, 0, fa->queuing_delay);
-        PROTO_ITEM_SET_GENERATED(it);
-    } else if (fa->flags & UTP_A_DELAY_BAD) {
-        it = proto_tree_add_uint(at, hf_utp_analysis_one_way_delay, tvb, 0, 0, fa->one_way_delay);
-        PROTO_ITEM_SET_GENERATED(it);
-        it = proto_tree_add_uint(at, hf_utp_analysis_delay_ignored, tvb, 0, 0, fa->delay_status);
-        PROTO_ITEM_SET_GENERATED(it);
-        expert_add_info(pinfo, it, &ei_utp_delay_ignored);
-    }
-
-    if (fa->flags & UTP_A_RETRANS) {
-        utp_add_flag(at, pinfo, tvb, hf_utp_analysis_retransmission, &ei_utp_retransmission,
-                     "This packet is a retransmission");
-        if (fa->retrans_of) {
-            it = proto_tree_add_uint(at, hf_utp_analysis_retrans_of, tvb, 0, 0, fa->retrans_of);
-            PROTO_ITEM_SET_GENERATED(it);
-        }
-        if (fa->flags & UTP_A_SPURIOUS)
-            utp_add_flag(at, pinfo, tvb, hf_utp_analysis_spurious, &ei_utp_spurious_retransmission,
-                         "The retransmitted packet had already been acknowledged");
-        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "%s", (fa->flags & UTP_A_SPURIOUS) ?
-                               "[Spurious Retransmission] " : "[Retransmission] ");
-    }
-    if (fa->flags & UTP_A_SEQ_REUSED) {
-        it = proto_tree_add_none_format(at, hf_utp_analysis_seq_reused, tvb, 0, 0,
-                                        "Sequence number reused by a different packet");
-        PROTO_ITEM_SET_GENERATED(it);
-        expert_add_info_format(pinfo, it, &ei_utp_seq_reused,
-                               "Sequence number of frame %u reused by a different packet (not a retransmission)",
-                               fa->retrans_of);
-        it = proto_tree_add_uint(at, hf_utp_analysis_seq_reused_frame, tvb, 0, 0, fa->retrans_of);
-        PROTO_ITEM_SET_GENERATED(it);
-        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Seq reused] ");
-    }
-    if (fa->flags & UTP_A_OOO) {
-        utp_add_flag(at, pinfo, tvb, hf_utp_analysis_out_of_order, &ei_utp_out_of_order,
-                     "This packet is out of order");
-        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Out-Of-Order] ");
-    }
-    if (fa->flags & UTP_A_LOST) {
-        it = proto_tree_add_uint(at, hf_utp_analysis_lost_segment, tvb, 0, 0, fa->lost_count);
-        PROTO_ITEM_SET_GENERATED(it);
-        expert_add_info(pinfo, it, &ei_utp_lost_segment);
-        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Lost %u] ", fa->lost_count);
-    }
-    if (fa->flags & UTP_A_ACK_UNSEEN) {
-        utp_add_flag(at, pinfo, tvb, hf_utp_analysis_ack_lost_segment, &ei_utp_ack_lost_segment,
-                     "ACKed packet that wasn't captured");
-        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[ACKed unseen] ");
-    }
-    if (fa->flags & UTP_A_DUP_ACK) {
-        it = proto_tree_add_none_format(at, hf_utp_analysis_duplicate_ack, tvb, 0, 0,
-                                        "This is a duplicate ACK (#%u)", fa->dup_ack_num);
-        PROTO_ITEM_SET_GENERATED(it);
-        expert_add_info_format(pinfo, it, &ei_utp_dup_ack, "Duplicate ACK (#%u)", fa->dup_ack_num);
-        it = proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_num, tvb, 0, 0, fa->dup_ack_num);
-        PROTO_ITEM_SET_GENERATED(it);
-        it = proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_frame, tvb, 0, 0, fa->dup_ack_of);
-        PROTO_ITEM_SET_GENERATED(it);
-        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Dup ACK %u#%u] ", fa->dup_ack_of, fa->dup_ack_num);
-    }
-    if (fa->flags & UTP_A_ZERO_WIN) {
-        utp_add_flag(at, pinfo, tvb, hf_utp_analysis_zero_window, &ei_utp_zero_window,
-                     "The receive window is zero");
-        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Zero window] ");
-    }
-    if (fa->flags & UTP_A_WIN_FULL) {
-        utp_add_flag(at, pinfo, tvb, hf_utp_analysis_window_full, &ei_utp_window_full,
-                     "Bytes in flight fill the peer's window");
-        col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Window full] ");
-    }
 }

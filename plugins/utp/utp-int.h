@@ -1,6 +1,6 @@
 /* utp-int.h
  * Declarations shared by the files of the uTP plugin (BEP 29): connection
- * and per-frame analysis records, reassembly records, field ids.  Nothing
+ * and per-frame analysis records, reassembly records, the protocol id.  Nothing
  * here is for other plugins (see packet-utp.h for that).
  */
 #ifndef UTP_INT_H
@@ -28,28 +28,33 @@ typedef enum {
 #define UTP_AS_DATA_UNACCEPTED 1   /* no PDU within the first UTP_REASM_UNACCEPTED_MAX bytes */
 #define UTP_AS_DATA_ONE_MORE   2   /* "one more segment" asked past UTP_REASM_MAX_ONE_MORE */
 #define UTP_AS_DATA_ENDED      3   /* the connection ended with the PDU unfinished */
+#define UTP_AS_DATA_GAP        4   /* packets the PDU needed were never captured */
 
 typedef struct utp_reasm_frame {
-    utp_rf_kind_t kind;
-    guint32  deliver_frame;    /* SEGMENT/BUFFERED: where the bytes are dissected */
-    guint32  tail_frame;       /* DELIVER: frame completing the unfinished tail */
+    /* (one per DATA frame: members ordered by size, no padding) */
     /* New in-order bytes of this frame (own payload plus packets that had
      * arrived early), for Follow Stream: NULL means "the own payload". */
     guint8  *chunk;
-    guint32  chunk_len;
     guint64  chunk_off;        /* stream offset of chunk[0] */
-    guint32  skipped;          /* packets given up as missing before this one */
-    gboolean mid_start;        /* DELIVER: first bytes of a direction whose start was not captured */
-    guint8   as_data;          /* DELIVER: shown as data, not handed on (UTP_AS_DATA_*) */
     /* DELIVER: what the payload dissector gets (NULL = the chunk) */
     guint8  *data;
-    guint32  data_len;
     guint64  data_off;
     guint32 *segments;         /* frames whose bytes are in data, when > 1 */
-    guint32  nsegments;
-    guint32  consumed;         /* bytes of data the payload dissector used */
     heur_dtbl_entry_t *heur;   /* payload dissector chosen on the first pass */
     dissector_handle_t handle;
+    /* DELIVER after a gap: the unfinished PDU the gap cut off, handed on as
+     * it is before the bytes after the gap (NULL when none was pending) */
+    struct utp_reasm_frame *cut;
+    guint32  deliver_frame;    /* SEGMENT/BUFFERED: where the bytes are dissected */
+    guint32  tail_frame;       /* DELIVER: frame completing the unfinished tail */
+    guint32  chunk_len;
+    guint32  skipped;          /* packets given up as missing before this one */
+    guint32  data_len;
+    guint32  nsegments;
+    guint32  consumed;         /* bytes of data the payload dissector used */
+    guint8   kind;             /* utp_rf_kind_t */
+    guint8   mid_start;        /* DELIVER: first bytes of a direction whose start was not captured */
+    guint8   as_data;          /* DELIVER: shown as data, not handed on (UTP_AS_DATA_*) */
 } utp_reasm_frame_t;
 
 typedef struct utp_ooo {
@@ -180,25 +185,26 @@ typedef struct utp_conn {
 #define UTP_A_DELAY_BAD   0x4000   /* timestamp_diff_us is no delay sample (see delay_status) */
 
 typedef struct utp_frame {
+    /* (one per uTP frame: members ordered by size, no padding) */
     utp_conn_t *conn;
-    guint8   dir;
-    gboolean v0;               /* decoded with the version-0 layout */
-    guint32  flags;
-    guint32  rel_seq, rel_ack;
+    utp_reasm_frame_t *rf;
+    utp_reasm_frame_t *rf_peer;  /* RESET: the other direction's unfinished PDU */
     guint64  abs_seq;
     nstime_t ts_rel, ts_delta;
-    guint32  acks_frame;
     nstime_t ack_rtt;
+    guint32  flags;
+    guint32  rel_seq, rel_ack;
+    guint32  acks_frame;
     guint32  retrans_of;       /* RETRANS: latest earlier frame of this packet; SEQ_REUSED: of the other packet */
     guint32  dup_ack_num, dup_ack_of;
     guint32  lost_count;
     guint32  sacked_new;
     guint32  bytes_in_flight;
     guint32  one_way_delay, base_delay, queuing_delay;
-    guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
-    utp_reasm_frame_t *rf;
     guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
-    utp_reasm_frame_t *rf_peer;  /* RESET: the other direction's unfinished PDU */
+    guint8   dir;
+    guint8   v0;               /* decoded with the version-0 layout */
+    guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
 } utp_frame_t;
 
 /* Tap record for utp (conversation table, stats tree) */
@@ -208,31 +214,8 @@ typedef struct utp_tap_info {
     const utp_header_t *hdr;
 } utp_tap_info_t;
 
-/* ---- fields and expert infos (packet-utp.c) ---- */
-extern int proto_utp;
-extern int hf_utp_stream, hf_utp_seq, hf_utp_ack, hf_utp_time_relative, hf_utp_time_delta;
-extern int hf_utp_analysis, hf_utp_analysis_acks_frame, hf_utp_analysis_ack_rtt,
-           hf_utp_analysis_initial_rtt, hf_utp_analysis_retransmission, hf_utp_analysis_retrans_of, hf_utp_analysis_seq_reused, hf_utp_analysis_seq_reused_frame,
-           hf_utp_analysis_spurious, hf_utp_analysis_out_of_order, hf_utp_analysis_lost_segment,
-           hf_utp_analysis_ack_lost_segment, hf_utp_analysis_duplicate_ack,
-           hf_utp_analysis_duplicate_ack_num, hf_utp_analysis_duplicate_ack_frame,
-           hf_utp_analysis_sacked, hf_utp_analysis_bytes_in_flight, hf_utp_analysis_zero_window,
-           hf_utp_analysis_window_full, hf_utp_analysis_one_way_delay, hf_utp_analysis_base_delay,
-           hf_utp_analysis_queuing_delay, hf_utp_analysis_delay_ignored, hf_utp_analysis_completeness,
-           hf_utp_analysis_close_reason, hf_utp_analysis_syn_frame,
-           hf_utp_analysis_peer_discovered_in, hf_utp_analysis_peer_discovered_by;
-extern int hf_utp_segments, hf_utp_segment, hf_utp_segment_count, hf_utp_reassembled_in,
-           hf_utp_reassembled_length, hf_utp_reassembled_data, hf_utp_continued_in,
-           hf_utp_payload_duplicate, hf_utp_delivered_in,
-           hf_utp_stream_mid_start, hf_utp_stream_after_gap, hf_utp_segment_data, hf_utp_analysis_confirmed_in;
-extern int hf_utp_completeness_syn, hf_utp_completeness_synack, hf_utp_completeness_data,
-           hf_utp_completeness_fin, hf_utp_completeness_reset;
-extern gint ett_utp_analysis, ett_utp_segments, ett_utp_completeness;
-extern expert_field ei_utp_retransmission, ei_utp_spurious_retransmission, ei_utp_out_of_order,
-                    ei_utp_lost_segment, ei_utp_ack_lost_segment, ei_utp_dup_ack,
-                    ei_utp_zero_window, ei_utp_window_full, ei_utp_reasm_skipped,
-                    ei_utp_delay_ignored, ei_utp_seq_reused, ei_utp_reasm_as_data;
-extern int utp_follow_tap;
+/* ---- shared by every file (packet-utp.c) ---- */
+extern int proto_utp;        /* keys the conversation and per-frame records */
 
 /* preferences */
 extern bt_pref_bool utp_pref_analyze_seq, utp_pref_relative_seq, utp_pref_reassemble;
@@ -246,12 +229,21 @@ int         utp_dir(const packet_info *pinfo);
 utp_conn_t *utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create);
 /* First pass only: computes and returns the analysis of this frame. */
 utp_frame_t *utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn);
-void        utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                              const utp_frame_t *fa);
 gboolean    utp_conn_from_initiator(const utp_conn_t *conn, int dir);
 utp_conn_t *utp_conn_new(packet_info *pinfo, int dir);
 utp_conn_t *utp_lookup(utp_conv_t *uc, int dir, guint16 id);
 void        utp_register(utp_conv_t *uc, int dir, guint16 id, utp_conn_t *c);
+
+/* ---- utp-analysis-tree.c: owns the analysis fields, subtrees and experts ---- */
+void        utp_analysis_tree_register(int proto, expert_module_t *em);
+/* Every pass: the analysis of this frame in the tree (and Info tags). */
+void        utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                              const utp_frame_t *fa);
+
+/* ---- utp-follow.c ---- */
+void        utp_follow_register(int proto);
+/* New in-order bytes of a connection, for Follow uTP Stream. */
+void        utp_follow_queue(packet_info *pinfo, tvbuff_t *bytes);
 
 /* ---- utp-seen.c ---- */
 gboolean    utp_seen_get(const utp_flow_t *f, guint64 seq);
@@ -279,7 +271,8 @@ utp_frame_t *utp_midstream_frame(guint32 num);
 /* Every pass: hands this frame's payload on (reassembling on the first pass). */
 void utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
                  const utp_header_t *h, utp_frame_t *fa);
-void utp_reassembly_register(void);
+/* owns the reassembly fields and experts, and the "utp.payload" list */
+void utp_reassembly_register(int proto, expert_module_t *em);
 /* Every pass, a FIN or RESET: an unfinished PDU of the direction(s) that
  * ended is shown here as data (it can never complete). */
 void utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,

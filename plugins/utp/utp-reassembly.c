@@ -10,9 +10,7 @@
  */
 #include <epan/packet.h>
 #include <epan/tap.h>
-#include <epan/follow.h>
 #include <epan/proto_data.h>
-#include <epan/to_str.h>
 
 #include "utp-int.h"
 #include "packet-utp.h"
@@ -42,7 +40,24 @@ static heur_dissector_list_t utp_payload_heur;
 static dissector_handle_t bittorrent_utp_handle;
 static dissector_handle_t data_handle;
 static int proto_btpeer_id = -1;   /* our peer-wire plugin, when loaded */
-int utp_follow_tap = -1;
+
+static int hf_utp_segments = -1;
+static int hf_utp_segment = -1;
+static int hf_utp_segment_count = -1;
+static int hf_utp_reassembled_in = -1;
+static int hf_utp_reassembled_length = -1;
+static int hf_utp_reassembled_data = -1;
+static int hf_utp_continued_in = -1;
+static int hf_utp_payload_duplicate = -1;
+static int hf_utp_delivered_in = -1;
+static int hf_utp_stream_mid_start = -1;
+static int hf_utp_segment_data = -1;
+static int hf_utp_stream_after_gap = -1;
+
+static gint ett_utp_segments = -1;
+
+static expert_field ei_utp_reasm_skipped = EI_INIT;
+static expert_field ei_utp_reasm_as_data = EI_INIT;
 
 /* ---- first pass: ordering ---- */
 
@@ -331,16 +346,64 @@ utp_show_segments(tvbuff_t *rtvb, proto_tree *tree, const utp_reasm_frame_t *rf)
                                                 "[%u Reassembled uTP Segments (%u bytes)]",
                                                 rf->nsegments, rf->data_len);
     proto_tree *st = proto_item_add_subtree(ti, ett_utp_segments);
-    PROTO_ITEM_SET_GENERATED(ti);
+    proto_item_set_generated(ti);
     for (guint i = 0; i < rf->nsegments; i++) {
         ti = proto_tree_add_uint(st, hf_utp_segment, rtvb, 0, 0, rf->segments[i]);
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
     }
     ti = proto_tree_add_uint(st, hf_utp_segment_count, rtvb, 0, 0, rf->nsegments);
-    PROTO_ITEM_SET_GENERATED(ti);
+    proto_item_set_generated(ti);
     ti = proto_tree_add_uint(st, hf_utp_reassembled_length, rtvb, 0, 0, rf->data_len);
-    PROTO_ITEM_SET_GENERATED(ti);
+    proto_item_set_generated(ti);
     proto_tree_add_item(st, hf_utp_reassembled_data, rtvb, 0, -1, ENC_NA);
+}
+
+static void
+utp_as_data_expert(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *tvb, const utp_reasm_frame_t *rf)
+{
+    static const char *why[] = {
+        "", "no payload dissector took a PDU in the first 256 KiB of this direction",
+        "the payload dissector kept asking for one more segment past 64 KiB",
+        "the connection ended before the PDU was complete",
+        "packets it needed were never captured",
+    };
+    /* an unfinished PDU goes to the dissector that took the stream, which
+     * shows what it can of it; only without one are the bytes data */
+    proto_item *ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_as_data, tvb, 0, 0,
+                                                  rf->heur ? "Unfinished PDU (%u bytes) handed on as it is: %s"
+                                                           : "%u bytes shown as data: %s", rf->data_len,
+                                                  why[MIN(rf->as_data, (guint8)UTP_AS_DATA_GAP)]);
+    proto_item_set_generated(ti);
+}
+
+/* First pass: the direction ends (FIN, RESET) or a gap is given up on with
+ * bytes held for a PDU that can now never complete: this frame shows them
+ * (UTP_AS_DATA_ENDED or UTP_AS_DATA_GAP). */
+static utp_reasm_frame_t *
+utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur, guint8 why)
+{
+    utp_reasm_frame_t *rf;
+
+    if (!r->pend_len)
+        return NULL;
+    rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
+    rf->kind = UTP_RF_DELIVER;
+    rf->as_data = why;
+    utp_set_segments(rf, r->pend_frames);
+    for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
+        utp_reasm_frame_t *prf = *(utp_reasm_frame_t **)wmem_array_index(r->pend_rfs, i);
+        if (prf->kind == UTP_RF_SEGMENT)
+            prf->deliver_frame = pinfo->num;
+        else
+            prf->tail_frame = pinfo->num;
+    }
+    rf->data = r->pend;
+    rf->data_len = rf->consumed = r->pend_len;
+    rf->data_off = r->pend_off;
+    rf->heur = heur;
+    r->pend = NULL;
+    utp_pend_reset(r);
+    return rf;
 }
 
 /* First pass: the stream resumes at the lowest held packet, skipping what is
@@ -356,8 +419,11 @@ utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, const utp_frame_t *fa,
         lowest++;
     rf->skipped = (guint32)(lowest - r->next_seq);
     r->next_seq = lowest;
-    if (rf->skipped)
+    /* the PDU the gap cut is shown in part here, as stock shows its header */
+    if (rf->skipped) {
+        rf->cut = utp_end_flush(r, pinfo, fa->conn->payload_heur, UTP_AS_DATA_GAP);
         utp_pend_reset(r);
+    }
     o = utp_ooo_take(r, lowest);
     if (o) {
         utp_reasm_frame_t tmp = { 0 };
@@ -374,49 +440,6 @@ utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, const utp_frame_t *fa,
         rf->chunk_off = tmp.chunk_off;
         utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, frames, rf);
     }
-}
-
-static void
-utp_as_data_expert(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *tvb, const utp_reasm_frame_t *rf)
-{
-    static const char *why[] = {
-        "", "no payload dissector took a PDU in the first 256 KiB of this direction",
-        "the payload dissector kept asking for one more segment past 64 KiB",
-        "the connection ended before the PDU was complete (handed on as it is, when a payload dissector took the stream)",
-    };
-    proto_item *ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_as_data, tvb, 0, 0,
-                                                  "%u bytes shown as data: %s", rf->data_len,
-                                                  why[MIN(rf->as_data, (guint8)UTP_AS_DATA_ENDED)]);
-    PROTO_ITEM_SET_GENERATED(ti);
-}
-
-/* First pass: the direction ends (FIN, RESET) with bytes held for a PDU that
- * can now never complete: this frame shows them as data. */
-static utp_reasm_frame_t *
-utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur)
-{
-    utp_reasm_frame_t *rf;
-
-    if (!r->pend_len)
-        return NULL;
-    rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
-    rf->kind = UTP_RF_DELIVER;
-    rf->as_data = UTP_AS_DATA_ENDED;
-    utp_set_segments(rf, r->pend_frames);
-    for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
-        utp_reasm_frame_t *prf = *(utp_reasm_frame_t **)wmem_array_index(r->pend_rfs, i);
-        if (prf->kind == UTP_RF_SEGMENT)
-            prf->deliver_frame = pinfo->num;
-        else
-            prf->tail_frame = pinfo->num;
-    }
-    rf->data = r->pend;
-    rf->data_len = rf->consumed = r->pend_len;
-    rf->data_off = r->pend_off;
-    rf->heur = heur;
-    r->pend = NULL;
-    utp_pend_reset(r);
-    return rf;
 }
 
 /* The unfinished PDU goes to the payload dissector that took the stream,
@@ -455,14 +478,85 @@ utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree 
         /* a FIN ends its direction once everything before it was delivered
          * (a FIN overtaking its last DATA does not) */
         if (h->type == UTP_ST_RESET || ((fa->flags & UTP_A_REL_SEQ) && fa->abs_seq == r->next_seq))
-            fa->rf = utp_end_flush(r, pinfo, conn->payload_heur);
+            fa->rf = utp_end_flush(r, pinfo, conn->payload_heur, UTP_AS_DATA_ENDED);
         if (h->type == UTP_ST_RESET)
-            fa->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo, conn->payload_heur);
+            fa->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo, conn->payload_heur,
+                                         UTP_AS_DATA_ENDED);
     }
     if (fa->rf)
         utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, fa->dir, fa->rf);
     if (fa->rf_peer)
         utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, !fa->dir, fa->rf_peer);
+}
+
+/* First pass: where this frame's payload goes in its direction's stream
+ * (delivered now, held for a gap, a duplicate), recorded in a new fa->rf. */
+static void
+utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, const guint8 *own_bytes)
+{
+    utp_conn_t *conn = fa->conn;
+    utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
+    utp_reasm_frame_t *rf = fa->rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
+
+    if (!r->started) {
+        /* the stream starts after the SYN; without one, at the first
+         * DATA captured (which may begin inside a message) */
+        r->started = TRUE;
+        r->next_seq = conn->flow[fa->dir].base + 1;
+        if (!conn->syn_frame) {
+            r->next_seq = fa->abs_seq;
+            r->mid_pending = TRUE;
+        }
+    }
+    if (fa->abs_seq < r->next_seq) {
+        rf->kind = UTP_RF_DUPLICATE;
+    } else if (fa->abs_seq > r->next_seq) {
+        const utp_flow_t *flow = &conn->flow[fa->dir];
+        gboolean full = utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf);
+        /* The receiver has cumulatively acknowledged the packet the
+         * stream waits for: it was delivered but not captured, and no
+         * retransmission will come to fill the gap. */
+        gboolean acked_unseen = flow->acked_set && flow->acked >= r->next_seq;
+        if (full || acked_unseen || (r->ooo_count && wmem_tree_lookup32(r->ooo, (guint32)r->next_seq)))
+            utp_deliver_held(r, pinfo, fa, rf);   /* give up on a gap, or packets preloaded */
+    } else {
+        wmem_array_t *frames = utp_collect_chunk(r, pinfo, pinfo->num, own_bytes,
+                                                 (guint32)h->payload_len, rf);
+        utp_deliver_first(r, pinfo, rf->chunk ? rf->chunk : own_bytes, rf->chunk_len, frames, rf);
+    }
+}
+
+/* Every pass, a frame whose payload is not handed on here: says where it
+ * went.  FALSE for a DELIVER frame (the caller hands it on). */
+static gboolean
+utp_show_not_delivered(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *own, const utp_frame_t *fa)
+{
+    const utp_reasm_frame_t *rf = fa->rf;
+    proto_item *ti;
+
+    switch (rf->kind) {
+    case UTP_RF_DUPLICATE:
+        ti = proto_tree_add_item(utp_tree, hf_utp_payload_duplicate, own, 0, -1, ENC_NA);
+        proto_item_set_generated(ti);
+        col_append_str(pinfo->cinfo, COL_INFO, " [payload already delivered]");
+        return TRUE;
+    case UTP_RF_BUFFERED:
+        if (rf->deliver_frame)
+            proto_item_set_generated(proto_tree_add_uint(utp_tree, hf_utp_delivered_in, own, 0, 0, rf->deliver_frame));
+        col_append_str(pinfo->cinfo, COL_INFO, (fa->flags & UTP_A_LATE) ?
+                       " [held until the connection was recognised]" : " [held until the gap is filled]");
+        return TRUE;
+    case UTP_RF_SEGMENT:
+        if (rf->deliver_frame)
+            proto_item_set_generated(proto_tree_add_uint(utp_tree, hf_utp_reassembled_in, own, 0, 0, rf->deliver_frame));
+        col_append_str(pinfo->cinfo, COL_INFO, " [uTP segment of a reassembled PDU]");
+        proto_tree_add_item(utp_tree, hf_utp_segment_data, own, 0, -1, ENC_NA);
+        return TRUE;
+    case UTP_RF_DELIVER:
+        return FALSE;
+    default:
+        return TRUE;
+    }
 }
 
 void
@@ -473,37 +567,12 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
     utp_reasm_frame_t *rf = fa->rf;
     tvbuff_t *own = tvb_new_subset_remaining(tvb, (gint)h->payload_off);
-    const guint8 *own_bytes = tvb_get_ptr(own, 0, (gint)h->payload_len);
+    const guint8 *own_bytes = h->payload;   /* the parser's view of the payload */
     proto_item *ti;
 
     if (!PINFO_FD_VISITED(pinfo)) {
-        rf = fa->rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
-        if (!r->started) {
-            /* the stream starts after the SYN; without one, at the first
-             * DATA captured (which may begin inside a message) */
-            r->started = TRUE;
-            r->next_seq = conn->flow[fa->dir].base + 1;
-            if (!conn->syn_frame) {
-                r->next_seq = fa->abs_seq;
-                r->mid_pending = TRUE;
-            }
-        }
-        if (fa->abs_seq < r->next_seq) {
-            rf->kind = UTP_RF_DUPLICATE;
-        } else if (fa->abs_seq > r->next_seq) {
-            const utp_flow_t *flow = &conn->flow[fa->dir];
-            gboolean full = utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf);
-            /* The receiver has cumulatively acknowledged the packet the
-             * stream waits for: it was delivered but not captured, and no
-             * retransmission will come to fill the gap. */
-            gboolean acked_unseen = flow->acked_set && flow->acked >= r->next_seq;
-            if (full || acked_unseen || (r->ooo_count && wmem_tree_lookup32(r->ooo, (guint32)r->next_seq)))
-                utp_deliver_held(r, pinfo, fa, rf);   /* give up on a gap, or packets preloaded */
-        } else {
-            wmem_array_t *frames = utp_collect_chunk(r, pinfo, pinfo->num, own_bytes,
-                                                     (guint32)h->payload_len, rf);
-            utp_deliver_first(r, pinfo, rf->chunk ? rf->chunk : own_bytes, rf->chunk_len, frames, rf);
-        }
+        utp_order_first(pinfo, h, fa, own_bytes);
+        rf = fa->rf;
     }
     if (!rf)
         return;
@@ -511,8 +580,10 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     if (rf->skipped) {
         ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_skipped, tvb, 0, 0,
                                           "Reassembly gave up on %u missing packet(s)", rf->skipped);
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
     }
+    if (rf->cut)
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->conn, fa->dir, rf->cut);
 
     /* Follow Stream gets each new in-order byte exactly once */
     if (rf->kind == UTP_RF_DELIVER || rf->kind == UTP_RF_SEGMENT) {
@@ -520,37 +591,11 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         if (rf->chunk) {
             ctvb = tvb_new_child_real_data(tvb, rf->chunk, rf->chunk_len, rf->chunk_len);
         }
-        if (have_tap_listener(utp_follow_tap))
-            tap_queue_packet(utp_follow_tap, pinfo, ctvb);
+        utp_follow_queue(pinfo, ctvb);
     }
 
-    switch (rf->kind) {
-    case UTP_RF_DUPLICATE:
-        ti = proto_tree_add_item(utp_tree, hf_utp_payload_duplicate, own, 0, -1, ENC_NA);
-        PROTO_ITEM_SET_GENERATED(ti);
-        col_append_str(pinfo->cinfo, COL_INFO, " [payload already delivered]");
+    if (utp_show_not_delivered(pinfo, utp_tree, own, fa))
         return;
-    case UTP_RF_BUFFERED:
-        if (rf->deliver_frame) {
-            ti = proto_tree_add_uint(utp_tree, hf_utp_delivered_in, own, 0, 0, rf->deliver_frame);
-            PROTO_ITEM_SET_GENERATED(ti);
-        }
-        col_append_str(pinfo->cinfo, COL_INFO, (fa->flags & UTP_A_LATE) ?
-                       " [held until the connection was recognised]" : " [held until the gap is filled]");
-        return;
-    case UTP_RF_SEGMENT:
-        if (rf->deliver_frame) {
-            ti = proto_tree_add_uint(utp_tree, hf_utp_reassembled_in, own, 0, 0, rf->deliver_frame);
-            PROTO_ITEM_SET_GENERATED(ti);
-        }
-        col_append_str(pinfo->cinfo, COL_INFO, " [uTP segment of a reassembled PDU]");
-        proto_tree_add_item(utp_tree, hf_utp_segment_data, own, 0, -1, ENC_NA);
-        return;
-    case UTP_RF_DELIVER:
-        break;
-    default:
-        return;
-    }
 
     /* What the payload dissector gets in this frame */
     tvbuff_t *ptvb;
@@ -572,20 +617,20 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     if (rf->mid_start) {
         ti = proto_tree_add_none_format(utp_tree, hf_utp_stream_mid_start, own, 0, 0,
                                         "Stream starts here: its beginning was not captured");
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
     }
     if (rf->skipped) {
         ti = proto_tree_add_none_format(utp_tree, hf_utp_stream_after_gap, own, 0, 0,
                                         "Stream resumes here after missing packets");
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
     }
     if (rf->tail_frame) {
         ti = proto_tree_add_uint(utp_tree, hf_utp_continued_in, own, 0, 0, rf->tail_frame);
-        PROTO_ITEM_SET_GENERATED(ti);
+        proto_item_set_generated(ti);
         if (rf->consumed == 0) {
             /* nothing complete here: like a held segment, the PDU is in tail_frame */
             ti = proto_tree_add_uint(utp_tree, hf_utp_reassembled_in, own, 0, 0, rf->tail_frame);
-            PROTO_ITEM_SET_GENERATED(ti);
+            proto_item_set_generated(ti);
         }
     }
 
@@ -605,55 +650,33 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     pinfo->desegment_len = 0;
 }
 
-/* ---- Follow uTP Stream ---- */
-
-static gchar *
-utp_follow_conv_filter(epan_dissect_t *edt _U_, packet_info *pinfo, guint *stream, guint *sub_stream _U_)
-{
-    utp_frame_t *fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
-    if (!fa)
-        return NULL;
-    *stream = fa->conn->stream;
-    return g_strdup_printf("utp.stream eq %u", fa->conn->stream);
-}
-
-static gchar *
-utp_follow_index_filter(guint stream, guint sub_stream _U_)
-{
-    return g_strdup_printf("utp.stream eq %u", stream);
-}
-
-static gchar *
-utp_follow_address_filter(address *src_addr, address *dst_addr, int src_port, int dst_port)
-{
-    const gchar *ip = (src_addr->type == AT_IPv6) ? "ipv6" : "ip";
-    gchar *src = address_to_str(NULL, src_addr), *dst = address_to_str(NULL, dst_addr);
-    gchar *f = g_strdup_printf("((%s.src eq %s and udp.srcport eq %d) and (%s.dst eq %s and udp.dstport eq %d))"
-                               " or ((%s.src eq %s and udp.srcport eq %d) and (%s.dst eq %s and udp.dstport eq %d))",
-                               ip, src, src_port, ip, dst, dst_port, ip, dst, dst_port, ip, src, src_port);
-    wmem_free(NULL, src);
-    wmem_free(NULL, dst);
-    return f;
-}
-
-static gchar *
-utp_port_to_display(wmem_allocator_t *allocator, guint port)
-{
-    return wmem_strdup_printf(allocator, "%u", port);
-}
-
 void
-utp_reassembly_register(void)
+utp_reassembly_register(int proto, expert_module_t *em)
 {
-    utp_payload_heur = register_heur_dissector_list(UTP_PAYLOAD_HEUR_LIST, proto_utp);
-    utp_follow_tap = register_tap("utp_follow");
-    /* 4.4+: the stream count bounds the GUI's stream spin box.  No
-     * sub-stream callback: a uTP connection carries one byte stream per
-     * direction (TCP and UDP pass NULL too; a callback would make the Follow
-     * dialog offer a sub-stream selector with nothing to select). */
-    register_follow_stream(proto_utp, "utp_follow", utp_follow_conv_filter, utp_follow_index_filter,
-                           utp_follow_address_filter, utp_port_to_display, follow_tvb_tap_listener,
-                           utp_analysis_stream_count, NULL);
+    static hf_register_info hf[] = {
+        { &hf_utp_segments, { "Reassembled uTP segments", "utp.segments", FT_NONE, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_segment, { "uTP segment", "utp.segment", FT_FRAMENUM, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_segment_count, { "Segment count", "utp.segment.count", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_reassembled_in, { "Reassembled PDU in frame", "utp.reassembled_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The PDU this packet's bytes belong to is dissected in that frame", HFILL } },
+        { &hf_utp_reassembled_length, { "Reassembled uTP length", "utp.reassembled.length", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_reassembled_data, { "Reassembled uTP data", "utp.reassembled.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_utp_continued_in, { "PDU continues in frame", "utp.continued_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "The unfinished PDU at the end of this packet is completed in that frame", HFILL } },
+        { &hf_utp_payload_duplicate, { "Payload already delivered", "utp.payload_duplicate", FT_NONE, BASE_NONE, NULL, 0x0, "Retransmitted payload: its bytes were handed on earlier", HFILL } },
+        { &hf_utp_segment_data, { "uTP segment data", "utp.segment_data", FT_BYTES, BASE_NONE, NULL, 0x0, "This packet's payload, held for a PDU that continues in a later packet", HFILL } },
+        { &hf_utp_stream_mid_start, { "Stream captured mid-way", "utp.stream_mid_start", FT_NONE, BASE_NONE, NULL, 0x0, "The first bytes handed on for this direction: its start (SYN or first packets) was not captured, so they may begin inside a message", HFILL } },
+        { &hf_utp_stream_after_gap, { "Stream resumes after a gap", "utp.stream_after_gap", FT_NONE, BASE_NONE, NULL, 0x0, "Reassembly gave up on missing packets: these bytes may begin inside a message", HFILL } },
+        { &hf_utp_delivered_in, { "Payload delivered in frame", "utp.delivered_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Arrived before a missing packet; handed on in order in that frame", HFILL } },
+    };
+    static gint *ett[] = { &ett_utp_segments };
+    static ei_register_info ei[] = {
+        { &ei_utp_reasm_as_data, { "utp.reassembly.as_data", PI_REASSEMBLE, PI_NOTE, "Payload shown as data, or an unfinished PDU handed on as it is", EXPFILL } },
+        { &ei_utp_reasm_skipped, { "utp.reassembly.skipped.expert", PI_REASSEMBLE, PI_WARN, "Reassembly gave up on missing packets", EXPFILL } },
+    };
+
+    proto_register_field_array(proto, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(em, ei, array_length(ei));
+    utp_payload_heur = register_heur_dissector_list(UTP_PAYLOAD_HEUR_LIST, proto);
 }
 
 void

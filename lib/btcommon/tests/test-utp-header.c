@@ -50,6 +50,15 @@ int main(void)
     CHECK_EQ_INT(h.payload_off, 31);
     CHECK_EQ_INT(h.payload_len, 0);
     CHECK(utp_plausible_new(&h));
+    /* what the analysis takes from the walk: the bytes and the reason */
+    CHECK(h.ext[0].data == b + 22 && h.ext[1].data == b + 27 && h.payload == b + 31);
+    CHECK(h.has_close_reason);
+    CHECK_EQ_INT(h.close_reason, 8);
+    /* a close-reason extension of the wrong length gives no reason */
+    b[26] = 2;
+    b[29] = 0; b[30] = 0;
+    CHECK_EQ_INT(utp_parse_header(b, 29, &h), UTP_PARSE_OK);
+    CHECK(!h.has_close_reason);
 
     /* extension longer than the packet */
     put_v1(b, UTP_ST_STATE, UTP_EXT_SACK, 7, 10, 20);

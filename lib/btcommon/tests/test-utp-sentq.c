@@ -114,6 +114,25 @@ int main(void)
     CHECK(utp_packet_sig(0, (const uint8_t *)"abc", 3) != utp_packet_sig(0, (const uint8_t *)"abd", 3));
     CHECK(utp_packet_sig(0, (const uint8_t *)"abc", 3) != utp_packet_sig(1, (const uint8_t *)"abc", 3));
     CHECK(utp_packet_sig(0, (const uint8_t *)"ab\0", 3) != utp_packet_sig(0, (const uint8_t *)"ab", 2));
+    /* past the 8-byte words: flipping any one bit of a 1000-byte payload
+     * (in a word or in the tail) changes the signature */
+    {
+        uint8_t buf[1000];
+        uint32_t base;
+        int all_differ = 1;
+        for (size_t i = 0; i < sizeof buf; i++)
+            buf[i] = (uint8_t)(i * 7 + 3);
+        base = utp_packet_sig(0, buf, sizeof buf);
+        for (size_t i = 0; i < sizeof buf; i++)
+            for (int b = 0; b < 8; b++) {
+                buf[i] ^= (uint8_t)(1u << b);
+                if (utp_packet_sig(0, buf, sizeof buf) == base)
+                    all_differ = 0;
+                buf[i] ^= (uint8_t)(1u << b);
+            }
+        CHECK(all_differ);
+        CHECK(utp_packet_sig(0, buf, sizeof buf) != utp_packet_sig(0, buf, sizeof buf - 1));
+    }
 
     return check_summary("test-utp-sentq");
 }
