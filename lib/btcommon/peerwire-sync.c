@@ -3,6 +3,7 @@
  * peerwire-sync.h.
  */
 #include "peerwire-sync.h"
+#include "btbytes.h"
 
 /* Length bounds per message id, counted from the id byte (the value of the
  * length prefix).  Variable-length types get a bound a real client stays
@@ -33,11 +34,6 @@ static const sync_len_t sync_lens[] = {
     { 21, 49, 49 }, { 22, 49, 49 + 512 * 32 }, { 23, 49, 49 },
 };
 
-static uint32_t be32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 bt_sync_fit_t bt_sync_fit(const uint8_t *buf, size_t avail, uint32_t max_block,
                           int keepalive_ok, uint64_t *pdu_len)
 {
@@ -47,7 +43,7 @@ bt_sync_fit_t bt_sync_fit(const uint8_t *buf, size_t avail, uint32_t max_block,
     *pdu_len = 0;
     if (avail < 4)
         return BT_SYNC_NO;
-    len = be32(buf);
+    len = bt_be32(buf);
     *pdu_len = (uint64_t)len + 4;
     if (len == 0)
         return keepalive_ok ? BT_SYNC_FITS : BT_SYNC_NO;
@@ -77,7 +73,7 @@ static int confirmed(const uint8_t *buf, size_t len, uint32_t max_block)
     if (f == BT_SYNC_NO)
         return 0;
     if (f == BT_SYNC_EXTENDS)
-        return buf[4] == 7 && len >= 13 && (be32(buf + 9) & 0x3FFFu) == 0 && n >= 13;
+        return buf[4] == 7 && len >= 13 && (bt_be32(buf + 9) & 0x3FFFu) == 0 && n >= 13;
     if (n == len)
         return 1;
     return bt_sync_fit(buf + n, len - (size_t)n, max_block, 1, &n2) != BT_SYNC_NO;

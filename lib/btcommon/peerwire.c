@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "btbytes.h"
+
 int bt_wire_is_handshake(const uint8_t *buf, size_t avail)
 {
     return avail >= 1 + BT_PSTR_LEN && buf[0] == BT_PSTR_LEN &&
@@ -30,7 +32,7 @@ bt_frame_t bt_wire_frame(const uint8_t *buf, size_t avail, uint32_t max_len, uin
     }
     if (avail < BT_LENGTH_PREFIX)
         return BT_FRAME_NEED_MORE;
-    len = ((uint32_t)buf[0] << 24) | ((uint32_t)buf[1] << 16) | ((uint32_t)buf[2] << 8) | buf[3];
+    len = bt_be32(buf);
     *pdu_len = (uint64_t)len + BT_LENGTH_PREFIX;
     if (len > max_len)
         return BT_FRAME_TOO_LONG;

@@ -9,10 +9,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "btwire.h"
+
 #define BT_PSTR             "BitTorrent protocol"
 #define BT_PSTR_LEN         19
 #define BT_HANDSHAKE_LEN    68      /* 1 + 19 + 8 reserved + 20 info_hash + 20 peer_id */
 #define BT_LENGTH_PREFIX    4
+
+/* Handshake layout:
+ *   0      1                20         28          48        68
+ *   | 0x13 | "BitTorrent protocol" | reserved | info_hash | peer_id |     */
+#define BT_HS_PSTR_OFF      1
+#define BT_HS_RESERVED_OFF  (BT_HS_PSTR_OFF + BT_PSTR_LEN)            /* 20 */
+#define BT_HS_INFOHASH_OFF  (BT_HS_RESERVED_OFF + 8)                  /* 28 */
+#define BT_HS_PEERID_OFF    (BT_HS_INFOHASH_OFF + BT_INFO_HASH_LEN)   /* 48 */
+
+/* Message layout: | length u32 | id u8 | payload |.  The fixed fields of
+ * have, request, piece, cancel, reject, suggest and allowed fast follow the
+ * id: piece index, then block begin, then block length (request, cancel,
+ * reject) or block data (piece). */
+#define BT_MSG_ID_OFF       BT_LENGTH_PREFIX                          /* 4  */
+#define BT_MSG_PAYLOAD_OFF  (BT_MSG_ID_OFF + 1)                       /* 5  */
+#define BT_MSG_INDEX_OFF    BT_MSG_PAYLOAD_OFF                        /* 5  */
+#define BT_MSG_BEGIN_OFF    (BT_MSG_INDEX_OFF + 4)                    /* 9  */
+#define BT_MSG_LENGTH_OFF   (BT_MSG_BEGIN_OFF + 4)                    /* 13 */
+#define BT_MSG_BLOCK_OFF    BT_MSG_LENGTH_OFF                         /* 13: piece data */
 
 typedef enum {
     BT_FRAME_NEED_MORE,   /* fewer bytes than the length prefix (or handshake) needs */

@@ -7,6 +7,7 @@
  *   | length u32 | id u8 | payload (length - 1 bytes) |     length 0: keep-alive
  */
 #include "btpeer.h"
+#include "peerwire.h"
 
 #include <wsutil/bits_count_ones.h>
 #include "ws-compat.h"
@@ -156,15 +157,16 @@ static void add_block_ref(btpeer_ctx_t *ctx, int offset, const char *what, btpee
 static void dissect_piece(btpeer_ctx_t *ctx, guint32 len)
 {
     tvbuff_t *tvb = ctx->tvb;
-    guint32 index, begin, block = len - 9;
+    /* the length prefix counts id, index and begin before the block */
+    guint32 index, begin, block = len - (BT_MSG_BLOCK_OFF - BT_MSG_ID_OFF);
     proto_item *it;
 
-    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, 5, 4, ENC_BIG_ENDIAN, &index);
-    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, 9, 4, ENC_BIG_ENDIAN, &begin);
-    it = proto_tree_add_uint(ctx->tree, hf_btpeer_piece_length, tvb, 13, block, block);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &index);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, BT_MSG_BEGIN_OFF, 4, ENC_BIG_ENDIAN, &begin);
+    it = proto_tree_add_uint(ctx->tree, hf_btpeer_piece_length, tvb, BT_MSG_BLOCK_OFF, block, block);
     proto_item_set_generated(it);
     if (block)
-        proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, 13, block, ENC_NA);
+        proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, block, ENC_NA);
     btpeer_info(ctx, "Piece %u/%u (%u bytes)", index, begin, block);
     btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
 }
@@ -175,10 +177,10 @@ static void dissect_bitfield(btpeer_ctx_t *ctx, guint32 len)
     proto_item *it;
 
     if (nbytes)
-        proto_tree_add_item(ctx->tree, hf_btpeer_bitfield, ctx->tvb, 5, nbytes, ENC_NA);
+        proto_tree_add_item(ctx->tree, hf_btpeer_bitfield, ctx->tvb, BT_MSG_PAYLOAD_OFF, nbytes, ENC_NA);
     for (i = 0; i < nbytes; i++)
-        have += (guint32)ws_count_ones(tvb_get_uint8(ctx->tvb, 5 + i));
-    it = proto_tree_add_uint(ctx->tree, hf_btpeer_bitfield_have, ctx->tvb, 5, nbytes, have);
+        have += (guint32)ws_count_ones(tvb_get_uint8(ctx->tvb, BT_MSG_PAYLOAD_OFF + i));
+    it = proto_tree_add_uint(ctx->tree, hf_btpeer_bitfield_have, ctx->tvb, BT_MSG_PAYLOAD_OFF, nbytes, have);
     proto_item_set_generated(it);
     btpeer_info(ctx, "Bitfield %u/%u pieces", have, nbytes * 8);
 }
@@ -188,7 +190,7 @@ static void dissect_hash_msg(btpeer_ctx_t *ctx, guint8 id, guint32 len)
     tvbuff_t *tvb = ctx->tvb;
     guint32 base, index, length, proof, n, i;
 
-    proto_tree_add_item(ctx->tree, hf_btpeer_hash_pieces_root, tvb, 5, HASH_LEN, ENC_NA);
+    proto_tree_add_item(ctx->tree, hf_btpeer_hash_pieces_root, tvb, BT_MSG_PAYLOAD_OFF, HASH_LEN, ENC_NA);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_base_layer, tvb, 37, 4, ENC_BIG_ENDIAN, &base);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_index, tvb, 41, 4, ENC_BIG_ENDIAN, &index);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_length, tvb, 45, 4, ENC_BIG_ENDIAN, &length);
@@ -196,9 +198,9 @@ static void dissect_hash_msg(btpeer_ctx_t *ctx, guint8 id, guint32 len)
     if (id == MSG_HASHES) {
         n = (len - HASH_HDR_LEN) / HASH_LEN;
         for (i = 0; i < n; i++)
-            proto_tree_add_item(ctx->tree, hf_btpeer_hash, tvb, 4 + HASH_HDR_LEN + i * HASH_LEN, HASH_LEN, ENC_NA);
+            proto_tree_add_item(ctx->tree, hf_btpeer_hash, tvb, BT_MSG_ID_OFF + HASH_HDR_LEN + i * HASH_LEN, HASH_LEN, ENC_NA);
         if ((len - HASH_HDR_LEN) % HASH_LEN) {
-            proto_item *it = proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 4 + HASH_HDR_LEN + n * HASH_LEN, -1, ENC_NA);
+            proto_item *it = proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_ID_OFF + HASH_HDR_LEN + n * HASH_LEN, -1, ENC_NA);
             expert_add_info(ctx->pinfo, it, &ei_btpeer_hashes_len);
         }
         btpeer_info(ctx, "Hashes layer %u index %u length %u proof %u (%u hashes)", base, index, length, proof, n);
@@ -228,19 +230,20 @@ void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
     proto_item *it;
 
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_len, tvb, 0, 4, ENC_BIG_ENDIAN, &len);
-    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, 4, 1, ENC_BIG_ENDIAN, &id);
-    if (id == MSG_PIECE && avail >= 13) {
-        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, 5, 4, ENC_BIG_ENDIAN, &index);
-        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, 9, 4, ENC_BIG_ENDIAN, &begin);
-        it = proto_tree_add_uint(ctx->tree, hf_btpeer_piece_length, tvb, 13, avail - 13, len - 9);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, BT_MSG_ID_OFF, 1, ENC_BIG_ENDIAN, &id);
+    if (id == MSG_PIECE && avail >= BT_MSG_BLOCK_OFF) {
+        guint32 block = len - (BT_MSG_BLOCK_OFF - BT_MSG_ID_OFF);
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &index);
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, BT_MSG_BEGIN_OFF, 4, ENC_BIG_ENDIAN, &begin);
+        it = proto_tree_add_uint(ctx->tree, hf_btpeer_piece_length, tvb, BT_MSG_BLOCK_OFF, avail - BT_MSG_BLOCK_OFF, block);
         proto_item_set_generated(it);
-        if (avail > 13)
-            proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, 13, -1, ENC_NA);
-        btpeer_info(ctx, "Piece %u/%u (%u bytes, %d here)", index, begin, len - 9, avail - 13);
-        btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, len - 9, it);
+        if (avail > BT_MSG_BLOCK_OFF)
+            proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, -1, ENC_NA);
+        btpeer_info(ctx, "Piece %u/%u (%u bytes, %d here)", index, begin, block, avail - BT_MSG_BLOCK_OFF);
+        btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
     } else {
-        if (avail > 5)
-            proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 5, -1, ENC_NA);
+        if (avail > BT_MSG_PAYLOAD_OFF)
+            proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_PAYLOAD_OFF, -1, ENC_NA);
         btpeer_info(ctx, "%s (%d of %u bytes here)", val_to_str_const(id, msg_type_vals, "Unknown"),
                     avail, total_len);
     }
@@ -261,12 +264,12 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
         btpeer_info(ctx, "Keep-alive");
         return;
     }
-    type_item = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, 4, 1, ENC_BIG_ENDIAN, &id);
+    type_item = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, BT_MSG_ID_OFF, 1, ENC_BIG_ENDIAN, &id);
     ml = msg_len_lookup((guint8)id);
     if (!ml) {
         expert_add_info_format(ctx->pinfo, type_item, &ei_btpeer_msg_unknown, "Unknown message id %u", id);
         if (len > 1)
-            proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 5, -1, ENC_NA);
+            proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_PAYLOAD_OFF, -1, ENC_NA);
         btpeer_info(ctx, "Unknown message id %u (%u bytes)", id, len - 1);
         return;
     }
@@ -277,41 +280,41 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
                                ml->max_len ? "" : " or more");
         if (len < ml->min_len) {
             if (len > 1)
-                proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 5, -1, ENC_NA);
+                proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_PAYLOAD_OFF, -1, ENC_NA);
             btpeer_info(ctx, "%s (bad length %u)", val_to_str_const(id, msg_type_vals, "?"), len);
             return;
         }
         /* Longer than the fixed size: decode the fields, show the excess. */
-        proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 4 + ml->max_len, -1, ENC_NA);
+        proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_ID_OFF + ml->max_len, -1, ENC_NA);
     }
     switch (id) {
     case MSG_HAVE:
     case MSG_SUGGEST:
     case MSG_ALLOWED_FAST:
-        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, tvb, 5, 4, ENC_BIG_ENDIAN, &v);
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &v);
         btpeer_info(ctx, "%s %u", val_to_str_const(id, msg_type_vals, "?"), v);
         break;
     case MSG_BITFIELD:
         dissect_bitfield(ctx, len);
         break;
     case MSG_REQUEST:
-        add_block_ref(ctx, 5, "Request", BTPEER_REQ_REQUEST);
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Request", BTPEER_REQ_REQUEST);
         break;
     case MSG_CANCEL:
-        add_block_ref(ctx, 5, "Cancel", BTPEER_REQ_CANCEL);
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Cancel", BTPEER_REQ_CANCEL);
         break;
     case MSG_REJECT:
-        add_block_ref(ctx, 5, "Reject", BTPEER_REQ_REJECT);
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Reject", BTPEER_REQ_REJECT);
         break;
     case MSG_PIECE:
         dissect_piece(ctx, len);
         break;
     case MSG_PORT:
-        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_port, tvb, 5, 2, ENC_BIG_ENDIAN, &v);
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_port, tvb, BT_MSG_PAYLOAD_OFF, 2, ENC_BIG_ENDIAN, &v);
         btpeer_info(ctx, "Port %u", v);
         break;
     case MSG_EXTENDED:
-        btpeer_dissect_extended(ctx, 5);
+        btpeer_dissect_extended(ctx, BT_MSG_PAYLOAD_OFF);
         break;
     case MSG_HASH_REQUEST:
     case MSG_HASHES:

@@ -144,7 +144,7 @@ static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     char info[64];
     /* Infohashes of this datagram, recorded once the Port is known (Port
      * normally comes first, but BEP 14 does not fix the order). */
-    wmem_array_t *hashes = wmem_array_new(pinfo->pool, 20);
+    wmem_array_t *hashes = wmem_array_new(pinfo->pool, BT_INFO_HASH_LEN);
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "BT-LSD");
     col_clear(pinfo->cinfo, COL_INFO);
@@ -215,7 +215,7 @@ static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
                                          ENC_ASCII);
                 expert_add_info(pinfo, it, &ei_btlsd_bad_infohash);
             } else {
-                proto_tree_add_bytes_with_length(lt, hf_btlsd_infohash, tvb, (int)l.value_off, (int)l.value_len, l.infohash, 20);
+                proto_tree_add_bytes_with_length(lt, hf_btlsd_infohash, tvb, (int)l.value_off, (int)l.value_len, l.infohash, BT_INFO_HASH_LEN);
                 wmem_array_append(hashes, l.infohash, 1);
                 n_infohash++;
             }

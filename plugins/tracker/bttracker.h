@@ -15,6 +15,8 @@
 #include <epan/tfs.h>
 
 #include "bt-discovery.h"
+#include "btwire.h"
+#include "tracker.h"
 
 /* Wireshark 4.2 and later have a built-in UDP tracker dissector named
  * "BitTorrent Tracker" / "BT-Tracker" / bt-tracker: registering either name
@@ -91,26 +93,22 @@ extern const true_false_string bttracker_tfs_request_response;
  * bound: the element that the bound cuts is not decoded. */
 #define BTHTTP_MAX_BODY (4u * 1024u * 1024u)
 
-/* What an HTTP tracker request left for its answer, by request frame number. */
+/* One tracker request, UDP or HTTP, as remembered for its answer (pairing,
+ * response time, labelling a scrape answer's entries). */
 typedef struct {
     guint32  req_frame;
     guint32  resp_frame;
     nstime_t req_ts;
-    guint32  action;            /* BTUDP_ACTION_ANNOUNCE or _SCRAPE */
-    guint32  n_hashes;
-    guint8  *hashes;            /* n_hashes * 20 */
-} bthttp_req_t;
+    guint32  action;            /* BT_TRACKER_ACTION_* */
+    guint32  n_hashes;          /* scrape: the hashes asked for; announce: 1 */
+    guint8  *hashes;            /* n_hashes * BT_INFO_HASH_LEN bytes */
+} bttracker_req_t;
 
 /* Adds the bttracker.not_shown item (count entries of `what` not itemised)
  * and its expert. */
 void bttracker_add_not_shown(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int offset, int len,
                              guint count, const char *what);
 
-/* Adds one compact peer entry (6 bytes IPv4 or 18 bytes IPv6 at offset) as
- * a bttracker.peer subtree, records it in the discovery store (first pass)
- * and returns the item. */
-proto_item *bttracker_add_compact_peer(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
-                                       int offset, gboolean ipv6, const char *source);
 /* Adds the peer count and the compact peers of tvb[offset, offset+len) while
  * *left lasts (one per peer, decremented), flags trailing bytes, records
  * every peer in the discovery store (first pass), and returns how many were
@@ -147,7 +145,7 @@ extern expert_field ei_bthttp_bad_number;
 extern expert_field ei_bthttp_bad_hash_len;
 void bttracker_http_answer_register(void);
 gboolean bttracker_http_looks_like_answer(tvbuff_t *tvb);
-void bttracker_http_dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const bthttp_req_t *req,
+void bttracker_http_dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const bttracker_req_t *req,
                                    guint full_len);
 
 #endif /* BTTRACKER_H */

@@ -11,6 +11,7 @@
 
 #include "bttracker.h"
 #include "tracker-udp.h"
+#include "compact-peer.h"
 #include "bthash.h"
 #include "ws-compat.h"
 
@@ -68,66 +69,66 @@ gboolean bttracker_u64_equal(gconstpointer a, gconstpointer b)
 
 /* BEP 15 numbers; the HTTP tracker's event strings map onto the same values. */
 const value_string bttracker_event_vals[] = {
-    { BTUDP_EVENT_NONE,      "none" },
-    { BTUDP_EVENT_COMPLETED, "completed" },
-    { BTUDP_EVENT_STARTED,   "started" },
-    { BTUDP_EVENT_STOPPED,   "stopped" },
+    { BT_TRACKER_EVENT_NONE,      "none" },
+    { BT_TRACKER_EVENT_COMPLETED, "completed" },
+    { BT_TRACKER_EVENT_STARTED,   "started" },
+    { BT_TRACKER_EVENT_STOPPED,   "stopped" },
     { 0, NULL }
 };
 
-proto_item *bttracker_add_compact_peer(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
-                                       int offset, gboolean ipv6, const char *source)
+/* Entry i of a compact list (lib/btcommon/compact-peer.h) at offset, as an
+ * address for the discovery store; with a tree, also as a bttracker.peer
+ * subtree. */
+static void add_compact_peer(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, int offset,
+                             const bt_compact_list_t *list, int i, const char *source)
 {
-    int alen = ipv6 ? 16 : 4;
-    guint16 port = tvb_get_ntohs(tvb, offset + alen);
+    int off = offset + i * (int)list->entry_len, alen = (int)list->addr_len;
+    bt_compact_peer_t peer;
     proto_item *it;
     proto_tree *pt;
     address addr;
 
-    it = proto_tree_add_item(tree, hf_bttracker_peer, tvb, offset, alen + 2, ENC_NA);
-    pt = proto_item_add_subtree(it, ett_bttracker_peer);
-    if (ipv6) {
-        proto_tree_add_item(pt, hf_bttracker_peer_ipv6, tvb, offset, 16, ENC_NA);
-        set_address_tvb(&addr, AT_IPv6, 16, tvb, offset);
-        proto_item_set_text(it, "Peer: [%s]:%u", tvb_ip6_to_str(pinfo->pool, tvb, offset), port);
-    } else {
-        proto_tree_add_item(pt, hf_bttracker_peer_ip, tvb, offset, 4, ENC_BIG_ENDIAN);
-        set_address_tvb(&addr, AT_IPv4, 4, tvb, offset);
-        proto_item_set_text(it, "Peer: %s:%u", tvb_ip_to_str(pinfo->pool, tvb, offset), port);
+    bt_compact_peer_get(tvb_get_ptr(tvb, offset, (int)(list->count * list->entry_len)), list, (size_t)i, &peer);
+    set_address(&addr, peer.ipv6 ? AT_IPv6 : AT_IPv4, alen, tvb_get_ptr(tvb, off, alen));
+    if (tree) {
+        it = proto_tree_add_item(tree, hf_bttracker_peer, tvb, off, (int)list->entry_len, ENC_NA);
+        pt = proto_item_add_subtree(it, ett_bttracker_peer);
+        if (peer.ipv6) {
+            proto_tree_add_item(pt, hf_bttracker_peer_ipv6, tvb, off, alen, ENC_NA);
+            proto_item_set_text(it, "Peer: [%s]:%u", tvb_ip6_to_str(pinfo->pool, tvb, off), peer.port);
+        } else {
+            proto_tree_add_item(pt, hf_bttracker_peer_ip, tvb, off, alen, ENC_BIG_ENDIAN);
+            proto_item_set_text(it, "Peer: %s:%u", tvb_ip_to_str(pinfo->pool, tvb, off), peer.port);
+        }
+        proto_tree_add_item(pt, hf_bttracker_peer_port, tvb, off + alen, BT_COMPACT_PORT_LEN, ENC_BIG_ENDIAN);
     }
-    proto_tree_add_item(pt, hf_bttracker_peer_port, tvb, offset + alen, 2, ENC_BIG_ENDIAN);
-    bttracker_discovery_record(pinfo, source, NULL, &addr, port);
-    return it;
-}
-
-/* The endpoint of a compact entry, recorded without a tree item. */
-static void record_compact_peer(tvbuff_t *tvb, packet_info *pinfo, int offset, gboolean ipv6, const char *source)
-{
-    address addr;
-    int alen = ipv6 ? 16 : 4;
-    set_address_tvb(&addr, ipv6 ? AT_IPv6 : AT_IPv4, alen, tvb, offset);
-    bttracker_discovery_record(pinfo, source, NULL, &addr, tvb_get_ntohs(tvb, offset + alen));
+    bttracker_discovery_record(pinfo, source, NULL, &addr, peer.port);
 }
 
 guint bttracker_add_compact_peers(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                                   int offset, int len, gboolean ipv6, const char *source, guint *left)
 {
-    int stride = ipv6 ? 18 : 6, n = len / stride, i, shown = MIN(n, (int)*left);
+    bt_compact_list_t list;
+    int n, i, shown;
     proto_item *it;
 
+    bt_compact_list((size_t)MAX(len, 0), ipv6, &list);
+    n = (int)list.count;
+    shown = MIN(n, (int)*left);
     it = proto_tree_add_uint(tree, hf_bttracker_peer_count, tvb, offset, len, (guint32)n);
     proto_item_set_generated(it);
     /* n is bounded by the captured length divided by 6; at most *left
-     * (BTTRACKER_MAX_LIST_ITEMS) are itemised. */
+     * (BTTRACKER_MAX_LIST_ITEMS) are itemised, the rest only recorded. */
     for (i = 0; i < shown; i++)
-        bttracker_add_compact_peer(tree, tvb, pinfo, offset + i * stride, ipv6, source);
+        add_compact_peer(tree, tvb, pinfo, offset, &list, i, source);
     for (; i < n && !PINFO_FD_VISITED(pinfo); i++)
-        record_compact_peer(tvb, pinfo, offset + i * stride, ipv6, source);
+        add_compact_peer(NULL, tvb, pinfo, offset, &list, i, source);
     *left -= (guint)shown;
-    if (len % stride)
+    if (list.trailing)
         proto_tree_add_expert_format(tree, pinfo, &ei_bttracker_peers_trailing, tvb,
-                                     offset + n * stride, len % stride,
-                                     "%d bytes after the last %d-byte peer entry", len % stride, stride);
+                                     offset + n * (int)list.entry_len, (int)list.trailing,
+                                     "%d bytes after the last %d-byte peer entry", (int)list.trailing,
+                                     (int)list.entry_len);
     return (guint)(n - shown);
 }
 
