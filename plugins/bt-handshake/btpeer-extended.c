@@ -56,6 +56,9 @@ static int hf_btpeer_ext_hp_ip6 = -1;
 static int hf_btpeer_ext_hp_port = -1;
 static int hf_btpeer_ext_hp_error = -1;
 static int hf_btpeer_ext_upload_only = -1;
+/* lt_donthave's piece: the same filter name as a Have's piece, registered
+ * here so that this file needs no field of btpeer-messages.c. */
+static int hf_btpeer_ext_donthave_piece = -1;
 static int hf_btpeer_ext_share_mode = -1;
 static int hf_btpeer_ext_data = -1;
 
@@ -414,7 +417,7 @@ static void ext_donthave(btpeer_ctx_t *ctx, int offset)
         btpeer_info(ctx, "Extended lt_donthave (truncated)");
         return;
     }
-    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, ctx->tvb, offset, 4, ENC_BIG_ENDIAN, &v);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_ext_donthave_piece, ctx->tvb, offset, 4, ENC_BIG_ENDIAN, &v);
     btpeer_info(ctx, "Extended lt_donthave %u", v);
 }
 
@@ -471,6 +474,9 @@ void btpeer_dissect_extended(btpeer_ctx_t *ctx, int offset)
 void btpeer_register_extended(int proto, expert_module_t *em)
 {
     static hf_register_info hf[] = {
+        { &hf_btpeer_ext_donthave_piece,
+          { "Piece index", "btpeer.piece_index", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Piece of Have, Suggest Piece, Allowed Fast and lt_donthave", HFILL } },
         { &hf_btpeer_ext_id,
           { "Extended message id", "btpeer.ext.id", FT_UINT8, BASE_DEC, NULL, 0x0,
             "0: extension handshake; others as announced by the receiver", HFILL } },

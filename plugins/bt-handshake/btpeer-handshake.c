@@ -9,7 +9,7 @@
  *   | 0x13 | "BitTorrent protocol" | reserved | info_hash | peer_id |
  */
 #include "btpeer.h"
-#include "bt-discovery.h"
+#include "discovery/bt-discovery-store.h"
 #include "peerid.h"
 #include "peerwire.h"
 #include "reserved.h"
@@ -52,13 +52,10 @@ static int *reserved_flags[BT_RESERVED_BIT_COUNT + 1];
 
 static void add_discovery(btpeer_ctx_t *ctx, const guint8 *info_hash)
 {
-    dissector_handle_t lookup = find_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR);
     packet_info *pinfo = ctx->pinfo;
     bt_discovery_query_t q;
     proto_item *it;
 
-    if (!lookup)
-        return;
     memset(&q, 0, sizeof(q));
     q.info_hash = info_hash;
     q.before_frame = pinfo->num;
@@ -66,13 +63,17 @@ static void add_discovery(btpeer_ctx_t *ctx, const guint8 *info_hash)
      * of the connection: ask for the destination, then the source. */
     q.peer_addr = &pinfo->dst;
     q.peer_port = (guint16)pinfo->destport;
-    call_dissector_only(lookup, ctx->tvb, pinfo, NULL, &q);
+    bt_discovery_lookup(ctx->tvb, pinfo, &q);
     if (!q.peer_frame) {
+        guint32 ih_frame = q.info_hash_frame;
+        const char *ih_source = q.info_hash_source;
         q.peer_addr = &pinfo->src;
         q.peer_port = (guint16)pinfo->srcport;
         q.info_hash = NULL;   /* already answered */
-        call_dissector_only(lookup, ctx->tvb, pinfo, NULL, &q);
+        bt_discovery_lookup(ctx->tvb, pinfo, &q);
         q.info_hash = info_hash;
+        q.info_hash_frame = ih_frame;
+        q.info_hash_source = ih_source;
     }
     if (q.info_hash_frame) {
         it = proto_tree_add_uint_format_value(ctx->tree, hf_btpeer_discovered_in, ctx->tvb,

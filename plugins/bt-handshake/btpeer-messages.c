@@ -76,7 +76,7 @@ static const msg_len_t msg_lens[] = {
 
 static int hf_btpeer_msg_len = -1;
 static int hf_btpeer_msg_type = -1;
-int hf_btpeer_piece_index = -1;
+static int hf_btpeer_piece_index = -1;
 static int hf_btpeer_bitfield = -1;
 static int hf_btpeer_bitfield_have = -1;
 static int hf_btpeer_request_index = -1;

@@ -30,7 +30,7 @@
 #include <epan/prefs.h>
 #include <epan/address.h>
 
-#include "bt-discovery.h"
+#include "discovery/bt-discovery-store.h"
 #include "lsd-parse.h"
 #include "ws-compat.h"
 
@@ -111,22 +111,8 @@ static int destination_group(packet_info *pinfo)
  * every pass, in the frame where the store reached its cap. */
 static gboolean record(tvbuff_t *tvb, packet_info *pinfo, const guint8 *info_hash, guint32 port)
 {
-    static dissector_handle_t store;
-    bt_discovery_record_t r;
-
-    if (!store)
-        store = find_dissector(BT_DISCOVERY_RECORD_DISSECTOR);   /* bttracker plugin; may be absent */
-    if (!store)
-        return FALSE;
-    memset(&r, 0, sizeof(r));
-    r.frame = pinfo->num;
-    r.source = BT_DISCOVERY_SOURCE_LSD;
-    r.info_hash = info_hash;
-    if (port) {
-        r.peer_addr = &pinfo->src;
-        r.peer_port = (guint16)port;
-    }
-    return call_dissector_only(store, tvb, pinfo, NULL, &r) != 0;
+    return bt_discovery_record(tvb, pinfo, BT_DISCOVERY_SOURCE_LSD, info_hash, port ? &pinfo->src : NULL,
+                               (guint16)port);
 }
 
 static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -383,7 +369,7 @@ void proto_register_btlsd(void)
             EXPFILL } },
         { &ei_btlsd_store_full,
           { "btlsd.discovery.full", PI_UNDECODED, PI_NOTE,
-            "Discovery store full (see bttracker): infohashes and endpoints first announced from this frame on "
+            "Discovery store full: infohashes and endpoints first announced from this frame on "
             "are not linked to later connections", EXPFILL } },
     };
     expert_module_t *expert;
@@ -395,6 +381,7 @@ void proto_register_btlsd(void)
     expert_register_field_array(expert, ei, array_length(ei));
     btlsd_handle = register_dissector("btlsd", dissect_btlsd, proto_btlsd);
     btlsd_port_handle = create_dissector_handle(dissect_btlsd_port, proto_btlsd);
+    bt_discovery_register();
 }
 
 void proto_reg_handoff_btlsd(void)
@@ -402,4 +389,5 @@ void proto_reg_handoff_btlsd(void)
     heur_dissector_add("udp", dissect_btlsd_heur, "BitTorrent LSD (BEP 14) over UDP", "btlsd_udp", proto_btlsd,
                        HEURISTIC_ENABLE);
     dissector_add_uint_with_preference("udp.port", LSD_PORT, btlsd_port_handle);
+    bt_discovery_handoff();
 }

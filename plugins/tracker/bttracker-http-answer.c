@@ -24,6 +24,8 @@
 #include "tracker-udp.h"
 #include "ws-compat.h"
 
+expert_field ei_bthttp_bad_number = EI_INIT;
+expert_field ei_bthttp_bad_hash_len = EI_INIT;
 static int hf_bthttp_tracker_id = -1;
 static int hf_bthttp_other_key = -1;
 static int hf_bthttp_peer_host = -1;
@@ -164,7 +166,7 @@ static void dissect_dict_peer(proto_tree *pt, proto_item *pi, bthttp_answer_t *a
     else
         proto_item_set_text(pi, "Peer: %s:%u", host ? host : "?", port);
     if (have_addr && port)
-        bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, NULL, &addr, (guint16)port);
+        bt_discovery_record(tvb, pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, NULL, &addr, (guint16)port);
 }
 
 /* Dictionary-form peers: a list of {ip, port, peer id} dictionaries. */
@@ -404,6 +406,10 @@ void bttracker_http_answer_register(void)
           { "Peer ID", "bttracker.peer.peer_id", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
     static ei_register_info ei[] = {
+        { &ei_bthttp_bad_number,
+          { "bttracker.http.number.invalid", PI_MALFORMED, PI_WARN, "Not a number in range", EXPFILL } },
+        { &ei_bthttp_bad_hash_len,
+          { "bttracker.info_hash.length", PI_MALFORMED, PI_WARN, "Not 20 bytes", EXPFILL } },
         { &ei_bthttp_bencode,
           { "bttracker.http.bencode.invalid", PI_MALFORMED, PI_ERROR, "Bencode error", EXPFILL } },
         { &ei_bthttp_not_dict,

@@ -39,8 +39,6 @@ static int hf_bthttp_ip = -1;
 static int hf_bthttp_event_text = -1;
 
 static expert_field ei_bthttp_bad_escape = EI_INIT;
-expert_field ei_bthttp_bad_number = EI_INIT;
-expert_field ei_bthttp_bad_hash_len = EI_INIT;
 static expert_field ei_bthttp_unknown_event = EI_INIT;
 
 static int hf_http_request_uri = -1;
@@ -256,7 +254,7 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
         col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker announce%s%s]",
                         has_event ? ", event " : "", has_event ? val_to_str_const(event, bttracker_event_vals, "?") : "");
         if (first_hash)
-            bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, first_hash, NULL, 0);
+            bt_discovery_record(utvb, pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, first_hash, NULL, 0);
         bttracker_discovery_note_full(tree, pinfo, utvb);
     } else {
         col_append_str(pinfo->cinfo, COL_INFO, " [tracker scrape]");
@@ -397,10 +395,6 @@ void bttracker_http_register(void)
     static ei_register_info ei[] = {
         { &ei_bthttp_bad_escape,
           { "bttracker.http.escape.invalid", PI_MALFORMED, PI_WARN, "Malformed %-escape", EXPFILL } },
-        { &ei_bthttp_bad_number,
-          { "bttracker.http.number.invalid", PI_MALFORMED, PI_WARN, "Not a number in range", EXPFILL } },
-        { &ei_bthttp_bad_hash_len,
-          { "bttracker.info_hash.length", PI_MALFORMED, PI_WARN, "Not 20 bytes", EXPFILL } },
         { &ei_bthttp_unknown_event,
           { "bttracker.http.event.unknown", PI_PROTOCOL, PI_WARN, "Unknown announce event", EXPFILL } },
     };

@@ -27,9 +27,7 @@
 #include "ws-compat.h"
 
 static int hf_btudp_connection_id = -1;
-int hf_bttracker_action = -1;
 static int hf_btudp_transaction_id = -1;
-int hf_bttracker_is_request = -1;
 static int hf_btudp_cid_issued_in = -1;
 static int hf_btudp_ip = -1;
 static int hf_btudp_key = -1;
@@ -56,22 +54,12 @@ static expert_field ei_btudp_error = EI_INIT;
 
 static dissector_handle_t btudp_handle;
 
-const value_string bttracker_action_vals[] = {
-    { BTUDP_ACTION_CONNECT,  "Connect" },
-    { BTUDP_ACTION_ANNOUNCE, "Announce" },
-    { BTUDP_ACTION_SCRAPE,   "Scrape" },
-    { BTUDP_ACTION_ERROR,    "Error" },
-    { 0, NULL }
-};
-
 static const value_string btudp_option_vals[] = {
     { BTUDP_OPT_END,     "End of options" },
     { BTUDP_OPT_NOP,     "NOP" },
     { BTUDP_OPT_URLDATA, "URL data" },
     { 0, NULL }
 };
-
-const true_false_string bttracker_tfs_request_response = { "Request", "Response" };
 
 typedef struct {
     address     client_addr;
@@ -286,7 +274,7 @@ static void dissect_request(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                         tvb_bytes_to_str(pinfo->pool, tvb, BTUDP_ANN_INFOHASH_OFF, BT_INFO_HASH_LEN),
                         val_to_str(pinfo->pool, event, bttracker_event_vals, "unknown (%u)"),
                         tvb_get_ntohs(tvb, BTUDP_ANN_PORT_OFF));
-        bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_UDP_TRACKER,
+        bt_discovery_record(tvb, pinfo, BT_DISCOVERY_SOURCE_UDP_TRACKER,
                                    tvb_get_ptr(tvb, BTUDP_ANN_INFOHASH_OFF, BT_INFO_HASH_LEN), NULL, 0);
         break;
     }
@@ -482,13 +470,8 @@ void bttracker_udp_register(void)
     static hf_register_info hf[] = {
         { &hf_btudp_connection_id,
           { "Connection ID", "bttracker.connection_id", FT_UINT64, BASE_HEX, NULL, 0x0, NULL, HFILL } },
-        { &hf_bttracker_action,
-          { "Action", "bttracker.action", FT_UINT32, BASE_DEC, VALS(bttracker_action_vals), 0x0, NULL, HFILL } },
         { &hf_btudp_transaction_id,
           { "Transaction ID", "bttracker.transaction_id", FT_UINT32, BASE_HEX, NULL, 0x0, NULL, HFILL } },
-        { &hf_bttracker_is_request,
-          { "Direction", "bttracker.request", FT_BOOLEAN, BASE_NONE, TFS(&bttracker_tfs_request_response), 0x0,
-            "Request (client to tracker) or response", HFILL } },
         { &hf_btudp_cid_issued_in,
           { "Connection ID issued in", "bttracker.connection_id.issued_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
             "The connect response that gave this connection ID", HFILL } },

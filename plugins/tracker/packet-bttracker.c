@@ -2,8 +2,8 @@
  * BitTorrent trackers, filter name "bttracker": the protocol, the fields that
  * the UDP tracker (BEP 15, bttracker-udp.c) and the HTTP tracker (BEP 3/23,
  * bttracker-http.c) share (infohash, announce counters, peers, pairing), and
- * registration.  The discovery store of plugins/bt-discovery.h is registered
- * here too (bttracker-discovery.c).
+ * registration.  What trackers announce is recorded in the discovery store
+ * (plugins/discovery).
  */
 #include <epan/packet.h>
 #include <epan/expert.h>
@@ -21,6 +21,8 @@ void proto_reg_handoff_bttracker(void);
 int proto_bttracker = -1;
 module_t *bttracker_prefs;
 
+int hf_bttracker_action = -1;
+int hf_bttracker_is_request = -1;
 int hf_bttracker_info_hash = -1;
 int hf_bttracker_peer_id = -1;
 int hf_bttracker_downloaded = -1;
@@ -54,6 +56,7 @@ int ett_bttracker_scrape = -1;
 expert_field ei_bttracker_peers_trailing = EI_INIT;
 expert_field ei_bttracker_no_request = EI_INIT;
 static expert_field ei_bttracker_not_shown = EI_INIT;
+static expert_field ei_bttracker_discovery_full = EI_INIT;
 
 guint64 bttracker_hash_seed;
 
@@ -66,6 +69,18 @@ gboolean bttracker_u64_equal(gconstpointer a, gconstpointer b)
 {
     return *(const guint64 *)a == *(const guint64 *)b;
 }
+
+/* BEP 15 numbers; HTTP's /announce and /scrape map onto the same values
+ * (lib/btcommon/tracker.h). */
+const value_string bttracker_action_vals[] = {
+    { BT_TRACKER_ACTION_CONNECT,  "Connect" },
+    { BT_TRACKER_ACTION_ANNOUNCE, "Announce" },
+    { BT_TRACKER_ACTION_SCRAPE,   "Scrape" },
+    { BT_TRACKER_ACTION_ERROR,    "Error" },
+    { 0, NULL }
+};
+
+static const true_false_string tfs_request_response = { "Request", "Response" };
 
 /* BEP 15 numbers; the HTTP tracker's event strings map onto the same values. */
 const value_string bttracker_event_vals[] = {
@@ -102,7 +117,7 @@ static void add_compact_peer(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo
         }
         proto_tree_add_item(pt, hf_bttracker_peer_port, tvb, off + alen, BT_COMPACT_PORT_LEN, ENC_BIG_ENDIAN);
     }
-    bttracker_discovery_record(pinfo, source, NULL, &addr, peer.port);
+    bt_discovery_record(tvb, pinfo, source, NULL, &addr, peer.port);
 }
 
 guint bttracker_add_compact_peers(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
@@ -143,6 +158,16 @@ void bttracker_add_not_shown(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb
                            BTTRACKER_MAX_LIST_ITEMS);
 }
 
+void bttracker_discovery_note_full(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb)
+{
+    /* a record naming nothing only asks whether this is the full frame */
+    if (bt_discovery_record(tvb, pinfo, NULL, NULL, NULL, 0))
+        proto_tree_add_expert_format(tree, pinfo, &ei_bttracker_discovery_full, tvb, 0, 0,
+                                     "Discovery store full (%u infohashes or %u endpoints): those first named "
+                                     "from this frame on are not linked to later connections",
+                                     BT_DISCOVERY_MAX_RECORDS, BT_DISCOVERY_MAX_RECORDS);
+}
+
 void bttracker_add_pairing(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, gboolean is_request,
                            guint32 other_frame, const nstime_t *request_ts)
 {
@@ -168,6 +193,11 @@ void bttracker_add_pairing(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, 
 void proto_register_bttracker(void)
 {
     static hf_register_info hf[] = {
+        { &hf_bttracker_action,
+          { "Action", "bttracker.action", FT_UINT32, BASE_DEC, VALS(bttracker_action_vals), 0x0, NULL, HFILL } },
+        { &hf_bttracker_is_request,
+          { "Direction", "bttracker.request", FT_BOOLEAN, BASE_NONE, TFS(&tfs_request_response), 0x0,
+            "Request (client to tracker) or response", HFILL } },
         { &hf_bttracker_info_hash,
           { "Info hash", "bttracker.info_hash", FT_BYTES, BASE_NONE, NULL, 0x0,
             "20-byte infohash of the torrent", HFILL } },
@@ -238,6 +268,9 @@ void proto_register_bttracker(void)
         { &ei_bttracker_no_request,
           { "bttracker.request_in.missing", PI_SEQUENCE, PI_NOTE,
             "Response with no request in this capture", EXPFILL } },
+        { &ei_bttracker_discovery_full,
+          { "bttracker.discovery.full", PI_UNDECODED, PI_NOTE,
+            "Discovery store full: later announcements are not linked", EXPFILL } },
         { &ei_bttracker_not_shown,
           { "bttracker.not_shown.expert", PI_UNDECODED, PI_WARN,
             "List longer than the itemising bound", EXPFILL } },
@@ -254,11 +287,12 @@ void proto_register_bttracker(void)
 
     bttracker_udp_register();
     bttracker_http_register();
-    bttracker_discovery_register();
+    bt_discovery_register();
 }
 
 void proto_reg_handoff_bttracker(void)
 {
     bttracker_udp_handoff();
     bttracker_http_handoff();
+    bt_discovery_handoff();
 }
