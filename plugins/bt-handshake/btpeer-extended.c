@@ -562,7 +562,7 @@ void btpeer_register_extended(int proto, expert_module_t *em)
         { &hf_btpeer_ext_data,
           { "Extension payload", "btpeer.ext.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
-    static gint *ett[] = { &ett_btpeer_ext_bencode, &ett_btpeer_ext_m, &ett_btpeer_ext_peer, &ett_btpeer_ext_pex_flags };
+    static int *ett[] = { &ett_btpeer_ext_bencode, &ett_btpeer_ext_m, &ett_btpeer_ext_peer, &ett_btpeer_ext_pex_flags };
     static ei_register_info ei[] = {
         { &ei_btpeer_ext_unknown_id,
           { "btpeer.ext.id.unknown", PI_UNDECODED, PI_WARN, "Extension id not announced by the receiving peer", EXPFILL } },

@@ -237,7 +237,7 @@ void btpeer_register_handshake(int proto, expert_module_t *em)
         { &hf_btpeer_peer_discovered_by,
           { "Peer discovered by", "btpeer.peer_discovered_by", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
-    static gint *ett[] = { &ett_btpeer_reserved };
+    static int *ett[] = { &ett_btpeer_reserved };
     static ei_register_info ei[] = {
         { &ei_btpeer_reserved_unknown,
           { "btpeer.reserved.unknown.set", PI_PROTOCOL, PI_NOTE, "Reserved bits set that BEP 4 does not allocate", EXPFILL } },

@@ -396,7 +396,7 @@ void btpeer_register_messages(int proto, expert_module_t *em)
         { &ei_btpeer_hashes_len,
           { "btpeer.hash.trailing", PI_MALFORMED, PI_WARN, "Hashes payload is not a whole number of 32-byte hashes", EXPFILL } },
     };
-    static gint *ett[] = { &ett_btpeer_invalid };
+    static int *ett[] = { &ett_btpeer_invalid };
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert_register_field_array(em, ei, array_length(ei));

@@ -385,7 +385,7 @@ void btpeer_claim_frame(packet_info *pinfo)
 
 void proto_register_btpeer(void)
 {
-    static gint *ett[] = { &ett_btpeer };
+    static int *ett[] = { &ett_btpeer };
     module_t *module;
     expert_module_t *em;
 

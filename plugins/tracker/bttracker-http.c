@@ -142,6 +142,49 @@ static const guint8 *add_bin20_param(proto_tree *tree, packet_info *pinfo, tvbuf
     return raw;
 }
 
+/* The event parameter (BEP 3: started, completed, stopped, empty or
+ * absent); returns whether it names one of them. */
+static gboolean add_event_param(proto_tree *tree, packet_info *pinfo, tvbuff_t *utvb, int qbase, const char *q,
+                                const urlq_pair_t *p, guint32 *event)
+{
+    const char *v = q + p->val_off;
+    int span = (int)(p->val_off + p->val_len - p->key_off);
+    proto_item *it;
+
+    if (p->val_len == 7 && memcmp(v, "started", 7) == 0)
+        *event = BT_TRACKER_EVENT_STARTED;
+    else if (p->val_len == 9 && memcmp(v, "completed", 9) == 0)
+        *event = BT_TRACKER_EVENT_COMPLETED;
+    else if (p->val_len == 7 && memcmp(v, "stopped", 7) == 0)
+        *event = BT_TRACKER_EVENT_STOPPED;
+    else if (p->val_len == 0 || (p->val_len == 5 && memcmp(v, "empty", 5) == 0))
+        *event = BT_TRACKER_EVENT_NONE;
+    else {
+        it = proto_tree_add_item(tree, hf_bthttp_event_text, utvb, qbase + (int)p->val_off, (int)p->val_len,
+                                 ENC_ASCII);
+        expert_add_info(pinfo, it, &ei_bthttp_unknown_event);
+        return FALSE;
+    }
+    proto_tree_add_uint(tree, hf_bttracker_event, utvb, qbase + (int)p->key_off, span, *event);
+    return TRUE;
+}
+
+/* The request's record: made on the first pass, looked up on later ones. */
+static bttracker_req_t *request_record(packet_info *pinfo, guint32 kind)
+{
+    bttracker_req_t *req;
+
+    if (PINFO_FD_VISITED(pinfo))
+        return (bttracker_req_t *)wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(pinfo->num));
+    req = wmem_new0(wmem_file_scope(), bttracker_req_t);
+    req->req_frame = pinfo->num;
+    req->req_ts = pinfo->abs_ts;
+    req->action = kind;
+    req->hashes = (guint8 *)wmem_alloc(wmem_file_scope(), BT_INFO_HASH_LEN);
+    wmem_map_insert(bthttp_requests, GUINT_TO_POINTER(pinfo->num), req);
+    return req;
+}
+
 static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pinfo, proto_tree *ptree)
 {
     const char *uri = (const char *)tvb_get_ptr(utvb, uoff, ulen);
@@ -150,7 +193,7 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
     urlq_pair_t p;
     proto_item *ti, *it;
     proto_tree *tree;
-    bttracker_req_t *req = NULL;
+    bttracker_req_t *req;
     const guint8 *first_hash = NULL;
     const char *q;
     int qbase, n_hashes = 0;
@@ -172,16 +215,7 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
     proto_item_set_generated(it);
     proto_tree_add_item(tree, hf_bthttp_path, utvb, uoff, (int)path_len, ENC_ASCII);
 
-    if (!PINFO_FD_VISITED(pinfo)) {
-        req = wmem_new0(wmem_file_scope(), bttracker_req_t);
-        req->req_frame = pinfo->num;
-        req->req_ts = pinfo->abs_ts;
-        req->action = kind;
-        req->hashes = (guint8 *)wmem_alloc(wmem_file_scope(), BT_INFO_HASH_LEN);
-        wmem_map_insert(bthttp_requests, GUINT_TO_POINTER(pinfo->num), req);
-    } else {
-        req = (bttracker_req_t *)wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(pinfo->num));
-    }
+    req = request_record(pinfo, kind);
     if (req)
         bttracker_add_pairing(tree, utvb, pinfo, TRUE, req->resp_frame, NULL);
 
@@ -218,26 +252,7 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
         } else if (key_is(q, &p, "numwant")) {
             add_u64_param(tree, pinfo, utvb, qbase, q, &p, hf_bttracker_num_want);
         } else if (key_is(q, &p, "event")) {
-            const char *v = q + p.val_off;
-            int span = (int)(p.val_off + p.val_len - p.key_off);
-            has_event = TRUE;
-            if ((p.val_len == 7 && memcmp(v, "started", 7) == 0))
-                event = BT_TRACKER_EVENT_STARTED;
-            else if (p.val_len == 9 && memcmp(v, "completed", 9) == 0)
-                event = BT_TRACKER_EVENT_COMPLETED;
-            else if (p.val_len == 7 && memcmp(v, "stopped", 7) == 0)
-                event = BT_TRACKER_EVENT_STOPPED;
-            else if (p.val_len == 0 || (p.val_len == 5 && memcmp(v, "empty", 5) == 0))
-                event = BT_TRACKER_EVENT_NONE;
-            else
-                has_event = FALSE;
-            if (has_event) {
-                proto_tree_add_uint(tree, hf_bttracker_event, utvb, qbase + (int)p.key_off, span, event);
-            } else {
-                it = proto_tree_add_item(tree, hf_bthttp_event_text, utvb, qbase + (int)p.val_off,
-                                         (int)p.val_len, ENC_ASCII);
-                expert_add_info(pinfo, it, &ei_bthttp_unknown_event);
-            }
+            has_event = add_event_param(tree, pinfo, utvb, qbase, q, &p, &event);
         } else if (key_is(q, &p, "key")) {
             proto_tree_add_item(tree, hf_bthttp_key, utvb, qbase + (int)p.val_off, (int)p.val_len, ENC_ASCII);
         } else if (key_is(q, &p, "ip")) {

@@ -495,7 +495,7 @@ void bttracker_udp_register(void)
         { &hf_btudp_trailing,
           { "Trailing bytes", "bttracker.trailing", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
-    static gint *ett[] = { &ett_btudp_option };
+    static int *ett[] = { &ett_btudp_option };
     static ei_register_info ei[] = {
         { &ei_btudp_truncated,
           { "bttracker.truncated", PI_MALFORMED, PI_ERROR, "Message shorter than its fixed part", EXPFILL } },

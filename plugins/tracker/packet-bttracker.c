@@ -260,7 +260,7 @@ void proto_register_bttracker(void)
           { "Entries not shown", "bttracker.not_shown", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Entries of a list past the itemising bound: counted, not itemised", HFILL } },
     };
-    static gint *ett[] = { &ett_bttracker, &ett_bttracker_peer, &ett_bttracker_scrape };
+    static int *ett[] = { &ett_bttracker, &ett_bttracker_peer, &ett_bttracker_scrape };
     static ei_register_info ei[] = {
         { &ei_bttracker_peers_trailing,
           { "bttracker.peer.trailing", PI_MALFORMED, PI_WARN,
