@@ -103,7 +103,8 @@ static void add_compact_peer(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo
     proto_tree *pt;
     address addr;
 
-    bt_compact_peer_get(tvb_get_ptr(tvb, offset, (int)(list->count * list->entry_len)), list, (size_t)i, &peer);
+    /* only this entry's bytes: a list cut by the capture shows the entries before the cut */
+    bt_compact_peer_get(tvb_get_ptr(tvb, off, (int)list->entry_len), list, 0, &peer);
     set_address(&addr, peer.ipv6 ? AT_IPv6 : AT_IPv4, alen, tvb_get_ptr(tvb, off, alen));
     if (tree) {
         it = proto_tree_add_item(tree, hf_bttracker_peer, tvb, off, (int)list->entry_len, ENC_NA);
