@@ -12,66 +12,27 @@
 #include <wsutil/bits_count_ones.h>
 #include "ws-compat.h"
 
-#define MSG_CHOKE           0
-#define MSG_UNCHOKE         1
-#define MSG_INTERESTED      2
-#define MSG_NOT_INTERESTED  3
-#define MSG_HAVE            4
-#define MSG_BITFIELD        5
-#define MSG_REQUEST         6
-#define MSG_PIECE           7
-#define MSG_CANCEL          8
-#define MSG_PORT            9
-#define MSG_SUGGEST         13
-#define MSG_HAVE_ALL        14
-#define MSG_HAVE_NONE       15
-#define MSG_REJECT          16
-#define MSG_ALLOWED_FAST    17
-#define MSG_EXTENDED        20
-#define MSG_HASH_REQUEST    21
-#define MSG_HASHES          22
-#define MSG_HASH_REJECT     23
-
 static const value_string msg_type_vals[] = {
-    { MSG_CHOKE,          "Choke" },
-    { MSG_UNCHOKE,        "Unchoke" },
-    { MSG_INTERESTED,     "Interested" },
-    { MSG_NOT_INTERESTED, "Not Interested" },
-    { MSG_HAVE,           "Have" },
-    { MSG_BITFIELD,       "Bitfield" },
-    { MSG_REQUEST,        "Request" },
-    { MSG_PIECE,          "Piece" },
-    { MSG_CANCEL,         "Cancel" },
-    { MSG_PORT,           "Port" },
-    { MSG_SUGGEST,        "Suggest Piece" },
-    { MSG_HAVE_ALL,       "Have All" },
-    { MSG_HAVE_NONE,      "Have None" },
-    { MSG_REJECT,         "Reject Request" },
-    { MSG_ALLOWED_FAST,   "Allowed Fast" },
-    { MSG_EXTENDED,       "Extended" },
-    { MSG_HASH_REQUEST,   "Hash Request" },
-    { MSG_HASHES,         "Hashes" },
-    { MSG_HASH_REJECT,    "Hash Reject" },
+    { BT_MSG_CHOKE,          "Choke" },
+    { BT_MSG_UNCHOKE,        "Unchoke" },
+    { BT_MSG_INTERESTED,     "Interested" },
+    { BT_MSG_NOT_INTERESTED, "Not Interested" },
+    { BT_MSG_HAVE,           "Have" },
+    { BT_MSG_BITFIELD,       "Bitfield" },
+    { BT_MSG_REQUEST,        "Request" },
+    { BT_MSG_PIECE,          "Piece" },
+    { BT_MSG_CANCEL,         "Cancel" },
+    { BT_MSG_PORT,           "Port" },
+    { BT_MSG_SUGGEST,        "Suggest Piece" },
+    { BT_MSG_HAVE_ALL,       "Have All" },
+    { BT_MSG_HAVE_NONE,      "Have None" },
+    { BT_MSG_REJECT,         "Reject Request" },
+    { BT_MSG_ALLOWED_FAST,   "Allowed Fast" },
+    { BT_MSG_EXTENDED,       "Extended" },
+    { BT_MSG_HASH_REQUEST,   "Hash Request" },
+    { BT_MSG_HASHES,         "Hashes" },
+    { BT_MSG_HASH_REJECT,    "Hash Reject" },
     { 0, NULL }
-};
-
-/* Lengths counted from the id byte (the value of the length prefix). */
-typedef struct {
-    guint8  id;
-    guint32 min_len;
-    guint32 max_len;   /* 0: no fixed maximum */
-} msg_len_t;
-
-#define HASH_HDR_LEN  49   /* id + pieces root 32 + base layer, index, length, proof layers */
-#define HASH_LEN      32   /* SHA-256 */
-
-static const msg_len_t msg_lens[] = {
-    { MSG_CHOKE, 1, 1 }, { MSG_UNCHOKE, 1, 1 }, { MSG_INTERESTED, 1, 1 }, { MSG_NOT_INTERESTED, 1, 1 },
-    { MSG_HAVE, 5, 5 }, { MSG_BITFIELD, 1, 0 }, { MSG_REQUEST, 13, 13 }, { MSG_PIECE, 9, 0 },
-    { MSG_CANCEL, 13, 13 }, { MSG_PORT, 3, 3 }, { MSG_SUGGEST, 5, 5 }, { MSG_HAVE_ALL, 1, 1 },
-    { MSG_HAVE_NONE, 1, 1 }, { MSG_REJECT, 13, 13 }, { MSG_ALLOWED_FAST, 5, 5 }, { MSG_EXTENDED, 2, 0 },
-    { MSG_HASH_REQUEST, HASH_HDR_LEN, HASH_HDR_LEN }, { MSG_HASHES, HASH_HDR_LEN, 0 },
-    { MSG_HASH_REJECT, HASH_HDR_LEN, HASH_HDR_LEN },
 };
 
 static int hf_btpeer_msg_len = -1;
@@ -103,16 +64,6 @@ static expert_field ei_btpeer_msg_unknown = EI_INIT;
 static expert_field ei_btpeer_msg_too_long = EI_INIT;
 static expert_field ei_btpeer_msg_partial = EI_INIT;
 static expert_field ei_btpeer_hashes_len = EI_INIT;
-
-static const msg_len_t *msg_len_lookup(guint8 id)
-{
-    size_t i;
-    for (i = 0; i < G_N_ELEMENTS(msg_lens); i++) {
-        if (msg_lens[i].id == id)
-            return &msg_lens[i];
-    }
-    return NULL;
-}
 
 /* A length prefix that cannot be a message (or, without reassembly, the
  * start of one): say so and show the bytes. */
@@ -190,17 +141,17 @@ static void dissect_hash_msg(btpeer_ctx_t *ctx, guint8 id, guint32 len)
     tvbuff_t *tvb = ctx->tvb;
     guint32 base, index, length, proof, n, i;
 
-    proto_tree_add_item(ctx->tree, hf_btpeer_hash_pieces_root, tvb, BT_MSG_PAYLOAD_OFF, HASH_LEN, ENC_NA);
+    proto_tree_add_item(ctx->tree, hf_btpeer_hash_pieces_root, tvb, BT_MSG_PAYLOAD_OFF, BT_HASH_LEN, ENC_NA);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_base_layer, tvb, 37, 4, ENC_BIG_ENDIAN, &base);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_index, tvb, 41, 4, ENC_BIG_ENDIAN, &index);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_length, tvb, 45, 4, ENC_BIG_ENDIAN, &length);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_proof_layers, tvb, 49, 4, ENC_BIG_ENDIAN, &proof);
-    if (id == MSG_HASHES) {
-        n = (len - HASH_HDR_LEN) / HASH_LEN;
+    if (id == BT_MSG_HASHES) {
+        n = (len - BT_HASH_MSG_HDR_LEN) / BT_HASH_LEN;
         for (i = 0; i < n; i++)
-            proto_tree_add_item(ctx->tree, hf_btpeer_hash, tvb, BT_MSG_ID_OFF + HASH_HDR_LEN + i * HASH_LEN, HASH_LEN, ENC_NA);
-        if ((len - HASH_HDR_LEN) % HASH_LEN) {
-            proto_item *it = proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_ID_OFF + HASH_HDR_LEN + n * HASH_LEN, -1, ENC_NA);
+            proto_tree_add_item(ctx->tree, hf_btpeer_hash, tvb, BT_MSG_ID_OFF + BT_HASH_MSG_HDR_LEN + i * BT_HASH_LEN, BT_HASH_LEN, ENC_NA);
+        if ((len - BT_HASH_MSG_HDR_LEN) % BT_HASH_LEN) {
+            proto_item *it = proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_ID_OFF + BT_HASH_MSG_HDR_LEN + n * BT_HASH_LEN, -1, ENC_NA);
             expert_add_info(ctx->pinfo, it, &ei_btpeer_hashes_len);
         }
         btpeer_info(ctx, "Hashes layer %u index %u length %u proof %u (%u hashes)", base, index, length, proof, n);
@@ -231,7 +182,7 @@ void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
 
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_len, tvb, 0, 4, ENC_BIG_ENDIAN, &len);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, BT_MSG_ID_OFF, 1, ENC_BIG_ENDIAN, &id);
-    if (id == MSG_PIECE && avail >= BT_MSG_BLOCK_OFF) {
+    if (id == BT_MSG_PIECE && avail >= BT_MSG_BLOCK_OFF) {
         guint32 block = len - (BT_MSG_BLOCK_OFF - BT_MSG_ID_OFF);
         proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &index);
         proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, BT_MSG_BEGIN_OFF, 4, ENC_BIG_ENDIAN, &begin);
@@ -256,7 +207,7 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
 {
     tvbuff_t *tvb = ctx->tvb;
     proto_item *len_item, *type_item;
-    const msg_len_t *ml;
+    const bt_msg_len_t *ml;
     guint32 len, id, v;
 
     len_item = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_len, tvb, 0, 4, ENC_BIG_ENDIAN, &len);
@@ -265,7 +216,7 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
         return;
     }
     type_item = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, BT_MSG_ID_OFF, 1, ENC_BIG_ENDIAN, &id);
-    ml = msg_len_lookup((guint8)id);
+    ml = bt_msg_len((guint8)id);
     if (!ml) {
         expert_add_info_format(ctx->pinfo, type_item, &ei_btpeer_msg_unknown, "Unknown message id %u", id);
         if (len > 1)
@@ -288,37 +239,37 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
         proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_ID_OFF + ml->max_len, -1, ENC_NA);
     }
     switch (id) {
-    case MSG_HAVE:
-    case MSG_SUGGEST:
-    case MSG_ALLOWED_FAST:
+    case BT_MSG_HAVE:
+    case BT_MSG_SUGGEST:
+    case BT_MSG_ALLOWED_FAST:
         proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &v);
         btpeer_info(ctx, "%s %u", val_to_str_const(id, msg_type_vals, "?"), v);
         break;
-    case MSG_BITFIELD:
+    case BT_MSG_BITFIELD:
         dissect_bitfield(ctx, len);
         break;
-    case MSG_REQUEST:
+    case BT_MSG_REQUEST:
         add_block_ref(ctx, BT_MSG_INDEX_OFF, "Request", BTPEER_REQ_REQUEST);
         break;
-    case MSG_CANCEL:
+    case BT_MSG_CANCEL:
         add_block_ref(ctx, BT_MSG_INDEX_OFF, "Cancel", BTPEER_REQ_CANCEL);
         break;
-    case MSG_REJECT:
+    case BT_MSG_REJECT:
         add_block_ref(ctx, BT_MSG_INDEX_OFF, "Reject", BTPEER_REQ_REJECT);
         break;
-    case MSG_PIECE:
+    case BT_MSG_PIECE:
         dissect_piece(ctx, len);
         break;
-    case MSG_PORT:
+    case BT_MSG_PORT:
         proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_port, tvb, BT_MSG_PAYLOAD_OFF, 2, ENC_BIG_ENDIAN, &v);
         btpeer_info(ctx, "Port %u", v);
         break;
-    case MSG_EXTENDED:
+    case BT_MSG_EXTENDED:
         btpeer_dissect_extended(ctx, BT_MSG_PAYLOAD_OFF);
         break;
-    case MSG_HASH_REQUEST:
-    case MSG_HASHES:
-    case MSG_HASH_REJECT:
+    case BT_MSG_HASH_REQUEST:
+    case BT_MSG_HASHES:
+    case BT_MSG_HASH_REJECT:
         dissect_hash_msg(ctx, (guint8)id, len);
         break;
     default:   /* choke, unchoke, interested, not interested, have all, have none */
