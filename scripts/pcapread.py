@@ -1,7 +1,7 @@
 """Shared layers of the independent Python readers (stdlib only).
 
 scripts/utp_facts.py, tests/btpeer_streams.py and
-tests/vectors/discovery/oracle.py are the test oracles: they read the
+tests/discovery_oracle.py are the test oracles: they read the
 captures without tshark and without our C dissectors.  They share these
 bottom layers with each other (classic pcap records, IPv4/IPv6 headers,
 bencode), written from the pcap format, RFC 791/8200 and BEP 3.

@@ -10,12 +10,9 @@ that agree with tshark are two independent readings of the same bytes.
 """
 import hashlib
 import struct
-import sys
 from collections import Counter, defaultdict
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from pcapread import bdecode, ip_layer, read_pcap  # noqa: E402  (shared oracle layers)
+from pcapread import bdecode, ip_layer, read_pcap  # scripts/: the shared oracle layers
 
 PSTR = b"\x13BitTorrent protocol"
 

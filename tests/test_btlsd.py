@@ -5,33 +5,29 @@ Real capture: test-captures/lsd-libtorrent-transmission.pcap
 torrents over IPv4 and IPv6 multicast, a transmission-daemon 3.00 seed
 announcing one (upper-case infohash, no cookie), then the TCP connections the
 announces led to).  The expected values come from
-tests/vectors/discovery/oracle.py, an independent pcap reader.
+tests/discovery_oracle.py, an independent pcap reader.
 Hand-built vectors: tests/vectors/discovery/lsd-vectors.pcap (make_vectors.py),
 expected values written from BEP 14 next to each frame's description.
 """
 import random
-import struct
-import sys
 
 import pytest
 
-from conftest import BUILD, ROOT
+import discovery_oracle as oracle
+from bttest import (FUZZ_ENV, by_frame, dissect_cleanly, editcap_mutation, have_plugin, randpkt, split,
+                    vector)
 from pcapgen import udp_frame, write_pcap
-
-sys.path.insert(0, str(ROOT / "tests" / "vectors" / "discovery"))
-import oracle  # noqa: E402
-from discovery_common import FUZZ_ENV, by_frame, have_btpeer, split, vector, write_with  # noqa: E402
 
 REAL = "lsd-libtorrent-transmission.pcap"
 IH = ["0123456789abcdef0123456789abcdef01234567",
       "89abcdef0123456789abcdef0123456789abcdef",
       "fedcba9876543210fedcba9876543210fedcba98"]
-HAVE_BTPEER = have_btpeer(BUILD)
+HAVE_BTPEER = have_plugin("bt_handshake")
 
 
 @pytest.fixture(scope="module")
 def vectors(tshark):
-    return vector(tshark, "lsd-vectors.pcap")
+    return vector(tshark, "discovery/lsd-vectors.pcap")
 
 
 # ---------------------------------------------------------------- real capture
@@ -235,13 +231,9 @@ def test_fuzz_mutated_announces(tshark):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_fuzz_editcap(tshark, seed):
-    src = tshark.capture(REAL)
-    out = tshark.scratch(f"disc-lsd-editcap-{seed}.pcap")
-    write_with(["editcap", "-E", "0.05", "--seed", seed, src, out], out)
-    tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)
+    dissect_cleanly(tshark, editcap_mutation(tshark, tshark.capture(REAL), f"disc-lsd-editcap-{seed}.pcap",
+                                             0.05, seed), ("-V",))
 
 
 def test_fuzz_randpkt(tshark):
-    out = tshark.scratch("disc-randpkt-udp.pcap")
-    write_with(["randpkt", "-b", "600", "-c", "500", "-t", "udp", out], out)
-    tshark.run(["-n", "-r", str(out), "-V"], env=FUZZ_ENV)
+    dissect_cleanly(tshark, randpkt(tshark, "disc-randpkt-udp.pcap", "udp", 500, 600), ("-V",))

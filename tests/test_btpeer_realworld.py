@@ -8,18 +8,15 @@ gaps or late starts are cut from committed ones with editcap at test time.
 """
 import struct
 import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from conftest import CAPTURES
+import bttest
+import make_btpeer_vectors as mv
+from bttest import CAPTURES, registered_ports
 from hostile import assert_no_dissector_bug, cost_ratio, startup_capture
 from pcapgen import write_pcap
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "vectors"))
-import make_btpeer_vectors as mv  # noqa: E402
 
 TCP_REAL = ["public-ndpi-bittorrent.pcap", "public-arkime-bt-tcp.pcap", "tcp-plain.pcap",
             "tcp-qbittorrent.pcap", "tcp-encrypted.pcap"]
@@ -31,10 +28,7 @@ def present(names):
 
 @pytest.fixture(scope="module")
 def stock_env(tshark):
-    empty = tshark.scratch("no-plugins")
-    empty.mkdir(exist_ok=True)
-    empty.chmod(0o777)
-    return {"WIRESHARK_PLUGIN_DIR": str(empty)}
+    return bttest.stock_env(tshark)
 
 
 def type_counts(tshark, cap, field, env=None, extra=(), dfilter=None):
@@ -299,7 +293,7 @@ def test_hostile_big_lists_are_bounded(tshark):
     assert ratio < 4, (ratio, h, c)
 
 
-def _midstream_after_lsd(path, with_lsd):
+def _midstream_after_lsd(path, with_lsd, client_port=40000):
     """An LSD announce of 10.0.0.2 port 51413, then a TCP connection to it whose
     start (SYN, handshakes) is not in the capture."""
     pc = mv.Pcap()
@@ -309,7 +303,7 @@ def _midstream_after_lsd(path, with_lsd):
                b"Infohash: " + mv.INFO_HASH.hex().encode() + b"\r\n\r\n\r\n")
         frames.append(mv.ether(mv.ipv4((10, 0, 0, 2), (239, 192, 152, 143), 17,
                                        struct.pack("!HHHH", 6771, 6771, 8 + len(lsd), 0) + lsd)))
-    conn = mv.Tcp(pc, ((10, 0, 0, 1), 40000), ((10, 0, 0, 2), 51413))
+    conn = mv.Tcp(pc, ((10, 0, 0, 1), client_port), ((10, 0, 0, 2), 51413))
     conn.segment(0, mv.msg(6, mv.u32(3, 0, 16384)) + mv.msg(6, mv.u32(3, 16384, 16384)))
     conn.segment(1, mv.msg(4, mv.u32(7)) + mv.msg(1))
     conn.segment(0, mv.msg(2) + mv.msg(4, mv.u32(9)))
@@ -318,8 +312,13 @@ def _midstream_after_lsd(path, with_lsd):
 
 
 def test_midstream_announced_endpoint(tshark):
-    """Evidence from discovery: an endpoint announced by LSD earlier is BitTorrent."""
-    cap = _midstream_after_lsd(tshark.scratch("lsd-then-midstream.pcap"), True)
+    """Evidence from discovery: an endpoint announced by LSD earlier is BitTorrent.
+    The evidence is offered as a heuristic, after the TCP port table: the
+    client's port is one no dissector of this Wireshark registers."""
+    taken = registered_ports(tshark)
+    assert 51413 not in taken
+    client = next(p for p in range(40000, 65536) if p not in taken)
+    cap = _midstream_after_lsd(tshark.scratch("lsd-then-midstream.pcap"), True, client)
     assert tshark.count(cap, "btlsd") == 1
     types = type_counts(tshark, cap, "btpeer.msg_type")
     assert types == Counter({6: 2, 4: 2, 1: 1, 2: 1}), types
@@ -327,7 +326,7 @@ def test_midstream_announced_endpoint(tshark):
     assert "Decoding resumed at offset 0 without a handshake" in notes
     # the same connection with nothing announcing it: not claimed (a TCP flow
     # of unknown content on a high port is not BitTorrent by default)
-    bare = _midstream_after_lsd(tshark.scratch("midstream-bare.pcap"), False)
+    bare = _midstream_after_lsd(tshark.scratch("midstream-bare.pcap"), False, client)
     assert tshark.count(bare, "btpeer") == 0
 
 

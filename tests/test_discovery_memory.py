@@ -12,17 +12,13 @@ the whole session).
 import os
 import struct
 import subprocess
-import sys
 
 import pytest
 
-from conftest import BUILD, ROOT
+import discovery_gen as gen
+from bttest import have_plugin
+from make_vectors import Tcp
 from pcapgen import write_pcap
-
-sys.path.insert(0, str(ROOT / "tests" / "vectors" / "discovery"))
-import hostile_gen as gen  # noqa: E402
-from discovery_common import have_btpeer  # noqa: E402
-from make_vectors import Tcp  # noqa: E402
 
 N_ANSWERS, PER_ANSWER = 1000, 1000
 CAP = 100000                # BT_DISCOVERY_MAX_RECORDS (plugins/tracker/README.md)
@@ -43,7 +39,7 @@ def max_rss_kb(tshark, capture, args=("-2",)):
 
 
 def endpoint(k):
-    """The k-th distinct endpoint of hostile_gen.peers_blob."""
+    """The k-th distinct endpoint of discovery_gen.peers_blob."""
     raw = gen.peers_blob(1, True, k)
     return ".".join(str(b) for b in raw[:4]), struct.unpack(">H", raw[4:])[0]
 
@@ -91,7 +87,7 @@ def test_cap_hit_says_so_once(tshark, captures):
     assert len(counts) == N_ANSWERS and {r[0] for r in counts} == {str(PER_ANSWER)}
 
 
-@pytest.mark.skipif(not have_btpeer(BUILD), reason="bt_handshake.so (btpeer) is not built: no handshake to link")
+@pytest.mark.skipif(not have_plugin("bt_handshake"), reason="bt_handshake.so (btpeer) is not built: no handshake to link")
 def test_lookups_for_kept_records(tshark, captures):
     """A handshake to an endpoint of the first answer is linked to it; one to
     an endpoint announced after the cap is not (the stated policy)."""

@@ -5,17 +5,14 @@ that records or asks (btlsd, bttracker, bt_handshake): whichever of them is
 loaded registers it, so none depends on another being installed.  Each test
 runs tshark with a WIRESHARK_PLUGIN_DIR holding only the named .so files and
 checks the plugin decodes its capture, against the independent reader of
-tests/vectors/discovery/oracle.py (raw pcap bytes, no dissector).
+tests/discovery_oracle.py (raw pcap bytes, no dissector).
 """
 import shutil
-import sys
 
 import pytest
 
-from conftest import ROOT, plugin_path, ws_version
-
-sys.path.insert(0, str(ROOT / "tests" / "vectors" / "discovery"))
-import oracle  # noqa: E402
+import discovery_oracle as oracle
+from bttest import plugin_path, ws_version
 
 LSD_CAP = "lsd-libtorrent-transmission.pcap"   # LSD announces, then TCP connections they led to
 UDP_TRACKER_CAP = "tracker-udp-libtorrent.pcap"

@@ -8,17 +8,16 @@ uTP datagrams, DHT is bt-dht, and nothing is left unclaimed by us.
 """
 import pytest
 
-from test_utp import UTP_CAPTURES
+from bttest import captures_with_utp, stock_env
+
+UTP_CAPTURES = captures_with_utp()
 
 CAPS = UTP_CAPTURES + ["public-ndpi-bittorrent-utp"]
 
 
 @pytest.fixture(scope="module")
-def empty_plugins(tshark):
-    d = tshark.scratch("no-plugins")
-    d.mkdir(exist_ok=True)
-    d.chmod(0o755)
-    return str(d)
+def no_plugins(tshark):
+    return stock_env(tshark)
 
 
 def udp_view(tshark, cap, extra, env=None):
@@ -28,11 +27,11 @@ def udp_view(tshark, cap, extra, env=None):
 
 
 @pytest.mark.parametrize("name", CAPS)
-def test_disabled_utp_is_stock(tshark, empty_plugins, name):
+def test_disabled_utp_is_stock(tshark, no_plugins, name):
     cap = tshark.capture(f"{name}.pcap")
     heur = ["--enable-heuristic", "bt_utp_udp"]
     ours_off = udp_view(tshark, cap, ["--disable-protocol", "utp", *heur])
-    stock = udp_view(tshark, cap, heur, env={"WIRESHARK_PLUGIN_DIR": empty_plugins})
+    stock = udp_view(tshark, cap, heur, env=no_plugins)
     assert ours_off == stock
     # and the comparison means something: stock claims these as bt-utp, ours as utp
     assert sum("bt-utp" in p for _, p in stock) > 0
@@ -41,9 +40,9 @@ def test_disabled_utp_is_stock(tshark, empty_plugins, name):
     assert sum(":utp" in p for _, p in ours_on) >= sum("bt-utp" in p for _, p in stock)
 
 
-def test_disabled_utp_gives_dht_back(tshark, empty_plugins):
+def test_disabled_utp_gives_dht_back(tshark, no_plugins):
     cap = tshark.capture("public-ndpi-bittorrent-utp.pcap")
     off = tshark.fields(cap, ["frame.number"], "bt-dht", two_pass=False, extra=["--disable-protocol", "utp"])
     stock = tshark.fields(cap, ["frame.number"], "bt-dht", two_pass=False,
-                          env={"WIRESHARK_PLUGIN_DIR": empty_plugins})
+                          env=no_plugins)
     assert off == stock and len(stock) == 3

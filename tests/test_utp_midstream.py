@@ -13,17 +13,13 @@ UTP_MID_HELD = 8 per direction): two passes show them as uTP with
 utp.analysis.confirmed_in, one pass cannot know yet when it meets them.
 """
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from utp_facts import parse_utp  # noqa: E402  (the independent uTP reader)
-
-from conftest import CAPTURES  # noqa: E402
-from test_utp import follow  # noqa: E402
-from utp_vectors import raw_udp_datagrams  # noqa: E402
+from bttest import CAPTURES
+from bttest import follow_raw as follow
+from utp_facts import parse_utp  # scripts/: the independent uTP reader
+from utp_vectors import raw_udp_datagrams
 
 UTP_MID_HELD = 8
 CUTS = [("utp-libtorrent", 20), ("utp-libtorrent", 100), ("utp-transmission", 40),

@@ -6,7 +6,7 @@ must differ from all of the running Wireshark's built-in ones: 4.2+ added a
 full or short name makes every tshark run abort at start-up.  The oracle is
 the same tshark run without our plugins (an empty WIRESHARK_PLUGIN_DIR).
 """
-from conftest import g_columns, heuristic_short_names, plugin_path, ws_version
+from bttest import g_columns, heuristic_short_names, plugin_path, ws_version
 
 OURS = {"utp", "btpeer", "btlsd", "bttracker"}
 PLUGINS = ["utp", "bt_handshake", "btlsd", "bttracker"]

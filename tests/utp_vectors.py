@@ -77,10 +77,7 @@ def write(path):
 def raw_udp_datagrams(path):
     """Yields (frame, src ip, sport, dst ip, dport, UDP payload) of a classic
     pcap, read with scripts/pcapread.py (the independent raw reader, not tshark)."""
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-    from pcapread import ip_layer, read_pcap
+    from pcapread import ip_layer, read_pcap   # scripts/ (on sys.path via conftest)
     for num, lt, frame in read_pcap(path):
         ip = ip_layer(lt, frame)
         if not ip or ip[0] == "frag" or ip[3] != 17:

@@ -11,12 +11,9 @@ import gzip
 import ipaddress
 import re
 import struct
-import sys
-from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
-from pcapread import bdecode, ip_layer, read_pcap  # noqa: E402  (shared oracle layers)
+from pcapread import bdecode, ip_layer, read_pcap  # scripts/: the shared oracle layers
 
 TRACKER_PORT = 6969
 LSD_PORT = 6771
