@@ -20,13 +20,15 @@
  * peer_* outputs only when peer_addr is set, so one query struct can be
  * reused for several calls.
  *
- * Where the record store lives: the bttracker plugin (plugins/tracker) owns
- * it and registers both dissectors.  bttracker fills it directly (the
- * infohash of each announce request, UDP or HTTP, and each peer an announce
- * answer returns); other plugins, btlsd (plugins/lsd: each announced infohash
- * and the announcing source address with its Port), go through the second
- * dissector, BT_DISCOVERY_RECORD_DISSECTOR (it records on the first pass
- * only, and may be called on every pass):
+ * Where the record store lives: plugins/discovery/bt-discovery-store.c,
+ * compiled into btlsd, bttracker and bt_handshake; the first of them to
+ * register registers both dissectors (with no protocol of their own) and the
+ * others use those (bt-discovery-store.h wraps the calls).  bttracker records
+ * the infohash of each announce request, UDP or HTTP, and each peer an
+ * announce answer returns; btlsd each announced infohash and the announcing
+ * source address with its Port.  Records go through the second dissector,
+ * BT_DISCOVERY_RECORD_DISSECTOR (it records on the first pass only, and may
+ * be called on every pass):
  *
  *   if ((h = find_dissector(BT_DISCOVERY_RECORD_DISSECTOR))) {
  *       bt_discovery_record_t r = { .frame = pinfo->num, .source = "LSD",
@@ -40,8 +42,8 @@
  * order; later new ones are not recorded and lookups for them find nothing).
  * The record dissector returns 1, on every pass, in the frame where the
  * first record was refused.
- * Without the bttracker plugin (or with the bttracker protocol disabled)
- * there is no store and lookups find nothing.
+ * Without any of those three plugins there is no store and lookups find
+ * nothing; a disabled btlsd or bttracker records nothing.
  */
 #ifndef BT_DISCOVERY_H
 #define BT_DISCOVERY_H

@@ -190,6 +190,11 @@ int bencode_dict_get(const uint8_t *buf, size_t len, const bencode_value_t *dict
     return 0;
 }
 
+int bencode_int_in(const bencode_value_t *v, int64_t min, int64_t max)
+{
+    return v->type == BENC_INT && v->ival >= min && v->ival <= max;
+}
+
 const char *bencode_err_str(bencode_err_t err)
 {
     switch (err) {

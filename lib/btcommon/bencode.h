@@ -75,6 +75,11 @@ int bencode_dict_get(const uint8_t *buf, size_t len, const bencode_value_t *dict
 /* Returns 1 when the string value equals the C string s. */
 int bencode_str_eq(const uint8_t *buf, const bencode_value_t *v, const char *s);
 
+/* The one range check on bencoded integers: 1 when v is an integer in
+ * [min, max] (the dissectors' fields are narrower than bencode's 64 bits:
+ * ports, extension ids, u32 counters). */
+int bencode_int_in(const bencode_value_t *v, int64_t min, int64_t max);
+
 const char *bencode_err_str(bencode_err_t err);
 
 #endif /* BTCOMMON_BENCODE_H */

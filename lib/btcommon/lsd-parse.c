@@ -2,6 +2,7 @@
  * BEP 14 Local Service Discovery line parser.  See lsd-parse.h.
  */
 #include "lsd-parse.h"
+#include "btbytes.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,14 +24,6 @@ static int eq_nocase(const uint8_t *s, size_t n, const char *lit)
     return 1;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 int lsd_looks_like(const uint8_t *buf, size_t len)
 {
     size_t m = sizeof(LSD_MAGIC) - 1;
@@ -39,16 +32,16 @@ int lsd_looks_like(const uint8_t *buf, size_t len)
     return buf[m] == '\n' || (buf[m] == '\r' && len > m + 1 && buf[m + 1] == '\n');
 }
 
-int lsd_parse_infohash(const uint8_t *s, size_t n, uint8_t out[20])
+int lsd_parse_infohash(const uint8_t *s, size_t n, uint8_t out[BT_INFO_HASH_LEN])
 {
     size_t i;
     if (n != LSD_INFOHASH_HEX_LEN)
         return 0;
     for (i = 0; i < n; i++)
-        if (hexval(s[i]) < 0)
+        if (bt_hexval(s[i]) < 0)
             return 0;
-    for (i = 0; i < 20; i++)
-        out[i] = (uint8_t)(hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]));
+    for (i = 0; i < BT_INFO_HASH_LEN; i++)
+        out[i] = (uint8_t)(bt_hexval(s[2 * i]) << 4 | bt_hexval(s[2 * i + 1]));
     return 1;
 }
 

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "btwire.h"
+
 #define LSD_MAGIC      "BT-SEARCH * HTTP/1.1"
 #define LSD_PORT       6771
 #define LSD_GROUP_V4   "239.192.152.143"
@@ -53,7 +55,7 @@ typedef struct {
     unsigned flags;
     uint32_t port;        /* LSD_LINE_PORT with a valid value */
     int      host_family; /* LSD_LINE_HOST: 4 or 6 when it names a BEP 14 group, else 0 */
-    uint8_t  infohash[20];/* LSD_LINE_INFOHASH without LSD_F_BAD_INFOHASH */
+    uint8_t  infohash[BT_INFO_HASH_LEN];/* LSD_LINE_INFOHASH without LSD_F_BAD_INFOHASH */
 } lsd_line_t;
 
 /* 1 when the datagram starts with the BEP 14 request line (LSD_MAGIC then
@@ -66,7 +68,7 @@ int lsd_looks_like(const uint8_t *buf, size_t len);
 size_t lsd_parse_line(const uint8_t *buf, size_t len, size_t off, int first, lsd_line_t *out);
 
 /* 1 when s[0..n) is exactly 40 hex digits (either case); fills out[20]. */
-int lsd_parse_infohash(const uint8_t *s, size_t n, uint8_t out[20]);
+int lsd_parse_infohash(const uint8_t *s, size_t n, uint8_t out[BT_INFO_HASH_LEN]);
 
 /* Formats the Info column text, e.g. "LSD announce port 6881, 2 infohashes".
  * port 0 means no valid Port header. */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BT_PEER_ID_LEN 20
+#include "btwire.h"   /* BT_PEER_ID_LEN */
 
 typedef enum {
     BT_PEERID_UNKNOWN = 0,

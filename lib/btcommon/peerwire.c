@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "btbytes.h"
+
 int bt_wire_is_handshake(const uint8_t *buf, size_t avail)
 {
     return avail >= 1 + BT_PSTR_LEN && buf[0] == BT_PSTR_LEN &&
@@ -30,9 +32,42 @@ bt_frame_t bt_wire_frame(const uint8_t *buf, size_t avail, uint32_t max_len, uin
     }
     if (avail < BT_LENGTH_PREFIX)
         return BT_FRAME_NEED_MORE;
-    len = ((uint32_t)buf[0] << 24) | ((uint32_t)buf[1] << 16) | ((uint32_t)buf[2] << 8) | buf[3];
+    len = bt_be32(buf);
     *pdu_len = (uint64_t)len + BT_LENGTH_PREFIX;
     if (len > max_len)
         return BT_FRAME_TOO_LONG;
     return avail >= *pdu_len ? BT_FRAME_MESSAGE : BT_FRAME_NEED_MORE;
+}
+
+static const bt_msg_len_t msg_lens[] = {
+    /* id                      min  max  sync_min  sync_max */
+    { BT_MSG_CHOKE,            1,   1,   1,        1 },
+    { BT_MSG_UNCHOKE,          1,   1,   1,        1 },
+    { BT_MSG_INTERESTED,       1,   1,   1,        1 },
+    { BT_MSG_NOT_INTERESTED,   1,   1,   1,        1 },
+    { BT_MSG_HAVE,             5,   5,   5,        5 },
+    { BT_MSG_BITFIELD,         1,   0,   2,        1 + 32768 },
+    { BT_MSG_REQUEST,          13,  13,  13,       13 },
+    { BT_MSG_PIECE,            9,   0,   9,        BT_SYNC_MAX_PIECE },
+    { BT_MSG_CANCEL,           13,  13,  13,       13 },
+    { BT_MSG_PORT,             3,   3,   3,        3 },
+    { BT_MSG_SUGGEST,          5,   5,   5,        5 },
+    { BT_MSG_HAVE_ALL,         1,   1,   1,        1 },
+    { BT_MSG_HAVE_NONE,        1,   1,   1,        1 },
+    { BT_MSG_REJECT,           13,  13,  13,       13 },
+    { BT_MSG_ALLOWED_FAST,     5,   5,   5,        5 },
+    { BT_MSG_EXTENDED,         2,   0,   2,        32768 },
+    { BT_MSG_HASH_REQUEST,     BT_HASH_MSG_HDR_LEN, BT_HASH_MSG_HDR_LEN, BT_HASH_MSG_HDR_LEN, BT_HASH_MSG_HDR_LEN },
+    { BT_MSG_HASHES,           BT_HASH_MSG_HDR_LEN, 0, BT_HASH_MSG_HDR_LEN, BT_HASH_MSG_HDR_LEN + 512 * BT_HASH_LEN },
+    { BT_MSG_HASH_REJECT,      BT_HASH_MSG_HDR_LEN, BT_HASH_MSG_HDR_LEN, BT_HASH_MSG_HDR_LEN, BT_HASH_MSG_HDR_LEN },
+};
+
+const bt_msg_len_t *bt_msg_len(uint8_t id)
+{
+    size_t i;
+    for (i = 0; i < sizeof(msg_lens) / sizeof(msg_lens[0]); i++) {
+        if (msg_lens[i].id == id)
+            return &msg_lens[i];
+    }
+    return NULL;
 }

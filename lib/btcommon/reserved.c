@@ -7,19 +7,42 @@
 #include <string.h>
 
 /* Order: the one shown in the Info column, most informative first. */
-const bt_reserved_bit_t bt_reserved_bits[] = {
-    { 5, 0x10, "ext",      "Extension protocol (BEP 10, LTEP)" },
-    { 7, 0x01, "dht",      "DHT (BEP 5)" },
-    { 7, 0x04, "fast",     "Fast extension (BEP 6)" },
-    { 7, 0x10, "v2",       "Hybrid torrent upgrade to v2 (BEP 52)" },
-    { 7, 0x08, "nat",      "NAT traversal" },
-    { 0, 0x80, "azureus",  "Azureus messaging protocol" },
-    { 7, 0x02, "xbt_pex",  "XBT peer exchange" },
-    { 2, 0x08, "location", "Location-aware protocol" },
-    { 5, 0x02, "enp",      "Extension negotiation protocol (bit 1)" },
-    { 5, 0x01, "enp0",     "Extension negotiation protocol (bit 0)" },
+const bt_reserved_bit_t bt_reserved_bits[BT_RESERVED_BIT_COUNT] = {
+    { 5, 0x10, "ext",      "extension",     "Extension protocol (BEP 10)" },
+    { 7, 0x01, "dht",      "dht",           "DHT (BEP 5)" },
+    { 7, 0x04, "fast",     "fast",          "Fast extension (BEP 6)" },
+    { 7, 0x10, "v2",       "v2",            "Hybrid torrent upgrade to v2 (BEP 52)" },
+    { 7, 0x08, "nat",      "nat_traversal", "NAT traversal" },
+    { 0, 0x80, "azureus",  "azureus",       "Azureus messaging protocol" },
+    { 7, 0x02, "xbt_pex",  "xbt_pex",       "XBT peer exchange" },
+    { 2, 0x08, "location", "location",      "Location-aware protocol" },
+    { 5, 0x02, "enp",      "enp",           "Extension negotiation protocol (bit 1)" },
+    { 5, 0x01, "enp0",     "enp0",          "Extension negotiation protocol (bit 0)" },
 };
 const size_t bt_reserved_bit_count = sizeof(bt_reserved_bits) / sizeof(bt_reserved_bits[0]);
+
+/* Position of a bit on the wire: byte 0 first, bit 0x80 first. */
+static unsigned wire_pos(const bt_reserved_bit_t *b)
+{
+    unsigned bit = 0;
+    while (bit < 8 && !(b->mask & (0x80u >> bit)))
+        bit++;
+    return b->byte * 8 + bit;
+}
+
+size_t bt_reserved_wire_order(size_t i)
+{
+    /* Selection by rank: the table is ten entries, called once per field at
+     * registration. */
+    size_t j, k, rank;
+    for (j = 0; j < bt_reserved_bit_count; j++) {
+        for (rank = 0, k = 0; k < bt_reserved_bit_count; k++)
+            rank += wire_pos(&bt_reserved_bits[k]) < wire_pos(&bt_reserved_bits[j]);
+        if (rank == i)
+            return j;
+    }
+    return 0;
+}
 
 static void append(char *out, size_t outlen, size_t *used, const char *s)
 {
@@ -70,14 +93,4 @@ int bt_reserved_unknown(const uint8_t reserved[BT_RESERVED_LEN], uint8_t unknown
     for (i = 0; i < BT_RESERVED_LEN; i++)
         any |= unknown[i] != 0;
     return any;
-}
-
-const bt_reserved_bit_t *bt_reserved_find(const char *abbrev)
-{
-    size_t i;
-    for (i = 0; i < bt_reserved_bit_count; i++) {
-        if (strcmp(bt_reserved_bits[i].abbrev, abbrev) == 0)
-            return &bt_reserved_bits[i];
-    }
-    return NULL;
 }

@@ -8,8 +8,8 @@
 
 int btudp_is_connect_request(const uint8_t *buf, size_t len)
 {
-    return len >= BTUDP_CONNECT_LEN && btudp_get_u64(buf) == BTUDP_MAGIC &&
-           btudp_get_u32(buf + 8) == BTUDP_ACTION_CONNECT;
+    return len >= BTUDP_CONNECT_LEN && bt_be64(buf) == BTUDP_MAGIC &&
+           bt_be32(buf + BTUDP_REQ_ACTION_OFF) == BTUDP_ACTION_CONNECT;
 }
 
 /* Fills the entry count of a list of fixed-size entries from `off` on. */
@@ -26,13 +26,13 @@ static void entries(btudp_msg_t *m, size_t len, size_t off, size_t entry_len)
 int btudp_parse_request(const uint8_t *buf, size_t len, btudp_msg_t *out)
 {
     memset(out, 0, sizeof(*out));
-    if (len < 16) {
+    if (len < BTUDP_REQ_HDR) {
         out->status = BTUDP_TRUNCATED;
         return 0;
     }
-    out->connection_id = btudp_get_u64(buf);
-    out->action = btudp_get_u32(buf + 8);
-    out->transaction_id = btudp_get_u32(buf + 12);
+    out->connection_id = bt_be64(buf + BTUDP_REQ_CID_OFF);
+    out->action = bt_be32(buf + BTUDP_REQ_ACTION_OFF);
+    out->transaction_id = bt_be32(buf + BTUDP_REQ_TID_OFF);
     switch (out->action) {
     case BTUDP_ACTION_CONNECT:
         out->fixed_len = BTUDP_CONNECT_LEN;
@@ -45,10 +45,10 @@ int btudp_parse_request(const uint8_t *buf, size_t len, btudp_msg_t *out)
         break;
     case BTUDP_ACTION_SCRAPE:
         out->fixed_len = BTUDP_SCRAPE_REQ_HDR;
-        entries(out, len, BTUDP_SCRAPE_REQ_HDR, 20);
+        entries(out, len, BTUDP_SCRAPE_REQ_HDR, BT_INFO_HASH_LEN);
         break;
     default:
-        out->fixed_len = 16;
+        out->fixed_len = BTUDP_REQ_HDR;
         out->status = BTUDP_UNKNOWN_ACTION;
         break;
     }
@@ -58,26 +58,26 @@ int btudp_parse_request(const uint8_t *buf, size_t len, btudp_msg_t *out)
 int btudp_parse_response(const uint8_t *buf, size_t len, int ipv6, btudp_msg_t *out)
 {
     memset(out, 0, sizeof(*out));
-    if (len < 8) {
+    if (len < BTUDP_RESP_HDR) {
         out->status = BTUDP_TRUNCATED;
         return 0;
     }
-    out->action = btudp_get_u32(buf);
-    out->transaction_id = btudp_get_u32(buf + 4);
+    out->action = bt_be32(buf + BTUDP_RESP_ACTION_OFF);
+    out->transaction_id = bt_be32(buf + BTUDP_RESP_TID_OFF);
     switch (out->action) {
     case BTUDP_ACTION_CONNECT:
         out->fixed_len = BTUDP_CONNECT_LEN;
         if (len < BTUDP_CONNECT_LEN)
             out->status = BTUDP_TRUNCATED;
         else
-            out->connection_id = btudp_get_u64(buf + 8);
+            out->connection_id = bt_be64(buf + BTUDP_CONN_CID_OFF);
         break;
     case BTUDP_ACTION_ANNOUNCE:
         out->fixed_len = BTUDP_ANNOUNCE_RESP_HDR;
         if (len < BTUDP_ANNOUNCE_RESP_HDR)
             out->status = BTUDP_TRUNCATED;
         else
-            entries(out, len, BTUDP_ANNOUNCE_RESP_HDR, ipv6 ? 18 : 6);
+            entries(out, len, BTUDP_ANNOUNCE_RESP_HDR, bt_compact_entry_len(ipv6));
         break;
     case BTUDP_ACTION_SCRAPE:
         out->fixed_len = BTUDP_SCRAPE_RESP_HDR;
@@ -88,7 +88,7 @@ int btudp_parse_response(const uint8_t *buf, size_t len, int ipv6, btudp_msg_t *
         out->entries_off = BTUDP_ERROR_HDR;         /* the message */
         break;
     default:
-        out->fixed_len = 8;
+        out->fixed_len = BTUDP_RESP_HDR;
         out->status = BTUDP_UNKNOWN_ACTION;
         break;
     }

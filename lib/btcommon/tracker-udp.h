@@ -23,11 +23,40 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "btbytes.h"
+#include "btwire.h"
+#include "compact-peer.h"
+#include "tracker.h"
+
 #define BTUDP_MAGIC            UINT64_C(0x41727101980)
-#define BTUDP_ACTION_CONNECT   0
-#define BTUDP_ACTION_ANNOUNCE  1
-#define BTUDP_ACTION_SCRAPE    2
-#define BTUDP_ACTION_ERROR     3
+#define BTUDP_ACTION_CONNECT   BT_TRACKER_ACTION_CONNECT
+#define BTUDP_ACTION_ANNOUNCE  BT_TRACKER_ACTION_ANNOUNCE
+#define BTUDP_ACTION_SCRAPE    BT_TRACKER_ACTION_SCRAPE
+#define BTUDP_ACTION_ERROR     BT_TRACKER_ACTION_ERROR
+
+/* Field offsets, as drawn above.  Requests: */
+#define BTUDP_REQ_CID_OFF        0
+#define BTUDP_REQ_ACTION_OFF     8
+#define BTUDP_REQ_TID_OFF        12
+#define BTUDP_REQ_HDR            16    /* every request's common part */
+#define BTUDP_ANN_INFOHASH_OFF   16
+#define BTUDP_ANN_PEERID_OFF     (BTUDP_ANN_INFOHASH_OFF + BT_INFO_HASH_LEN)   /* 36 */
+#define BTUDP_ANN_DOWNLOADED_OFF (BTUDP_ANN_PEERID_OFF + BT_PEER_ID_LEN)       /* 56 */
+#define BTUDP_ANN_LEFT_OFF       64
+#define BTUDP_ANN_UPLOADED_OFF   72
+#define BTUDP_ANN_EVENT_OFF      80
+#define BTUDP_ANN_IP_OFF         84
+#define BTUDP_ANN_KEY_OFF        88
+#define BTUDP_ANN_NUMWANT_OFF    92
+#define BTUDP_ANN_PORT_OFF       96
+/* Responses: */
+#define BTUDP_RESP_ACTION_OFF    0
+#define BTUDP_RESP_TID_OFF       4
+#define BTUDP_RESP_HDR           8     /* every response's common part */
+#define BTUDP_CONN_CID_OFF       8     /* connect response: the new connection id */
+#define BTUDP_ANN_INTERVAL_OFF   8
+#define BTUDP_ANN_LEECHERS_OFF   12
+#define BTUDP_ANN_SEEDERS_OFF    16
 
 #define BTUDP_CONNECT_LEN      16
 #define BTUDP_ANNOUNCE_REQ_LEN 98
@@ -41,25 +70,15 @@
 #define BTUDP_SCRAPE_MAX_HASHES 74
 
 /* BEP 15 announce event values. */
-#define BTUDP_EVENT_NONE       0
-#define BTUDP_EVENT_COMPLETED  1
-#define BTUDP_EVENT_STARTED    2
-#define BTUDP_EVENT_STOPPED    3
+#define BTUDP_EVENT_NONE       BT_TRACKER_EVENT_NONE
+#define BTUDP_EVENT_COMPLETED  BT_TRACKER_EVENT_COMPLETED
+#define BTUDP_EVENT_STARTED    BT_TRACKER_EVENT_STARTED
+#define BTUDP_EVENT_STOPPED    BT_TRACKER_EVENT_STOPPED
 
 /* BEP 41 option types. */
 #define BTUDP_OPT_END          0
 #define BTUDP_OPT_NOP          1
 #define BTUDP_OPT_URLDATA      2
-
-static inline uint64_t btudp_get_u64(const uint8_t *p)
-{
-    return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
-           (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7];
-}
-static inline uint32_t btudp_get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* 1 when the datagram is a BEP 15 connect request (magic, action 0, length
  * at least 16).  This is the heuristic's test: a 64-bit constant is hard to

@@ -3,14 +3,7 @@
  * See urlquery.h.
  */
 #include "urlquery.h"
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+#include "btbytes.h"
 
 size_t urlq_find_query(const char *uri, size_t n, size_t *path_len)
 {
@@ -49,8 +42,8 @@ size_t urlq_unescape(const char *s, size_t n, uint8_t *out, size_t cap, int *bad
     while (i < n) {
         int c = (unsigned char)s[i];
         if (c == '%') {
-            if (i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-                c = hexval(s[i + 1]) << 4 | hexval(s[i + 2]);
+            if (i + 2 < n && bt_hexval(s[i + 1]) >= 0 && bt_hexval(s[i + 2]) >= 0) {
+                c = bt_hexval(s[i + 1]) << 4 | bt_hexval(s[i + 2]);
                 i += 3;
             } else {
                 if (bad)

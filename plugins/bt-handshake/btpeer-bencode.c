@@ -178,7 +178,7 @@ void btpeer_register_bencode(int proto, expert_module_t *em)
           { "Entries not itemised", "btpeer.more_items", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Entries of a list beyond the first BTPEER_MAX_LIST_ITEMS, counted only", HFILL } },
     };
-    static gint *ett[] = { &ett_btpeer_bencode, &ett_btpeer_bencode_entry };
+    static int *ett[] = { &ett_btpeer_bencode, &ett_btpeer_bencode_entry };
     static ei_register_info ei[] = {
         { &ei_btpeer_bencode_invalid,
           { "btpeer.bencode.invalid", PI_MALFORMED, PI_ERROR, "Invalid bencoding", EXPFILL } },

@@ -10,6 +10,7 @@
  * announced in its own handshake's "m" dictionary.
  */
 #include "btpeer.h"
+#include "compact-peer.h"
 
 #include <epan/strutil.h>
 #include <epan/to_str.h>
@@ -18,9 +19,6 @@
 #define EXT_HANDSHAKE_ID 0
 #define EXT_MAX_ID       255   /* the id travels in one byte */
 
-/* BEP 11: compact peers are 4+2 (IPv4) or 16+2 (IPv6) bytes. */
-#define PEX_V4_LEN 6
-#define PEX_V6_LEN 18
 
 static int hf_btpeer_ext_id = -1;
 static int hf_btpeer_ext_name = -1;
@@ -58,6 +56,9 @@ static int hf_btpeer_ext_hp_ip6 = -1;
 static int hf_btpeer_ext_hp_port = -1;
 static int hf_btpeer_ext_hp_error = -1;
 static int hf_btpeer_ext_upload_only = -1;
+/* lt_donthave's piece: the same filter name as a Have's piece, registered
+ * here so that this file needs no field of btpeer-messages.c. */
+static int hf_btpeer_ext_donthave_piece = -1;
 static int hf_btpeer_ext_share_mode = -1;
 static int hf_btpeer_ext_data = -1;
 
@@ -140,7 +141,7 @@ static gboolean ext_int(btpeer_ctx_t *ctx, const ext_dict_t *d, const char *key,
                                  (guint32)(v.ival < 0 || v.ival > G_MAXUINT32 ? 0 : v.ival));
         break;
     }
-    if (v.ival < min || v.ival > max) {
+    if (!bencode_int_in(&v, min, max)) {
         expert_add_info_format(ctx->pinfo, it, &ei_btpeer_ext_bad_value, "\"%s\" = %" G_GINT64_FORMAT
                                " is outside %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT, key, v.ival, min, max);
         return FALSE;
@@ -209,7 +210,7 @@ static void ext_handshake(btpeer_ctx_t *ctx, int offset)
             char *name = format_text(ctx->pinfo->pool, (const char *)d.buf + key.str_off, key.str_len);
             proto_item *ni = proto_tree_add_item(mt, hf_btpeer_ext_hs_ext, ctx->tvb, (gint)key.str_off,
                                                  (gint)key.str_len, ENC_UTF_8);
-            if (val.type != BENC_INT || val.ival < 0 || val.ival > EXT_MAX_ID) {
+            if (!bencode_int_in(&val, 0, EXT_MAX_ID)) {
                 expert_add_info_format(ctx->pinfo, ni, &ei_btpeer_ext_bad_value,
                                        "Extension id of \"%s\" is not an integer in 0..255", name);
                 continue;
@@ -290,21 +291,26 @@ static void ext_metadata(btpeer_ctx_t *ctx, int offset)
 
 /* One list of compact peers ("added", "dropped6"...), with its flag list. */
 static guint pex_list(btpeer_ctx_t *ctx, const ext_dict_t *d, const char *key, const char *flags_key,
-                      int hf_addr, int entry_len)
+                      int hf_addr, gboolean ipv6)
 {
     bencode_value_t v, f;
     gboolean have_flags = FALSE;
+    bt_compact_list_t list;
+    bt_compact_peer_t peer;
     guint n, i;
     proto_item *it;
+    int entry_len;
 
     if (!ext_str(ctx, d, key, &v))
         return 0;
-    if (v.str_len % (size_t)entry_len) {
+    bt_compact_list(v.str_len, ipv6, &list);
+    entry_len = (int)list.entry_len;
+    if (list.trailing) {
         it = proto_tree_add_item(ctx->tree, hf_btpeer_ext_data, ctx->tvb, (gint)v.str_off, (gint)v.str_len, ENC_NA);
         expert_add_info_format(ctx->pinfo, it, &ei_btpeer_ext_bad_value,
                                "\"%s\" is %u bytes, not a multiple of %d", key, (unsigned)v.str_len, entry_len);
     }
-    n = (guint)(v.str_len / (size_t)entry_len);
+    n = (guint)list.count;
     if (flags_key && ext_str(ctx, d, flags_key, &f)) {
         have_flags = TRUE;
         if (f.str_len != n) {
@@ -315,12 +321,12 @@ static guint pex_list(btpeer_ctx_t *ctx, const ext_dict_t *d, const char *key, c
     }
     for (i = 0; i < n && i < BTPEER_MAX_LIST_ITEMS; i++) {
         gint off = (gint)(v.str_off + (size_t)i * (size_t)entry_len);
-        gint addr_len = entry_len - 2;
+        gint addr_len = (gint)list.addr_len;
         proto_tree *pt;
-        it = proto_tree_add_item(ctx->tree, hf_addr, ctx->tvb, off, addr_len,
-                                 addr_len == 4 ? ENC_BIG_ENDIAN : ENC_NA);
+        bt_compact_peer_get(d->buf + v.str_off, &list, i, &peer);
+        it = proto_tree_add_item(ctx->tree, hf_addr, ctx->tvb, off, addr_len, ipv6 ? ENC_NA : ENC_BIG_ENDIAN);
         proto_item_set_len(it, entry_len);
-        proto_item_append_text(it, " port %u", tvb_get_ntohs(ctx->tvb, off + addr_len));
+        proto_item_append_text(it, " port %u", peer.port);
         pt = proto_item_add_subtree(it, ett_btpeer_ext_peer);
         proto_tree_add_item(pt, hf_btpeer_ext_pex_port, ctx->tvb, off + addr_len, 2, ENC_BIG_ENDIAN);
         if (have_flags && i < f.str_len)
@@ -344,10 +350,10 @@ static void ext_pex(btpeer_ctx_t *ctx, int offset)
         btpeer_info(ctx, "Extended ut_pex (invalid)");
         return;
     }
-    added = pex_list(ctx, &d, "added", "added.f", hf_btpeer_ext_pex_added, PEX_V4_LEN);
-    added += pex_list(ctx, &d, "added6", "added6.f", hf_btpeer_ext_pex_added6, PEX_V6_LEN);
-    dropped = pex_list(ctx, &d, "dropped", NULL, hf_btpeer_ext_pex_dropped, PEX_V4_LEN);
-    dropped += pex_list(ctx, &d, "dropped6", NULL, hf_btpeer_ext_pex_dropped6, PEX_V6_LEN);
+    added = pex_list(ctx, &d, "added", "added.f", hf_btpeer_ext_pex_added, FALSE);
+    added += pex_list(ctx, &d, "added6", "added6.f", hf_btpeer_ext_pex_added6, TRUE);
+    dropped = pex_list(ctx, &d, "dropped", NULL, hf_btpeer_ext_pex_dropped, FALSE);
+    dropped += pex_list(ctx, &d, "dropped6", NULL, hf_btpeer_ext_pex_dropped6, TRUE);
     btpeer_info(ctx, "Extended ut_pex +%u -%u", added, dropped);
 }
 
@@ -411,7 +417,7 @@ static void ext_donthave(btpeer_ctx_t *ctx, int offset)
         btpeer_info(ctx, "Extended lt_donthave (truncated)");
         return;
     }
-    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, ctx->tvb, offset, 4, ENC_BIG_ENDIAN, &v);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_ext_donthave_piece, ctx->tvb, offset, 4, ENC_BIG_ENDIAN, &v);
     btpeer_info(ctx, "Extended lt_donthave %u", v);
 }
 
@@ -468,6 +474,9 @@ void btpeer_dissect_extended(btpeer_ctx_t *ctx, int offset)
 void btpeer_register_extended(int proto, expert_module_t *em)
 {
     static hf_register_info hf[] = {
+        { &hf_btpeer_ext_donthave_piece,
+          { "Piece index", "btpeer.piece_index", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Piece of Have, Suggest Piece, Allowed Fast and lt_donthave", HFILL } },
         { &hf_btpeer_ext_id,
           { "Extended message id", "btpeer.ext.id", FT_UINT8, BASE_DEC, NULL, 0x0,
             "0: extension handshake; others as announced by the receiver", HFILL } },
@@ -553,7 +562,7 @@ void btpeer_register_extended(int proto, expert_module_t *em)
         { &hf_btpeer_ext_data,
           { "Extension payload", "btpeer.ext.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
-    static gint *ett[] = { &ett_btpeer_ext_bencode, &ett_btpeer_ext_m, &ett_btpeer_ext_peer, &ett_btpeer_ext_pex_flags };
+    static int *ett[] = { &ett_btpeer_ext_bencode, &ett_btpeer_ext_m, &ett_btpeer_ext_peer, &ett_btpeer_ext_pex_flags };
     static ei_register_info ei[] = {
         { &ei_btpeer_ext_unknown_id,
           { "btpeer.ext.id.unknown", PI_UNDECODED, PI_WARN, "Extension id not announced by the receiving peer", EXPFILL } },

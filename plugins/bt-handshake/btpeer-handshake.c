@@ -1,6 +1,7 @@
 /* btpeer-handshake.c
  * The peer-wire handshake (BEP 3): protocol string, reserved bits (BEP 4,
- * each its own flag), info_hash, peer_id and the client it names (BEP 20);
+ * each its own flag, registered from lib/btcommon/reserved.c's table),
+ * info_hash, peer_id and the client it names (BEP 20);
  * plus the link to the discovery dissectors (bt-discovery.h): in which frame
  * the info_hash and the peer endpoint were announced.
  *
@@ -8,7 +9,7 @@
  *   | 0x13 | "BitTorrent protocol" | reserved | info_hash | peer_id |
  */
 #include "btpeer.h"
-#include "bt-discovery.h"
+#include "discovery/bt-discovery-store.h"
 #include "peerid.h"
 #include "peerwire.h"
 #include "reserved.h"
@@ -22,19 +23,13 @@
  * numbering is bits (7-b)*8 .. (7-b)*8+7. */
 #define RSV(byte, mask) ((guint64)(mask) << ((7 - (byte)) * 8))
 
+
 static int hf_btpeer_pstrlen = -1;
 static int hf_btpeer_pstr = -1;
 static int hf_btpeer_reserved = -1;
-static int hf_btpeer_reserved_azureus = -1;
-static int hf_btpeer_reserved_location = -1;
-static int hf_btpeer_reserved_extension = -1;
-static int hf_btpeer_reserved_enp1 = -1;
-static int hf_btpeer_reserved_enp0 = -1;
-static int hf_btpeer_reserved_v2 = -1;
-static int hf_btpeer_reserved_nat = -1;
-static int hf_btpeer_reserved_fast = -1;
-static int hf_btpeer_reserved_xbt_pex = -1;
-static int hf_btpeer_reserved_dht = -1;
+/* One flag per entry of lib/btcommon's reserved-bit table, in table order;
+ * registered from the table (register_reserved_bits). */
+static int hf_btpeer_reserved_bit[BT_RESERVED_BIT_COUNT];
 static int hf_btpeer_reserved_unknown = -1;
 static int hf_btpeer_info_hash = -1;
 static int hf_btpeer_peer_id = -1;
@@ -52,34 +47,15 @@ static int ett_btpeer_reserved = -1;
 static expert_field ei_btpeer_reserved_unknown = EI_INIT;
 static expert_field ei_btpeer_client_unknown = EI_INIT;
 
-static int * const reserved_flags[] = {
-    &hf_btpeer_reserved_azureus,
-    &hf_btpeer_reserved_location,
-    &hf_btpeer_reserved_extension,
-    &hf_btpeer_reserved_enp1,
-    &hf_btpeer_reserved_enp0,
-    &hf_btpeer_reserved_v2,
-    &hf_btpeer_reserved_nat,
-    &hf_btpeer_reserved_fast,
-    &hf_btpeer_reserved_xbt_pex,
-    &hf_btpeer_reserved_dht,
-    NULL
-};
-
-#define HS_PSTR_OFF      1
-#define HS_RESERVED_OFF  20
-#define HS_INFOHASH_OFF  28
-#define HS_PEERID_OFF    48
+/* The flags in wire order for proto_tree_add_bitmask, NULL-terminated. */
+static int *reserved_flags[BT_RESERVED_BIT_COUNT + 1];
 
 static void add_discovery(btpeer_ctx_t *ctx, const guint8 *info_hash)
 {
-    dissector_handle_t lookup = find_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR);
     packet_info *pinfo = ctx->pinfo;
     bt_discovery_query_t q;
     proto_item *it;
 
-    if (!lookup)
-        return;
     memset(&q, 0, sizeof(q));
     q.info_hash = info_hash;
     q.before_frame = pinfo->num;
@@ -87,21 +63,25 @@ static void add_discovery(btpeer_ctx_t *ctx, const guint8 *info_hash)
      * of the connection: ask for the destination, then the source. */
     q.peer_addr = &pinfo->dst;
     q.peer_port = (guint16)pinfo->destport;
-    call_dissector_only(lookup, ctx->tvb, pinfo, NULL, &q);
+    bt_discovery_lookup(ctx->tvb, pinfo, &q);
     if (!q.peer_frame) {
+        guint32 ih_frame = q.info_hash_frame;
+        const char *ih_source = q.info_hash_source;
         q.peer_addr = &pinfo->src;
         q.peer_port = (guint16)pinfo->srcport;
         q.info_hash = NULL;   /* already answered */
-        call_dissector_only(lookup, ctx->tvb, pinfo, NULL, &q);
+        bt_discovery_lookup(ctx->tvb, pinfo, &q);
         q.info_hash = info_hash;
+        q.info_hash_frame = ih_frame;
+        q.info_hash_source = ih_source;
     }
     if (q.info_hash_frame) {
         it = proto_tree_add_uint_format_value(ctx->tree, hf_btpeer_discovered_in, ctx->tvb,
-                 HS_INFOHASH_OFF, 20, q.info_hash_frame, "infohash announced in frame %u (%s)",
+                 BT_HS_INFOHASH_OFF, BT_INFO_HASH_LEN, q.info_hash_frame, "infohash announced in frame %u (%s)",
                  q.info_hash_frame, q.info_hash_source ? q.info_hash_source : "?");
         proto_item_set_generated(it);
         if (q.info_hash_source) {
-            it = proto_tree_add_string(ctx->tree, hf_btpeer_discovered_by, ctx->tvb, HS_INFOHASH_OFF, 20, q.info_hash_source);
+            it = proto_tree_add_string(ctx->tree, hf_btpeer_discovered_by, ctx->tvb, BT_HS_INFOHASH_OFF, BT_INFO_HASH_LEN, q.info_hash_source);
             proto_item_set_generated(it);
         }
     }
@@ -130,25 +110,25 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
     bt_peerid_info_t id;
 
     proto_tree_add_item(tree, hf_btpeer_pstrlen, tvb, 0, 1, ENC_BIG_ENDIAN);
-    proto_tree_add_item(tree, hf_btpeer_pstr, tvb, HS_PSTR_OFF, BT_PSTR_LEN, ENC_ASCII);
+    proto_tree_add_item(tree, hf_btpeer_pstr, tvb, BT_HS_PSTR_OFF, BT_PSTR_LEN, ENC_ASCII);
 
-    tvb_memcpy(tvb, reserved, HS_RESERVED_OFF, BT_RESERVED_LEN);
-    proto_tree_add_bitmask(tree, tvb, HS_RESERVED_OFF, hf_btpeer_reserved, ett_btpeer_reserved,
-                           reserved_flags, ENC_BIG_ENDIAN);
+    tvb_memcpy(tvb, reserved, BT_HS_RESERVED_OFF, BT_RESERVED_LEN);
+    proto_tree_add_bitmask(tree, tvb, BT_HS_RESERVED_OFF, hf_btpeer_reserved, ett_btpeer_reserved,
+                           (int * const *)reserved_flags, ENC_BIG_ENDIAN);
     if (bt_reserved_unknown(reserved, unknown)) {
-        it = proto_tree_add_uint64(tree, hf_btpeer_reserved_unknown, tvb, HS_RESERVED_OFF, BT_RESERVED_LEN,
+        it = proto_tree_add_uint64(tree, hf_btpeer_reserved_unknown, tvb, BT_HS_RESERVED_OFF, BT_RESERVED_LEN,
                                    pntohu64(unknown));
         proto_item_set_generated(it);
         expert_add_info(ctx->pinfo, it, &ei_btpeer_reserved_unknown);
     }
     bt_reserved_summary(reserved, flags, sizeof(flags));
 
-    info_hash = tvb_get_ptr(tvb, HS_INFOHASH_OFF, 20);
-    proto_tree_add_item(tree, hf_btpeer_info_hash, tvb, HS_INFOHASH_OFF, 20, ENC_NA);
+    info_hash = tvb_get_ptr(tvb, BT_HS_INFOHASH_OFF, BT_INFO_HASH_LEN);
+    proto_tree_add_item(tree, hf_btpeer_info_hash, tvb, BT_HS_INFOHASH_OFF, BT_INFO_HASH_LEN, ENC_NA);
     add_discovery(ctx, info_hash);
 
-    tvb_memcpy(tvb, peer_id, HS_PEERID_OFF, BT_PEER_ID_LEN);
-    it = proto_tree_add_item(tree, hf_btpeer_peer_id, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN, ENC_NA);
+    tvb_memcpy(tvb, peer_id, BT_HS_PEERID_OFF, BT_PEER_ID_LEN);
+    it = proto_tree_add_item(tree, hf_btpeer_peer_id, tvb, BT_HS_PEERID_OFF, BT_PEER_ID_LEN, ENC_NA);
     /* the first 8 bytes name the client when they are text; bytes that are
      * not printable are shown as hex, not as replacement characters */
     if (bt_peerid_printable(peer_id, 8))
@@ -158,13 +138,13 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
     if (btpeer_pref_client_names) {
         if (bt_peerid_parse(peer_id, &id) != BT_PEERID_UNKNOWN) {
             client = wmem_strdup_printf(ctx->pinfo->pool, "%s%s%s ", id.client, id.version[0] ? " " : "", id.version);
-            it = proto_tree_add_string(tree, hf_btpeer_client, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN, id.client);
+            it = proto_tree_add_string(tree, hf_btpeer_client, tvb, BT_HS_PEERID_OFF, BT_PEER_ID_LEN, id.client);
             proto_item_set_generated(it);
             if (id.version[0]) {
-                it = proto_tree_add_string(tree, hf_btpeer_client_version, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN, id.version);
+                it = proto_tree_add_string(tree, hf_btpeer_client_version, tvb, BT_HS_PEERID_OFF, BT_PEER_ID_LEN, id.version);
                 proto_item_set_generated(it);
             }
-            it = proto_tree_add_string(tree, hf_btpeer_client_style, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN,
+            it = proto_tree_add_string(tree, hf_btpeer_client_style, tvb, BT_HS_PEERID_OFF, BT_PEER_ID_LEN,
                                        bt_peerid_style_name(id.style));
             proto_item_set_generated(it);
             if (!PINFO_FD_VISITED(ctx->pinfo) && !ctx->conn->side[ctx->dir].peer_id_client)
@@ -178,7 +158,7 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
      * here only after the first pass (GUI, tshark -2), like forward links. */
     if (PINFO_FD_VISITED(ctx->pinfo) && ctx->conn->side[ctx->dir].ext_v &&
         ctx->conn->side[ctx->dir].handshake_frame == ctx->pinfo->num) {
-        it = proto_tree_add_string(tree, hf_btpeer_client_version_ext, tvb, HS_PEERID_OFF, BT_PEER_ID_LEN,
+        it = proto_tree_add_string(tree, hf_btpeer_client_version_ext, tvb, BT_HS_PEERID_OFF, BT_PEER_ID_LEN,
                                    ctx->conn->side[ctx->dir].ext_v);
         proto_item_set_generated(it);
     }
@@ -191,6 +171,31 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
     btpeer_info(ctx, "Handshake %s[%s] ih=%s...", client, flags, ih_start);
 }
 
+/* Registers btpeer.reserved.<filter> for every bit of the library's table.
+ * The hf array must outlive registration (Wireshark keeps pointers into
+ * it), so it is allocated once for the life of the process. */
+static void register_reserved_bits(int proto)
+{
+    hf_register_info *hf = g_new0(hf_register_info, BT_RESERVED_BIT_COUNT);
+    size_t i;
+
+    for (i = 0; i < BT_RESERVED_BIT_COUNT; i++) {
+        const bt_reserved_bit_t *b = &bt_reserved_bits[i];
+        hf_btpeer_reserved_bit[i] = -1;
+        hf[i].p_id = &hf_btpeer_reserved_bit[i];
+        hf[i].hfinfo.name = b->name;
+        hf[i].hfinfo.abbrev = g_strconcat("btpeer.reserved.", b->filter, NULL);
+        hf[i].hfinfo.type = FT_BOOLEAN;
+        hf[i].hfinfo.display = 64;
+        hf[i].hfinfo.bitmask = RSV(b->byte, b->mask);
+        HFILL_INIT(hf[i]);
+    }
+    for (i = 0; i < BT_RESERVED_BIT_COUNT; i++)
+        reserved_flags[i] = &hf_btpeer_reserved_bit[bt_reserved_wire_order(i)];
+    reserved_flags[BT_RESERVED_BIT_COUNT] = NULL;
+    proto_register_field_array(proto, hf, BT_RESERVED_BIT_COUNT);
+}
+
 void btpeer_register_handshake(int proto, expert_module_t *em)
 {
     static hf_register_info hf[] = {
@@ -201,26 +206,6 @@ void btpeer_register_handshake(int proto, expert_module_t *em)
         { &hf_btpeer_reserved,
           { "Reserved", "btpeer.reserved", FT_UINT64, BASE_HEX, NULL, 0x0,
             "Reserved bytes announcing protocol extensions (BEP 4)", HFILL } },
-        { &hf_btpeer_reserved_azureus,
-          { "Azureus messaging protocol", "btpeer.reserved.azureus", FT_BOOLEAN, 64, NULL, RSV(0, 0x80), NULL, HFILL } },
-        { &hf_btpeer_reserved_location,
-          { "Location-aware protocol", "btpeer.reserved.location", FT_BOOLEAN, 64, NULL, RSV(2, 0x08), NULL, HFILL } },
-        { &hf_btpeer_reserved_extension,
-          { "Extension protocol (BEP 10)", "btpeer.reserved.extension", FT_BOOLEAN, 64, NULL, RSV(5, 0x10), NULL, HFILL } },
-        { &hf_btpeer_reserved_enp1,
-          { "Extension negotiation protocol (bit 1)", "btpeer.reserved.enp", FT_BOOLEAN, 64, NULL, RSV(5, 0x02), NULL, HFILL } },
-        { &hf_btpeer_reserved_enp0,
-          { "Extension negotiation protocol (bit 0)", "btpeer.reserved.enp0", FT_BOOLEAN, 64, NULL, RSV(5, 0x01), NULL, HFILL } },
-        { &hf_btpeer_reserved_v2,
-          { "Hybrid torrent upgrade to v2 (BEP 52)", "btpeer.reserved.v2", FT_BOOLEAN, 64, NULL, RSV(7, 0x10), NULL, HFILL } },
-        { &hf_btpeer_reserved_nat,
-          { "NAT traversal", "btpeer.reserved.nat_traversal", FT_BOOLEAN, 64, NULL, RSV(7, 0x08), NULL, HFILL } },
-        { &hf_btpeer_reserved_fast,
-          { "Fast extension (BEP 6)", "btpeer.reserved.fast", FT_BOOLEAN, 64, NULL, RSV(7, 0x04), NULL, HFILL } },
-        { &hf_btpeer_reserved_xbt_pex,
-          { "XBT peer exchange", "btpeer.reserved.xbt_pex", FT_BOOLEAN, 64, NULL, RSV(7, 0x02), NULL, HFILL } },
-        { &hf_btpeer_reserved_dht,
-          { "DHT (BEP 5)", "btpeer.reserved.dht", FT_BOOLEAN, 64, NULL, RSV(7, 0x01), NULL, HFILL } },
         { &hf_btpeer_reserved_unknown,
           { "Unknown reserved bits", "btpeer.reserved.unknown", FT_UINT64, BASE_HEX, NULL, 0x0,
             "Set bits that BEP 4 does not allocate", HFILL } },
@@ -252,7 +237,7 @@ void btpeer_register_handshake(int proto, expert_module_t *em)
         { &hf_btpeer_peer_discovered_by,
           { "Peer discovered by", "btpeer.peer_discovered_by", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
-    static gint *ett[] = { &ett_btpeer_reserved };
+    static int *ett[] = { &ett_btpeer_reserved };
     static ei_register_info ei[] = {
         { &ei_btpeer_reserved_unknown,
           { "btpeer.reserved.unknown.set", PI_PROTOCOL, PI_NOTE, "Reserved bits set that BEP 4 does not allocate", EXPFILL } },
@@ -260,6 +245,7 @@ void btpeer_register_handshake(int proto, expert_module_t *em)
           { "btpeer.peer_id.unknown_client", PI_UNDECODED, PI_CHAT, "Peer id follows no known client convention", EXPFILL } },
     };
     proto_register_field_array(proto, hf, array_length(hf));
+    register_reserved_bits(proto);
     proto_register_subtree_array(ett, array_length(ett));
     expert_register_field_array(em, ei, array_length(ei));
 }

@@ -7,75 +7,37 @@
  *   | length u32 | id u8 | payload (length - 1 bytes) |     length 0: keep-alive
  */
 #include "btpeer.h"
+#include "peerwire.h"
 
 #include <wsutil/bits_count_ones.h>
 #include "ws-compat.h"
 
-#define MSG_CHOKE           0
-#define MSG_UNCHOKE         1
-#define MSG_INTERESTED      2
-#define MSG_NOT_INTERESTED  3
-#define MSG_HAVE            4
-#define MSG_BITFIELD        5
-#define MSG_REQUEST         6
-#define MSG_PIECE           7
-#define MSG_CANCEL          8
-#define MSG_PORT            9
-#define MSG_SUGGEST         13
-#define MSG_HAVE_ALL        14
-#define MSG_HAVE_NONE       15
-#define MSG_REJECT          16
-#define MSG_ALLOWED_FAST    17
-#define MSG_EXTENDED        20
-#define MSG_HASH_REQUEST    21
-#define MSG_HASHES          22
-#define MSG_HASH_REJECT     23
-
 static const value_string msg_type_vals[] = {
-    { MSG_CHOKE,          "Choke" },
-    { MSG_UNCHOKE,        "Unchoke" },
-    { MSG_INTERESTED,     "Interested" },
-    { MSG_NOT_INTERESTED, "Not Interested" },
-    { MSG_HAVE,           "Have" },
-    { MSG_BITFIELD,       "Bitfield" },
-    { MSG_REQUEST,        "Request" },
-    { MSG_PIECE,          "Piece" },
-    { MSG_CANCEL,         "Cancel" },
-    { MSG_PORT,           "Port" },
-    { MSG_SUGGEST,        "Suggest Piece" },
-    { MSG_HAVE_ALL,       "Have All" },
-    { MSG_HAVE_NONE,      "Have None" },
-    { MSG_REJECT,         "Reject Request" },
-    { MSG_ALLOWED_FAST,   "Allowed Fast" },
-    { MSG_EXTENDED,       "Extended" },
-    { MSG_HASH_REQUEST,   "Hash Request" },
-    { MSG_HASHES,         "Hashes" },
-    { MSG_HASH_REJECT,    "Hash Reject" },
+    { BT_MSG_CHOKE,          "Choke" },
+    { BT_MSG_UNCHOKE,        "Unchoke" },
+    { BT_MSG_INTERESTED,     "Interested" },
+    { BT_MSG_NOT_INTERESTED, "Not Interested" },
+    { BT_MSG_HAVE,           "Have" },
+    { BT_MSG_BITFIELD,       "Bitfield" },
+    { BT_MSG_REQUEST,        "Request" },
+    { BT_MSG_PIECE,          "Piece" },
+    { BT_MSG_CANCEL,         "Cancel" },
+    { BT_MSG_PORT,           "Port" },
+    { BT_MSG_SUGGEST,        "Suggest Piece" },
+    { BT_MSG_HAVE_ALL,       "Have All" },
+    { BT_MSG_HAVE_NONE,      "Have None" },
+    { BT_MSG_REJECT,         "Reject Request" },
+    { BT_MSG_ALLOWED_FAST,   "Allowed Fast" },
+    { BT_MSG_EXTENDED,       "Extended" },
+    { BT_MSG_HASH_REQUEST,   "Hash Request" },
+    { BT_MSG_HASHES,         "Hashes" },
+    { BT_MSG_HASH_REJECT,    "Hash Reject" },
     { 0, NULL }
-};
-
-/* Lengths counted from the id byte (the value of the length prefix). */
-typedef struct {
-    guint8  id;
-    guint32 min_len;
-    guint32 max_len;   /* 0: no fixed maximum */
-} msg_len_t;
-
-#define HASH_HDR_LEN  49   /* id + pieces root 32 + base layer, index, length, proof layers */
-#define HASH_LEN      32   /* SHA-256 */
-
-static const msg_len_t msg_lens[] = {
-    { MSG_CHOKE, 1, 1 }, { MSG_UNCHOKE, 1, 1 }, { MSG_INTERESTED, 1, 1 }, { MSG_NOT_INTERESTED, 1, 1 },
-    { MSG_HAVE, 5, 5 }, { MSG_BITFIELD, 1, 0 }, { MSG_REQUEST, 13, 13 }, { MSG_PIECE, 9, 0 },
-    { MSG_CANCEL, 13, 13 }, { MSG_PORT, 3, 3 }, { MSG_SUGGEST, 5, 5 }, { MSG_HAVE_ALL, 1, 1 },
-    { MSG_HAVE_NONE, 1, 1 }, { MSG_REJECT, 13, 13 }, { MSG_ALLOWED_FAST, 5, 5 }, { MSG_EXTENDED, 2, 0 },
-    { MSG_HASH_REQUEST, HASH_HDR_LEN, HASH_HDR_LEN }, { MSG_HASHES, HASH_HDR_LEN, 0 },
-    { MSG_HASH_REJECT, HASH_HDR_LEN, HASH_HDR_LEN },
 };
 
 static int hf_btpeer_msg_len = -1;
 static int hf_btpeer_msg_type = -1;
-int hf_btpeer_piece_index = -1;
+static int hf_btpeer_piece_index = -1;
 static int hf_btpeer_bitfield = -1;
 static int hf_btpeer_bitfield_have = -1;
 static int hf_btpeer_request_index = -1;
@@ -102,16 +64,6 @@ static expert_field ei_btpeer_msg_unknown = EI_INIT;
 static expert_field ei_btpeer_msg_too_long = EI_INIT;
 static expert_field ei_btpeer_msg_partial = EI_INIT;
 static expert_field ei_btpeer_hashes_len = EI_INIT;
-
-static const msg_len_t *msg_len_lookup(guint8 id)
-{
-    size_t i;
-    for (i = 0; i < G_N_ELEMENTS(msg_lens); i++) {
-        if (msg_lens[i].id == id)
-            return &msg_lens[i];
-    }
-    return NULL;
-}
 
 /* A length prefix that cannot be a message (or, without reassembly, the
  * start of one): say so and show the bytes. */
@@ -156,15 +108,16 @@ static void add_block_ref(btpeer_ctx_t *ctx, int offset, const char *what, btpee
 static void dissect_piece(btpeer_ctx_t *ctx, guint32 len)
 {
     tvbuff_t *tvb = ctx->tvb;
-    guint32 index, begin, block = len - 9;
+    /* the length prefix counts id, index and begin before the block */
+    guint32 index, begin, block = len - (BT_MSG_BLOCK_OFF - BT_MSG_ID_OFF);
     proto_item *it;
 
-    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, 5, 4, ENC_BIG_ENDIAN, &index);
-    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, 9, 4, ENC_BIG_ENDIAN, &begin);
-    it = proto_tree_add_uint(ctx->tree, hf_btpeer_piece_length, tvb, 13, block, block);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &index);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, BT_MSG_BEGIN_OFF, 4, ENC_BIG_ENDIAN, &begin);
+    it = proto_tree_add_uint(ctx->tree, hf_btpeer_piece_length, tvb, BT_MSG_BLOCK_OFF, block, block);
     proto_item_set_generated(it);
     if (block)
-        proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, 13, block, ENC_NA);
+        proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, block, ENC_NA);
     btpeer_info(ctx, "Piece %u/%u (%u bytes)", index, begin, block);
     btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
 }
@@ -175,10 +128,10 @@ static void dissect_bitfield(btpeer_ctx_t *ctx, guint32 len)
     proto_item *it;
 
     if (nbytes)
-        proto_tree_add_item(ctx->tree, hf_btpeer_bitfield, ctx->tvb, 5, nbytes, ENC_NA);
+        proto_tree_add_item(ctx->tree, hf_btpeer_bitfield, ctx->tvb, BT_MSG_PAYLOAD_OFF, nbytes, ENC_NA);
     for (i = 0; i < nbytes; i++)
-        have += (guint32)ws_count_ones(tvb_get_uint8(ctx->tvb, 5 + i));
-    it = proto_tree_add_uint(ctx->tree, hf_btpeer_bitfield_have, ctx->tvb, 5, nbytes, have);
+        have += (guint32)ws_count_ones(tvb_get_uint8(ctx->tvb, BT_MSG_PAYLOAD_OFF + i));
+    it = proto_tree_add_uint(ctx->tree, hf_btpeer_bitfield_have, ctx->tvb, BT_MSG_PAYLOAD_OFF, nbytes, have);
     proto_item_set_generated(it);
     btpeer_info(ctx, "Bitfield %u/%u pieces", have, nbytes * 8);
 }
@@ -188,17 +141,17 @@ static void dissect_hash_msg(btpeer_ctx_t *ctx, guint8 id, guint32 len)
     tvbuff_t *tvb = ctx->tvb;
     guint32 base, index, length, proof, n, i;
 
-    proto_tree_add_item(ctx->tree, hf_btpeer_hash_pieces_root, tvb, 5, HASH_LEN, ENC_NA);
+    proto_tree_add_item(ctx->tree, hf_btpeer_hash_pieces_root, tvb, BT_MSG_PAYLOAD_OFF, BT_HASH_LEN, ENC_NA);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_base_layer, tvb, 37, 4, ENC_BIG_ENDIAN, &base);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_index, tvb, 41, 4, ENC_BIG_ENDIAN, &index);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_length, tvb, 45, 4, ENC_BIG_ENDIAN, &length);
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_hash_proof_layers, tvb, 49, 4, ENC_BIG_ENDIAN, &proof);
-    if (id == MSG_HASHES) {
-        n = (len - HASH_HDR_LEN) / HASH_LEN;
+    if (id == BT_MSG_HASHES) {
+        n = (len - BT_HASH_MSG_HDR_LEN) / BT_HASH_LEN;
         for (i = 0; i < n; i++)
-            proto_tree_add_item(ctx->tree, hf_btpeer_hash, tvb, 4 + HASH_HDR_LEN + i * HASH_LEN, HASH_LEN, ENC_NA);
-        if ((len - HASH_HDR_LEN) % HASH_LEN) {
-            proto_item *it = proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 4 + HASH_HDR_LEN + n * HASH_LEN, -1, ENC_NA);
+            proto_tree_add_item(ctx->tree, hf_btpeer_hash, tvb, BT_MSG_ID_OFF + BT_HASH_MSG_HDR_LEN + i * BT_HASH_LEN, BT_HASH_LEN, ENC_NA);
+        if ((len - BT_HASH_MSG_HDR_LEN) % BT_HASH_LEN) {
+            proto_item *it = proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_ID_OFF + BT_HASH_MSG_HDR_LEN + n * BT_HASH_LEN, -1, ENC_NA);
             expert_add_info(ctx->pinfo, it, &ei_btpeer_hashes_len);
         }
         btpeer_info(ctx, "Hashes layer %u index %u length %u proof %u (%u hashes)", base, index, length, proof, n);
@@ -228,19 +181,20 @@ void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
     proto_item *it;
 
     proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_len, tvb, 0, 4, ENC_BIG_ENDIAN, &len);
-    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, 4, 1, ENC_BIG_ENDIAN, &id);
-    if (id == MSG_PIECE && avail >= 13) {
-        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, 5, 4, ENC_BIG_ENDIAN, &index);
-        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, 9, 4, ENC_BIG_ENDIAN, &begin);
-        it = proto_tree_add_uint(ctx->tree, hf_btpeer_piece_length, tvb, 13, avail - 13, len - 9);
+    proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, BT_MSG_ID_OFF, 1, ENC_BIG_ENDIAN, &id);
+    if (id == BT_MSG_PIECE && avail >= BT_MSG_BLOCK_OFF) {
+        guint32 block = len - (BT_MSG_BLOCK_OFF - BT_MSG_ID_OFF);
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &index);
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_begin, tvb, BT_MSG_BEGIN_OFF, 4, ENC_BIG_ENDIAN, &begin);
+        it = proto_tree_add_uint(ctx->tree, hf_btpeer_piece_length, tvb, BT_MSG_BLOCK_OFF, avail - BT_MSG_BLOCK_OFF, block);
         proto_item_set_generated(it);
-        if (avail > 13)
-            proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, 13, -1, ENC_NA);
-        btpeer_info(ctx, "Piece %u/%u (%u bytes, %d here)", index, begin, len - 9, avail - 13);
-        btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, len - 9, it);
+        if (avail > BT_MSG_BLOCK_OFF)
+            proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, -1, ENC_NA);
+        btpeer_info(ctx, "Piece %u/%u (%u bytes, %d here)", index, begin, block, avail - BT_MSG_BLOCK_OFF);
+        btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
     } else {
-        if (avail > 5)
-            proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 5, -1, ENC_NA);
+        if (avail > BT_MSG_PAYLOAD_OFF)
+            proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_PAYLOAD_OFF, -1, ENC_NA);
         btpeer_info(ctx, "%s (%d of %u bytes here)", val_to_str_const(id, msg_type_vals, "Unknown"),
                     avail, total_len);
     }
@@ -253,7 +207,7 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
 {
     tvbuff_t *tvb = ctx->tvb;
     proto_item *len_item, *type_item;
-    const msg_len_t *ml;
+    const bt_msg_len_t *ml;
     guint32 len, id, v;
 
     len_item = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_len, tvb, 0, 4, ENC_BIG_ENDIAN, &len);
@@ -261,12 +215,12 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
         btpeer_info(ctx, "Keep-alive");
         return;
     }
-    type_item = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, 4, 1, ENC_BIG_ENDIAN, &id);
-    ml = msg_len_lookup((guint8)id);
+    type_item = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_msg_type, tvb, BT_MSG_ID_OFF, 1, ENC_BIG_ENDIAN, &id);
+    ml = bt_msg_len((guint8)id);
     if (!ml) {
         expert_add_info_format(ctx->pinfo, type_item, &ei_btpeer_msg_unknown, "Unknown message id %u", id);
         if (len > 1)
-            proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 5, -1, ENC_NA);
+            proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_PAYLOAD_OFF, -1, ENC_NA);
         btpeer_info(ctx, "Unknown message id %u (%u bytes)", id, len - 1);
         return;
     }
@@ -277,45 +231,45 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
                                ml->max_len ? "" : " or more");
         if (len < ml->min_len) {
             if (len > 1)
-                proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 5, -1, ENC_NA);
+                proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_PAYLOAD_OFF, -1, ENC_NA);
             btpeer_info(ctx, "%s (bad length %u)", val_to_str_const(id, msg_type_vals, "?"), len);
             return;
         }
         /* Longer than the fixed size: decode the fields, show the excess. */
-        proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, 4 + ml->max_len, -1, ENC_NA);
+        proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_ID_OFF + ml->max_len, -1, ENC_NA);
     }
     switch (id) {
-    case MSG_HAVE:
-    case MSG_SUGGEST:
-    case MSG_ALLOWED_FAST:
-        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, tvb, 5, 4, ENC_BIG_ENDIAN, &v);
+    case BT_MSG_HAVE:
+    case BT_MSG_SUGGEST:
+    case BT_MSG_ALLOWED_FAST:
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &v);
         btpeer_info(ctx, "%s %u", val_to_str_const(id, msg_type_vals, "?"), v);
         break;
-    case MSG_BITFIELD:
+    case BT_MSG_BITFIELD:
         dissect_bitfield(ctx, len);
         break;
-    case MSG_REQUEST:
-        add_block_ref(ctx, 5, "Request", BTPEER_REQ_REQUEST);
+    case BT_MSG_REQUEST:
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Request", BTPEER_REQ_REQUEST);
         break;
-    case MSG_CANCEL:
-        add_block_ref(ctx, 5, "Cancel", BTPEER_REQ_CANCEL);
+    case BT_MSG_CANCEL:
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Cancel", BTPEER_REQ_CANCEL);
         break;
-    case MSG_REJECT:
-        add_block_ref(ctx, 5, "Reject", BTPEER_REQ_REJECT);
+    case BT_MSG_REJECT:
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Reject", BTPEER_REQ_REJECT);
         break;
-    case MSG_PIECE:
+    case BT_MSG_PIECE:
         dissect_piece(ctx, len);
         break;
-    case MSG_PORT:
-        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_port, tvb, 5, 2, ENC_BIG_ENDIAN, &v);
+    case BT_MSG_PORT:
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_port, tvb, BT_MSG_PAYLOAD_OFF, 2, ENC_BIG_ENDIAN, &v);
         btpeer_info(ctx, "Port %u", v);
         break;
-    case MSG_EXTENDED:
-        btpeer_dissect_extended(ctx, 5);
+    case BT_MSG_EXTENDED:
+        btpeer_dissect_extended(ctx, BT_MSG_PAYLOAD_OFF);
         break;
-    case MSG_HASH_REQUEST:
-    case MSG_HASHES:
-    case MSG_HASH_REJECT:
+    case BT_MSG_HASH_REQUEST:
+    case BT_MSG_HASHES:
+    case BT_MSG_HASH_REJECT:
         dissect_hash_msg(ctx, (guint8)id, len);
         break;
     default:   /* choke, unchoke, interested, not interested, have all, have none */
@@ -393,7 +347,7 @@ void btpeer_register_messages(int proto, expert_module_t *em)
         { &ei_btpeer_hashes_len,
           { "btpeer.hash.trailing", PI_MALFORMED, PI_WARN, "Hashes payload is not a whole number of 32-byte hashes", EXPFILL } },
     };
-    static gint *ett[] = { &ett_btpeer_invalid };
+    static int *ett[] = { &ett_btpeer_invalid };
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert_register_field_array(em, ei, array_length(ei));

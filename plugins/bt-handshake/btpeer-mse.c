@@ -118,7 +118,7 @@ void btpeer_register_mse(int proto, expert_module_t *em)
             NULL, 0x0, "The MSE/PE negotiation selected plaintext: the handshake and messages that follow "
             "are sent in the clear", HFILL } },
     };
-    static gint *ett[] = { &ett_btpeer_mse };
+    static int *ett[] = { &ett_btpeer_mse };
     static ei_register_info ei[] = {
         { &ei_btpeer_encrypted,
           { "btpeer.encrypted.key_exchange", PI_SECURITY, PI_NOTE,

@@ -7,6 +7,7 @@
  * shown as undecoded continuation, never as messages.
  */
 #include "btpeer.h"
+#include "peerwire.h"
 #include "peerwire-sync.h"
 #include "ws-compat.h"
 
@@ -24,9 +25,11 @@ static expert_field ei_btpeer_unsynced = EI_INIT;
 
 static guint32 sync_max_block(void)
 {
+    /* a Piece's length prefix counts id, index and begin before the block */
+    const guint32 head = BT_MSG_BLOCK_OFF - BT_MSG_ID_OFF;
     guint32 max_block = BT_SYNC_DEFAULT_MAX_BLOCK;
-    if (btpeer_pref_max_msg_len < max_block + 9)
-        max_block = btpeer_pref_max_msg_len > 9 ? btpeer_pref_max_msg_len - 9 : 0;
+    if (btpeer_pref_max_msg_len < max_block + head)
+        max_block = btpeer_pref_max_msg_len > head ? btpeer_pref_max_msg_len - head : 0;
     return max_block;
 }
 

@@ -2,7 +2,9 @@
  * Internal interface between the files of the BitTorrent peer-wire plugin
  * (filter name "btpeer"; BEP 3 with BEP 6, 9, 10, 11, 52, 55 and MSE/PE).
  *
- *   packet-btpeer.c    registration, TCP and uTP glue, the PDU loop
+ *   packet-btpeer.c    registration, the PDU loop, per-frame records
+ *   btpeer-tcp.c       TCP transport: heuristic, ports, Decode As, classification
+ *   btpeer-utp.c       uTP transport: heuristic on the utp.payload list
  *   btpeer-handshake.c the 68-byte handshake, client names, discovery link
  *   btpeer-messages.c  length-prefixed messages of BEP 3, 6 and 52
  *   btpeer-extended.c  BEP 10 extension messages (handshake, ut_metadata,
@@ -101,6 +103,21 @@ typedef struct btpeer_ctx {
 /* packet-btpeer.c */
 void btpeer_info_item(packet_info *pinfo, proto_item *item, const char *text);
 void btpeer_info(btpeer_ctx_t *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+btpeer_conn_t *btpeer_conn_new(void);
+/* The PDU loop shared by the transports: cuts tvb (one direction's bytes)
+ * into PDUs and returns the bytes used.  why: these bytes start at no known
+ * message boundary (a reason for the note), or NULL; gap: bytes missing
+ * before them (first pass). */
+int btpeer_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, btpeer_conn_t *conn, int dir,
+                          const char *why, guint32 gap);
+/* Whether a heuristic accepted this frame on the first pass / mark it so. */
+gboolean btpeer_frame_claimed(packet_info *pinfo);
+void btpeer_claim_frame(packet_info *pinfo);
+
+/* btpeer-tcp.c, btpeer-utp.c */
+void btpeer_tcp_handoff(void);
+void btpeer_utp_register(void);
+void btpeer_utp_handoff(void);
 
 /* btpeer-handshake.c */
 void btpeer_register_handshake(int proto, expert_module_t *em);
@@ -110,7 +127,6 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx);
 void btpeer_register_messages(int proto, expert_module_t *em);
 void btpeer_dissect_message(btpeer_ctx_t *ctx);
 void btpeer_dissect_too_long(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, guint64 pdu_len);
-extern int hf_btpeer_piece_index;
 
 /* btpeer-extended.c */
 void btpeer_register_extended(int proto, expert_module_t *em);

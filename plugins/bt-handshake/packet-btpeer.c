@@ -1,6 +1,7 @@
 /* packet-btpeer.c
  * BitTorrent peer wire protocol (BEP 3 and extensions), filter name "btpeer":
- * registration, transports and the PDU loop.
+ * registration and the PDU loop (the transports are btpeer-tcp.c and
+ * btpeer-utp.c).
  *
  * One transport-agnostic loop cuts the byte stream of one direction into
  * PDUs (the 68-byte handshake, then length-prefixed messages) and asks the
@@ -16,15 +17,12 @@
 
 #include <epan/packet.h>
 #include <epan/prefs.h>
-#include <epan/conversation.h>
 #include <epan/proto_data.h>
-#include <epan/dissectors/packet-tcp.h>
 
 #include "btpeer.h"
-#include "bt-discovery.h"
+#include "discovery/bt-discovery-store.h"
 #include "peerwire.h"
 #include "mse.h"
-#include "utp/packet-utp.h"
 #include "ws-compat.h"
 
 void proto_register_btpeer(void);
@@ -34,9 +32,6 @@ int proto_btpeer = -1;
 
 static int ett_btpeer = -1;
 
-static dissector_handle_t btpeer_tcp_handle;
-static dissector_handle_t btpeer_tcp_ports_handle;
-static dissector_handle_t builtin_bittorrent_handle;   /* "bittorrent.tcp", or NULL */
 
 /* A message longer than this is taken as garbage, not waited for.  The
  * largest legitimate messages are a piece (16 KiB block + 9), a bitfield
@@ -44,32 +39,16 @@ static dissector_handle_t builtin_bittorrent_handle;   /* "bittorrent.tcp", or N
  * (up to 512 hashes of 32 bytes); libtorrent refuses anything above its
  * 2 MiB receive buffer, and so do we by default. */
 #define BTPEER_DEFAULT_MAX_MSG_LEN (2u * 1024u * 1024u)
-#define BTPEER_TCP_PORTS "6881-6889"
 
 guint    btpeer_pref_max_msg_len = BTPEER_DEFAULT_MAX_MSG_LEN;
 bt_pref_bool btpeer_pref_client_names = TRUE;
 bt_pref_bool btpeer_pref_track_requests = TRUE;
-
-/* uTP connections are told apart by utp.stream, not by UDP conversation:
- * several uTP connections can share one pair of UDP endpoints. */
-static wmem_map_t *btpeer_utp_conns;
 
 /* Keys of the per-frame data: one packet-scope counter record, one
  * file-scope analysis record. */
 #define BTPEER_KEY_PACKET  0
 #define BTPEER_KEY_INFO    1
 #define BTPEER_KEY_FRAME   2
-
-/* A heuristic that has not recognised a connection after this many bytes of
- * it gives up on it for good: the bytes are left to other dissectors (data).
- * A handshake or an MSE key is the first thing on a connection, so 4 KiB is
- * far more than needed and bounds the work spent on foreign traffic. */
-#define BTPEER_PROBE_LIMIT 4096
-
-/* tcp_flow_t.static_flags bits for "SYN seen" and "SYN-ACK seen" (the
- * TCP_S_SAW_SYN / TCP_S_SAW_SYNACK values of packet-tcp.c, not exported):
- * with either, the flow's first payload byte is the start of its stream. */
-#define BTPEER_TCP_SAW_SYN_BITS 0x06
 
 /* What an MSE connection's call holds (btpeer_start_t.mse). */
 enum {
@@ -104,7 +83,7 @@ typedef struct {
     guint calls;
 } btpeer_packet_t;
 
-static btpeer_conn_t *conn_new(void)
+btpeer_conn_t *btpeer_conn_new(void)
 {
     return wmem_new0(wmem_file_scope(), btpeer_conn_t);
 }
@@ -385,278 +364,28 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     return len;
 }
 
-/* ---- TCP ---- */
-
-static int tcp_direction(packet_info *pinfo, conversation_t *conv, gboolean *start_seen)
+int btpeer_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, btpeer_conn_t *conn, int dir,
+                          const char *why, guint32 gap)
 {
-    struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo);
-    *start_seen = tcpd && (tcpd->fwd->static_flags & BTPEER_TCP_SAW_SYN_BITS);
-    return (tcpd && tcpd->fwd == &tcpd->flow2) ? 1 : 0;
-}
-
-/* Whether the discovery dissectors saw either endpoint announced (LSD,
- * tracker, PEX) before this frame: evidence that the connection is
- * BitTorrent even without a handshake. */
-static gboolean endpoint_announced(tvbuff_t *tvb, packet_info *pinfo)
-{
-    dissector_handle_t lookup = find_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR);
-    bt_discovery_query_t q;
-
-    if (!lookup)
-        return FALSE;
-    memset(&q, 0, sizeof(q));
-    q.before_frame = pinfo->num;
-    q.peer_addr = &pinfo->dst;
-    q.peer_port = (guint16)pinfo->destport;
-    call_dissector_only(lookup, tvb, pinfo, NULL, &q);
-    if (!q.peer_frame) {
-        q.peer_addr = &pinfo->src;
-        q.peer_port = (guint16)pinfo->srcport;
-        call_dissector_only(lookup, tvb, pinfo, NULL, &q);
-    }
-    return q.peer_frame != 0;
-}
-
-#define WHY_MIDSTREAM "capture started mid-connection"
-#define WHY_GAP       "after a capture gap"
-
-/* Decides, on the first pass, what a TCP connection carries (evidence only):
- * - a plaintext handshake in either direction makes it plaintext;
- * - MSE needs the first payload of *both* directions to be a DH key flight,
- *   each at the start of its stream (SYN seen) and before any other payload;
- * - without a handshake, it is plaintext BitTorrent picked up mid-way when
- *   the port or Decode As says so (trusted), or when the endpoint was
- *   announced by a discovery protocol before.
- * Returns why this direction's bytes start at no known boundary, or NULL. */
-static const char *tcp_classify(tvbuff_t *tvb, packet_info *pinfo, btpeer_conn_t *conn, int dir,
-                                gboolean trusted, gboolean start_seen)
-{
-    int avail = tvb_captured_length(tvb);
-    btpeer_side_t *side = &conn->side[dir];
-    gboolean first = !side->payload_seen;
-    gboolean handshake = avail >= BT_PSTR_LEN + 1 &&
-                         bt_wire_is_handshake(tvb_get_ptr(tvb, 0, BT_PSTR_LEN + 1), BT_PSTR_LEN + 1);
-    const char *why = NULL;
-
-    /* once per frame: when the port entry declines a frame (an MSE key
-     * flight waiting for the other side's), TCP offers the same bytes to
-     * the heuristic, which must not read them as a second segment */
-    if (PINFO_FD_VISITED(pinfo) || side->classified_frame == pinfo->num)
-        return NULL;
-    side->classified_frame = pinfo->num;
-    side->payload_seen = TRUE;
-    if (conn->state == BTPEER_CONN_PLAIN) {
-        /* the other direction was recognised: this one's first bytes are
-         * its handshake, or it started before the capture */
-        if (first && !handshake && !side->handshake_frame)
-            why = WHY_MIDSTREAM;
-        return why;
-    }
-    if (conn->state != BTPEER_CONN_PROBING)
-        return NULL;
-    if (handshake) {
-        conn->state = BTPEER_CONN_PLAIN;
-        return NULL;
-    }
-    if (first && start_seen && !conn->side[!dir].handshake_frame && btpeer_mse_is_key_flight(tvb, 0)) {
-        side->mse_key_frame = pinfo->num;
-        /* a first key flight is not dissected on this pass: count it here */
-        if (!conn->side[!dir].mse_key_frame)
-            side->mse_seen = (guint32)tvb_reported_length(tvb);
-        if (conn->side[!dir].mse_key_frame)
-            conn->state = BTPEER_CONN_ENCRYPTED;
-        return NULL;
-    }
-    if (side->mse_key_frame || conn->side[!dir].mse_key_frame) {
-        /* one key flight and then something else: not MSE after all */
-        side->mse_key_frame = conn->side[!dir].mse_key_frame = 0;
-    }
-    if (trusted || (first && endpoint_announced(tvb, pinfo))) {
-        conn->state = BTPEER_CONN_PLAIN;
-        return WHY_MIDSTREAM;
-    }
-    conn->probe_bytes += (guint32)avail;
-    if (conn->probe_bytes > BTPEER_PROBE_LIMIT)
-        conn->state = BTPEER_CONN_REFUSED;
-    return NULL;
-}
-
-/* First pass: bytes missing between the last call of this direction and
- * this one (TCP "previous segment not captured", or a message TCP could
- * never complete because a segment of it was lost). */
-static guint32 tcp_gap(btpeer_side_t *side, const struct tcpinfo *ti)
-{
-    guint32 gap = 0;
-
-    if (!ti)
-        return 0;
-    if (!ti->is_reassembled && side->seq_known && (gint32)(ti->seq - side->next_seq) > 0)
-        gap = ti->seq - side->next_seq;
-    if (!side->seq_known || (gint32)(ti->nxtseq - side->next_seq) > 0) {
-        side->next_seq = ti->nxtseq;
-        side->seq_known = TRUE;
-    }
-    return gap;
-}
-
-static int dissect_btpeer_tcp_common(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                                     const struct tcpinfo *ti, gboolean heuristic)
-{
-    conversation_t *conv = find_or_create_conversation(pinfo);
-    btpeer_conn_t *conn = (btpeer_conn_t *)conversation_get_proto_data(conv, proto_btpeer);
-    gboolean start_seen;
-    int dir = tcp_direction(pinfo, conv, &start_seen);
-    const char *why = NULL;
-    guint32 gap = 0;
-    btpeer_frame_t *fr;
-
-    if (!conn) {
-        if (PINFO_FD_VISITED(pinfo))
-            return 0;
-        conn = conn_new();
-        conversation_add_proto_data(conv, proto_btpeer, conn);
-    }
-    if (PINFO_FD_VISITED(pinfo)) {
-        /* replay the first pass's decision for this frame */
-        fr = frame_record(pinfo, FALSE);
-        if (heuristic && !(fr && fr->claimed))
-            return 0;
-        if (conn->state == BTPEER_CONN_REFUSED || conn->state == BTPEER_CONN_PROBING)
-            return 0;
-    } else {
-        why = tcp_classify(tvb, pinfo, conn, dir, !heuristic, start_seen);
-        if (conn->state != BTPEER_CONN_PLAIN && conn->state != BTPEER_CONN_ENCRYPTED)
-            return 0;
-        /* gaps count in plaintext, and after a plaintext-selected MSE negotiation */
-        gap = tcp_gap(&conn->side[dir], ti);
-        if (conn->state == BTPEER_CONN_ENCRYPTED && !conn->side[dir].mse_plain)
-            gap = 0;
-        if (gap && !why)
-            why = WHY_GAP;
-        frame_record(pinfo, TRUE)->claimed = TRUE;
-    }
-    if (heuristic)
-        conversation_set_dissector(conv, btpeer_tcp_handle);
     return dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, call_start(tvb, pinfo, conn, dir, why, gap));
 }
 
-static int dissect_btpeer_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+gboolean btpeer_frame_claimed(packet_info *pinfo)
 {
-    return dissect_btpeer_tcp_common(tvb, pinfo, tree, (const struct tcpinfo *)data, FALSE);
+    btpeer_frame_t *fr = frame_record(pinfo, FALSE);
+    return fr && fr->claimed;
 }
 
-/* Ports 6881-6889 belong to the built-in "bittorrent" dissector as much as
- * to us.  This entry of the port table has no protocol of its own, so TCP
- * always calls it: it hands the bytes to btpeer while btpeer is enabled and
- * to the built-in dissector when btpeer is disabled (tshark
- * --disable-protocol, or Enabled Protocols in the GUI), which is what the
- * user would have had without the plugin. */
-static int dissect_btpeer_tcp_ports(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+void btpeer_claim_frame(packet_info *pinfo)
 {
-    if (proto_is_protocol_enabled(find_protocol_by_id(proto_btpeer)))
-        return dissect_btpeer_tcp(tvb, pinfo, tree, data);
-    if (builtin_bittorrent_handle) {
-        /* every call_dissector lowers can_desegment by one: give the
-         * built-in what TCP gave this entry, so that it reassembles as it
-         * would if TCP had called it directly */
-        pinfo->can_desegment = pinfo->saved_can_desegment;
-        return call_dissector_only(builtin_bittorrent_handle, tvb, pinfo, tree, data);
-    }
-    return 0;
-}
-
-static bt_heur_bool dissect_btpeer_heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
-{
-    return dissect_btpeer_tcp_common(tvb, pinfo, tree, (const struct tcpinfo *)data, TRUE) > 0;
-}
-
-/* ---- uTP ---- */
-
-#define WHY_UTP_MIDSTREAM "uTP stream start not captured"
-#define WHY_UTP_GAP       "after a uTP sequence gap"
-
-/* A new uTP stream: returns its connection if its first bytes are ours. */
-static btpeer_conn_t *utp_new_conn(tvbuff_t *tvb, packet_info *pinfo, const utp_payload_info_t *info,
-                                   int dir, gboolean *wait)
-{
-    int avail = tvb_captured_length(tvb);
-    gboolean handshake, key;
-    btpeer_conn_t *conn;
-
-    *wait = FALSE;
-    if (avail < 1 || (info->stream_offset != 0 && !info->mid_stream))
-        return NULL;
-    handshake = bt_wire_is_handshake(tvb_get_ptr(tvb, 0, MIN(avail, BT_PSTR_LEN + 1)), (size_t)avail);
-    if (!handshake && avail < BT_PSTR_LEN + 1 && tvb_get_uint8(tvb, 0) == BT_PSTR_LEN &&
-        tvb_memeql(tvb, 1, (const guint8 *)BT_PSTR, avail - 1) == 0) {
-        /* a handshake cut short: waiting for its 20 identifying bytes is
-         * bounded, and nothing else starts like this */
-        *wait = TRUE;
-        return NULL;
-    }
-    key = !handshake && !info->mid_stream && btpeer_mse_is_key_flight(tvb, 0);
-    if (!handshake && !key && !info->mid_stream)
-        return NULL;
-    /* a stream picked up mid-way is ours only if it shows a message
-     * boundary in its first bytes: other payloads stay data */
-    if (!handshake && info->mid_stream && !btpeer_has_boundary(tvb))
-        return NULL;
-    conn = conn_new();
-    conn->state = key ? BTPEER_CONN_ENCRYPTED : BTPEER_CONN_PLAIN;
-    if (key)
-        conn->side[dir].mse_key_frame = pinfo->num;
-    return conn;
-}
-
-static bt_heur_bool dissect_btpeer_heur_utp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
-{
-    const utp_payload_info_t *info = (const utp_payload_info_t *)data;
-    btpeer_conn_t *conn;
-    const char *why = NULL;
-    int dir;
-
-    if (!info)
-        return FALSE;
-    dir = info->from_initiator ? 0 : 1;
-    conn = (btpeer_conn_t *)wmem_map_lookup(btpeer_utp_conns, GUINT_TO_POINTER(info->stream));
-    if (!conn) {
-        gboolean wait;
-        if (PINFO_FD_VISITED(pinfo))
-            return FALSE;
-        conn = utp_new_conn(tvb, pinfo, info, dir, &wait);
-        if (wait && pinfo->can_desegment) {
-            pinfo->desegment_offset = 0;
-            pinfo->desegment_len = BT_PSTR_LEN + 1 - tvb_captured_length(tvb);
-            return TRUE;
-        }
-        if (!conn)
-            return FALSE;
-        wmem_map_insert(btpeer_utp_conns, GUINT_TO_POINTER(info->stream), conn);
-    } else if (!PINFO_FD_VISITED(pinfo) && info->stream_offset == 0 &&
-               conn->state == BTPEER_CONN_ENCRYPTED && !conn->side[dir].mse_key_frame) {
-        /* the other side's first flight */
-        conn->side[dir].mse_key_frame = pinfo->num;
-    }
-    if (!PINFO_FD_VISITED(pinfo) && conn->state == BTPEER_CONN_PLAIN) {
-        int avail = tvb_captured_length(tvb);
-        gboolean handshake = avail >= BT_PSTR_LEN + 1 &&
-                             bt_wire_is_handshake(tvb_get_ptr(tvb, 0, BT_PSTR_LEN + 1), BT_PSTR_LEN + 1);
-        /* bytes that begin with a handshake begin at a boundary, whatever
-         * was flagged before them */
-        if (info->after_gap && !handshake)
-            why = WHY_UTP_GAP;
-        else if (info->mid_stream && !handshake)
-            why = WHY_UTP_MIDSTREAM;
-    }
-    dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, call_start(tvb, pinfo, conn, dir, why, 0));
-    return TRUE;
+    frame_record(pinfo, TRUE)->claimed = TRUE;
 }
 
 /* ---- registration ---- */
 
 void proto_register_btpeer(void)
 {
-    static gint *ett[] = { &ett_btpeer };
+    static int *ett[] = { &ett_btpeer };
     module_t *module;
     expert_module_t *em;
 
@@ -682,27 +411,13 @@ void proto_register_btpeer(void)
         "Link request, piece, cancel and reject messages of a connection and compute latencies",
         &btpeer_pref_track_requests);
 
-    btpeer_utp_conns = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
+    btpeer_utp_register();
+    bt_discovery_register();
 }
 
 void proto_reg_handoff_btpeer(void)
 {
-    range_t *ports = NULL;
-
-    btpeer_tcp_handle = create_dissector_handle(dissect_btpeer_tcp, proto_btpeer);
-    heur_dissector_add("tcp", dissect_btpeer_heur_tcp, "BitTorrent peer wire over TCP", "btpeer_tcp",
-                       proto_btpeer, HEURISTIC_ENABLE);
-    /* Takes the built-in "bittorrent" dissector's ports through a
-     * protocol-less entry that gives them back to it when btpeer is
-     * disabled (see dissect_btpeer_tcp_ports); btpeer itself is offered
-     * for Decode As on any port. */
-    builtin_bittorrent_handle = find_dissector("bittorrent.tcp");
-    range_convert_str(wmem_epan_scope(), &ports, BTPEER_TCP_PORTS, 65535);
-    btpeer_tcp_ports_handle = create_dissector_handle_with_name_and_description(dissect_btpeer_tcp_ports, -1,
-        "btpeer.tcp_ports", "BitTorrent peer wire (btpeer, or the built-in bittorrent when btpeer is disabled)");
-    dissector_add_uint_range("tcp.port", ports, btpeer_tcp_ports_handle);
-    dissector_add_for_decode_as("tcp.port", btpeer_tcp_handle);
-    if (has_heur_dissector_list(UTP_PAYLOAD_HEUR_LIST))
-        heur_dissector_add(UTP_PAYLOAD_HEUR_LIST, dissect_btpeer_heur_utp, "BitTorrent peer wire over uTP",
-                           "btpeer_utp", proto_btpeer, HEURISTIC_ENABLE);
+    btpeer_tcp_handoff();
+    btpeer_utp_handoff();
+    bt_discovery_handoff();
 }

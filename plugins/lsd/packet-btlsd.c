@@ -30,7 +30,7 @@
 #include <epan/prefs.h>
 #include <epan/address.h>
 
-#include "bt-discovery.h"
+#include "discovery/bt-discovery-store.h"
 #include "lsd-parse.h"
 #include "ws-compat.h"
 
@@ -111,181 +111,195 @@ static int destination_group(packet_info *pinfo)
  * every pass, in the frame where the store reached its cap. */
 static gboolean record(tvbuff_t *tvb, packet_info *pinfo, const guint8 *info_hash, guint32 port)
 {
-    static dissector_handle_t store;
-    bt_discovery_record_t r;
+    return bt_discovery_record(tvb, pinfo, BT_DISCOVERY_SOURCE_LSD, info_hash, port ? &pinfo->src : NULL,
+                               (guint16)port);
+}
 
-    if (!store)
-        store = find_dissector(BT_DISCOVERY_RECORD_DISSECTOR);   /* bttracker plugin; may be absent */
-    if (!store)
-        return FALSE;
-    memset(&r, 0, sizeof(r));
-    r.frame = pinfo->num;
-    r.source = BT_DISCOVERY_SOURCE_LSD;
-    r.info_hash = info_hash;
-    if (port) {
-        r.peer_addr = &pinfo->src;
-        r.peer_port = (guint16)port;
+/* What the lines of one announce have shown so far. */
+typedef struct {
+    proto_tree   *lt;
+    int           dst_group;     /* 4, 6, or 0: not an LSD group */
+    guint         n_infohash, n_port, n_host, n_cookie, n_lines, n_hidden;
+    int           hidden_off;
+    guint32       port;
+    gboolean      ended;
+    /* Infohashes of this datagram, recorded once the Port is known (Port
+     * normally comes first, but BEP 14 does not fix the order). */
+    wmem_array_t *hashes;
+} btlsd_announce_t;
+
+/* A line past the itemising bound: counted; valid infohashes still count and
+ * are recorded, and a first Host or Port still counts. */
+static void count_hidden_line(btlsd_announce_t *a, const lsd_line_t *l)
+{
+    if (l->kind == LSD_LINE_INFOHASH && !(l->flags & LSD_F_BAD_INFOHASH)) {
+        wmem_array_append(a->hashes, l->infohash, 1);
+        a->n_infohash++;
+    } else if (l->kind == LSD_LINE_PORT && !(l->flags & LSD_F_BAD_PORT) && !a->n_port++) {
+        a->port = l->port;
+    } else if (l->kind == LSD_LINE_HOST) {
+        a->n_host++;
     }
-    return call_dissector_only(store, tvb, pinfo, NULL, &r) != 0;
+    if (!a->n_hidden++)
+        a->hidden_off = (int)l->offset;
+}
+
+/* The blank line ends the announce; libtorrent adds a second one, other
+ * senders pad: only non-blank bytes after it count. */
+static void end_announce(tvbuff_t *tvb, packet_info *pinfo, btlsd_announce_t *a, size_t next)
+{
+    const guint8 *buf = tvb_get_ptr(tvb, 0, -1);
+    size_t p = next, len = tvb_captured_length(tvb);
+    while (p < len && (buf[p] == '\r' || buf[p] == '\n'))
+        p++;
+    if (p < len)
+        proto_tree_add_expert(a->lt, pinfo, &ei_btlsd_trailing, tvb, (int)p, (int)(len - p));
+    a->ended = TRUE;
+}
+
+/* One itemised line. */
+static void add_line(tvbuff_t *tvb, packet_info *pinfo, btlsd_announce_t *a, const lsd_line_t *l, size_t next)
+{
+    proto_tree *lt = a->lt;
+    int lo = (int)l->offset, ll = (int)l->length;
+    proto_item *it;
+
+    switch (l->kind) {
+    case LSD_LINE_REQUEST:
+        it = proto_tree_add_item(lt, hf_btlsd_request, tvb, lo, ll, ENC_ASCII);
+        if (l->flags & LSD_F_BAD_REQUEST)
+            expert_add_info(pinfo, it, &ei_btlsd_bad_request);
+        break;
+    case LSD_LINE_HOST:
+        it = proto_tree_add_item(lt, hf_btlsd_host, tvb, (int)l->value_off, (int)l->value_len, ENC_ASCII);
+        a->n_host++;
+        if (l->flags & LSD_F_BAD_HOST)
+            expert_add_info(pinfo, it, &ei_btlsd_bad_host);
+        else if (a->dst_group && l->host_family != a->dst_group)
+            expert_add_info_format(pinfo, it, &ei_btlsd_bad_host,
+                                   "Host names the IPv%d group but the datagram went to the IPv%d group",
+                                   l->host_family, a->dst_group);
+        break;
+    case LSD_LINE_PORT:
+        if (l->flags & LSD_F_BAD_PORT) {
+            it = proto_tree_add_item(lt, hf_btlsd_header, tvb, lo, ll, ENC_ASCII);
+            expert_add_info(pinfo, it, &ei_btlsd_bad_port);
+        } else {
+            it = proto_tree_add_uint(lt, hf_btlsd_port, tvb, (int)l->value_off, (int)l->value_len, l->port);
+            if (a->n_port++)
+                expert_add_info(pinfo, it, &ei_btlsd_duplicate);
+            else
+                a->port = l->port;
+        }
+        break;
+    case LSD_LINE_INFOHASH:
+        if (l->flags & LSD_F_BAD_INFOHASH) {
+            it = proto_tree_add_item(lt, hf_btlsd_infohash_text, tvb, (int)l->value_off, (int)l->value_len,
+                                     ENC_ASCII);
+            expert_add_info(pinfo, it, &ei_btlsd_bad_infohash);
+        } else {
+            proto_tree_add_bytes_with_length(lt, hf_btlsd_infohash, tvb, (int)l->value_off, (int)l->value_len,
+                                             l->infohash, BT_INFO_HASH_LEN);
+            wmem_array_append(a->hashes, l->infohash, 1);
+            a->n_infohash++;
+        }
+        break;
+    case LSD_LINE_COOKIE:
+        it = proto_tree_add_item(lt, hf_btlsd_cookie, tvb, (int)l->value_off, (int)l->value_len, ENC_ASCII);
+        if (a->n_cookie++)
+            expert_add_info(pinfo, it, &ei_btlsd_duplicate);
+        break;
+    case LSD_LINE_OTHER: {
+        proto_tree *ht;
+        it = proto_tree_add_item(lt, hf_btlsd_header, tvb, lo, ll, ENC_ASCII);
+        ht = proto_item_add_subtree(it, ett_btlsd_header);
+        proto_tree_add_item(ht, hf_btlsd_header_name, tvb, lo, (int)l->name_len, ENC_ASCII);
+        proto_tree_add_item(ht, hf_btlsd_header_value, tvb, (int)l->value_off, (int)l->value_len, ENC_ASCII);
+        break;
+    }
+    case LSD_LINE_BLANK:
+        end_announce(tvb, pinfo, a, next);
+        break;
+    case LSD_LINE_MALFORMED:
+    default:
+        it = proto_tree_add_item(lt, hf_btlsd_line, tvb, lo, ll, ENC_ASCII);
+        expert_add_info(pinfo, it, &ei_btlsd_malformed);
+        break;
+    }
+    if ((l->flags & LSD_F_NO_CRLF) && l->kind != LSD_LINE_BLANK)
+        proto_tree_add_expert(lt, pinfo, &ei_btlsd_no_crlf, tvb, lo, MAX(ll, 1));
+}
+
+/* After the last line: what was hidden or missing, the count, the records. */
+static void finish_announce(tvbuff_t *tvb, packet_info *pinfo, btlsd_announce_t *a, size_t off)
+{
+    proto_tree *lt = a->lt;
+    proto_item *it;
+    gboolean full = FALSE;
+    guint i;
+
+    if (a->n_hidden) {
+        it = proto_tree_add_uint_format(lt, hf_btlsd_lines_not_shown, tvb, a->hidden_off, (int)off - a->hidden_off,
+                                        a->n_hidden, "[%u more lines not shown: at most %u lines are itemised]",
+                                        a->n_hidden, BTLSD_MAX_LINES);
+        proto_item_set_generated(it);
+        expert_add_info_format(pinfo, it, &ei_btlsd_lines_not_shown,
+                               "%u lines not itemised (bound %u); their infohashes are counted", a->n_hidden,
+                               BTLSD_MAX_LINES);
+    }
+    if (!a->n_host)
+        proto_tree_add_expert_format(lt, pinfo, &ei_btlsd_missing, tvb, 0, 0, "No Host header");
+    if (!a->port)
+        proto_tree_add_expert_format(lt, pinfo, &ei_btlsd_missing, tvb, 0, 0, "No valid Port header");
+    if (!a->n_infohash)
+        proto_tree_add_expert_format(lt, pinfo, &ei_btlsd_missing, tvb, 0, 0, "No valid Infohash header");
+    it = proto_tree_add_uint(lt, hf_btlsd_infohash_count, tvb, 0, 0, a->n_infohash);
+    proto_item_set_generated(it);
+
+    for (i = 0; i < a->n_infohash; i++)
+        full |= record(tvb, pinfo, (const guint8 *)wmem_array_index(a->hashes, i), i == 0 ? a->port : 0);
+    if (!a->n_infohash && a->port)
+        full |= record(tvb, pinfo, NULL, a->port);
+    if (full)
+        proto_tree_add_expert(lt, pinfo, &ei_btlsd_store_full, tvb, 0, 0);
 }
 
 static int dissect_btlsd(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     guint len = tvb_captured_length(tvb);
     const guint8 *buf = tvb_get_ptr(tvb, 0, len);
+    btlsd_announce_t a;
     proto_item *ti, *it;
-    proto_tree *lt;
     size_t off = 0;
-    guint n_infohash = 0, n_port = 0, n_host = 0, n_cookie = 0, n_lines = 0, n_hidden = 0;
-    int hidden_off = 0;
-    guint32 port = 0;
-    gboolean ended = FALSE;
-    int dst_group = destination_group(pinfo);
     char info[64];
-    /* Infohashes of this datagram, recorded once the Port is known (Port
-     * normally comes first, but BEP 14 does not fix the order). */
-    wmem_array_t *hashes = wmem_array_new(pinfo->pool, 20);
 
+    memset(&a, 0, sizeof(a));
+    a.dst_group = destination_group(pinfo);
+    a.hashes = wmem_array_new(pinfo->pool, BT_INFO_HASH_LEN);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "BT-LSD");
     col_clear(pinfo->cinfo, COL_INFO);
     ti = proto_tree_add_item(tree, proto_btlsd, tvb, 0, -1, ENC_NA);
-    lt = proto_item_add_subtree(ti, ett_btlsd);
+    a.lt = proto_item_add_subtree(ti, ett_btlsd);
 
-    it = proto_tree_add_uint(lt, hf_btlsd_group, tvb, 0, 0, (guint32)dst_group);
+    it = proto_tree_add_uint(a.lt, hf_btlsd_group, tvb, 0, 0, (guint32)a.dst_group);
     proto_item_set_generated(it);
-    if (!dst_group)
+    if (!a.dst_group)
         expert_add_info(pinfo, it, &ei_btlsd_destination);
 
     /* Each line advances off by at least one byte, so this ends. */
-    while (off < len && !ended) {
+    while (off < len && !a.ended) {
         lsd_line_t l;
-        int lo, ll;
-        size_t next = lsd_parse_line(buf, len, off, n_lines == 0, &l);
-        lo = (int)l.offset;
-        ll = (int)l.length;
-        n_lines++;
-        if (n_lines > BTLSD_MAX_LINES && l.kind != LSD_LINE_BLANK) {
-            /* Past the bound: counted; valid infohashes still count and are
-             * recorded, and a first Host or Port still counts. */
-            if (l.kind == LSD_LINE_INFOHASH && !(l.flags & LSD_F_BAD_INFOHASH)) {
-                wmem_array_append(hashes, l.infohash, 1);
-                n_infohash++;
-            } else if (l.kind == LSD_LINE_PORT && !(l.flags & LSD_F_BAD_PORT) && !n_port++) {
-                port = l.port;
-            } else if (l.kind == LSD_LINE_HOST) {
-                n_host++;
-            }
-            if (!n_hidden++)
-                hidden_off = lo;
-            off = next;
-            continue;
-        }
-
-        switch (l.kind) {
-        case LSD_LINE_REQUEST:
-            it = proto_tree_add_item(lt, hf_btlsd_request, tvb, lo, ll, ENC_ASCII);
-            if (l.flags & LSD_F_BAD_REQUEST)
-                expert_add_info(pinfo, it, &ei_btlsd_bad_request);
-            break;
-        case LSD_LINE_HOST:
-            it = proto_tree_add_item(lt, hf_btlsd_host, tvb, (int)l.value_off, (int)l.value_len, ENC_ASCII);
-            n_host++;
-            if (l.flags & LSD_F_BAD_HOST)
-                expert_add_info(pinfo, it, &ei_btlsd_bad_host);
-            else if (dst_group && l.host_family != dst_group)
-                expert_add_info_format(pinfo, it, &ei_btlsd_bad_host,
-                                       "Host names the IPv%d group but the datagram went to the IPv%d group",
-                                       l.host_family, dst_group);
-            break;
-        case LSD_LINE_PORT:
-            if (l.flags & LSD_F_BAD_PORT) {
-                it = proto_tree_add_item(lt, hf_btlsd_header, tvb, lo, ll, ENC_ASCII);
-                expert_add_info(pinfo, it, &ei_btlsd_bad_port);
-            } else {
-                it = proto_tree_add_uint(lt, hf_btlsd_port, tvb, (int)l.value_off, (int)l.value_len, l.port);
-                if (n_port++)
-                    expert_add_info(pinfo, it, &ei_btlsd_duplicate);
-                else
-                    port = l.port;
-            }
-            break;
-        case LSD_LINE_INFOHASH:
-            if (l.flags & LSD_F_BAD_INFOHASH) {
-                it = proto_tree_add_item(lt, hf_btlsd_infohash_text, tvb, (int)l.value_off, (int)l.value_len,
-                                         ENC_ASCII);
-                expert_add_info(pinfo, it, &ei_btlsd_bad_infohash);
-            } else {
-                proto_tree_add_bytes_with_length(lt, hf_btlsd_infohash, tvb, (int)l.value_off, (int)l.value_len, l.infohash, 20);
-                wmem_array_append(hashes, l.infohash, 1);
-                n_infohash++;
-            }
-            break;
-        case LSD_LINE_COOKIE:
-            it = proto_tree_add_item(lt, hf_btlsd_cookie, tvb, (int)l.value_off, (int)l.value_len, ENC_ASCII);
-            if (n_cookie++)
-                expert_add_info(pinfo, it, &ei_btlsd_duplicate);
-            break;
-        case LSD_LINE_OTHER: {
-            proto_tree *ht;
-            it = proto_tree_add_item(lt, hf_btlsd_header, tvb, lo, ll, ENC_ASCII);
-            ht = proto_item_add_subtree(it, ett_btlsd_header);
-            proto_tree_add_item(ht, hf_btlsd_header_name, tvb, lo, (int)l.name_len, ENC_ASCII);
-            proto_tree_add_item(ht, hf_btlsd_header_value, tvb, (int)l.value_off, (int)l.value_len, ENC_ASCII);
-            break;
-        }
-        case LSD_LINE_BLANK:
-            /* The blank line ends the announce; libtorrent adds a second
-             * one, other senders pad: only non-blank bytes after it count. */
-            {
-                size_t p = next;
-                while (p < len && (buf[p] == '\r' || buf[p] == '\n'))
-                    p++;
-                if (p < len)
-                    proto_tree_add_expert(lt, pinfo, &ei_btlsd_trailing, tvb, (int)p, (int)(len - p));
-                ended = TRUE;
-            }
-            break;
-        case LSD_LINE_MALFORMED:
-        default:
-            it = proto_tree_add_item(lt, hf_btlsd_line, tvb, lo, ll, ENC_ASCII);
-            expert_add_info(pinfo, it, &ei_btlsd_malformed);
-            break;
-        }
-        if ((l.flags & LSD_F_NO_CRLF) && l.kind != LSD_LINE_BLANK)
-            proto_tree_add_expert(lt, pinfo, &ei_btlsd_no_crlf, tvb, lo, MAX(ll, 1));
+        size_t next = lsd_parse_line(buf, len, off, a.n_lines == 0, &l);
+        a.n_lines++;
+        if (a.n_lines > BTLSD_MAX_LINES && l.kind != LSD_LINE_BLANK)
+            count_hidden_line(&a, &l);
+        else
+            add_line(tvb, pinfo, &a, &l, next);
         off = next;
     }
+    finish_announce(tvb, pinfo, &a, off);
 
-    if (n_hidden) {
-        it = proto_tree_add_uint_format(lt, hf_btlsd_lines_not_shown, tvb, hidden_off, (int)off - hidden_off,
-                                        n_hidden, "[%u more lines not shown: at most %u lines are itemised]",
-                                        n_hidden, BTLSD_MAX_LINES);
-        proto_item_set_generated(it);
-        expert_add_info_format(pinfo, it, &ei_btlsd_lines_not_shown,
-                               "%u lines not itemised (bound %u); their infohashes are counted", n_hidden,
-                               BTLSD_MAX_LINES);
-    }
-    if (!n_host)
-        proto_tree_add_expert_format(lt, pinfo, &ei_btlsd_missing, tvb, 0, 0, "No Host header");
-    if (!port)
-        proto_tree_add_expert_format(lt, pinfo, &ei_btlsd_missing, tvb, 0, 0, "No valid Port header");
-    if (!n_infohash)
-        proto_tree_add_expert_format(lt, pinfo, &ei_btlsd_missing, tvb, 0, 0, "No valid Infohash header");
-    it = proto_tree_add_uint(lt, hf_btlsd_infohash_count, tvb, 0, 0, n_infohash);
-    proto_item_set_generated(it);
-
-    {
-        guint i;
-        gboolean full = FALSE;
-        for (i = 0; i < n_infohash; i++)
-            full |= record(tvb, pinfo, (const guint8 *)wmem_array_index(hashes, i), i == 0 ? port : 0);
-        if (!n_infohash && port)
-            full |= record(tvb, pinfo, NULL, port);
-        if (full)
-            proto_tree_add_expert(lt, pinfo, &ei_btlsd_store_full, tvb, 0, 0);
-    }
-
-    lsd_summary(info, sizeof(info), port, n_infohash);
+    lsd_summary(info, sizeof(info), a.port, a.n_infohash);
     col_add_str(pinfo->cinfo, COL_INFO, info);
     proto_item_append_text(ti, ", %s", info);
     return (int)len;
@@ -353,7 +367,7 @@ void proto_register_btlsd(void)
           { "Lines not shown", "btlsd.not_shown", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Lines past the itemising bound: counted, not itemised", HFILL } },
     };
-    static gint *ett[] = { &ett_btlsd, &ett_btlsd_header };
+    static int *ett[] = { &ett_btlsd, &ett_btlsd_header };
     static ei_register_info ei[] = {
         { &ei_btlsd_bad_request,
           { "btlsd.request.invalid", PI_MALFORMED, PI_WARN, "Request line is not \"" LSD_MAGIC "\"", EXPFILL } },
@@ -383,7 +397,7 @@ void proto_register_btlsd(void)
             EXPFILL } },
         { &ei_btlsd_store_full,
           { "btlsd.discovery.full", PI_UNDECODED, PI_NOTE,
-            "Discovery store full (see bttracker): infohashes and endpoints first announced from this frame on "
+            "Discovery store full: infohashes and endpoints first announced from this frame on "
             "are not linked to later connections", EXPFILL } },
     };
     expert_module_t *expert;
@@ -395,6 +409,7 @@ void proto_register_btlsd(void)
     expert_register_field_array(expert, ei, array_length(ei));
     btlsd_handle = register_dissector("btlsd", dissect_btlsd, proto_btlsd);
     btlsd_port_handle = create_dissector_handle(dissect_btlsd_port, proto_btlsd);
+    bt_discovery_register();
 }
 
 void proto_reg_handoff_btlsd(void)
@@ -402,4 +417,5 @@ void proto_reg_handoff_btlsd(void)
     heur_dissector_add("udp", dissect_btlsd_heur, "BitTorrent LSD (BEP 14) over UDP", "btlsd_udp", proto_btlsd,
                        HEURISTIC_ENABLE);
     dissector_add_uint_with_preference("udp.port", LSD_PORT, btlsd_port_handle);
+    bt_discovery_handoff();
 }

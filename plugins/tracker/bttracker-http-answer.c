@@ -24,6 +24,8 @@
 #include "tracker-udp.h"
 #include "ws-compat.h"
 
+expert_field ei_bthttp_bad_number = EI_INIT;
+expert_field ei_bthttp_bad_hash_len = EI_INIT;
 static int hf_bthttp_tracker_id = -1;
 static int hf_bthttp_other_key = -1;
 static int hf_bthttp_peer_host = -1;
@@ -78,7 +80,7 @@ static void add_int(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int hf,
 {
     if (!expect_type(pinfo, tree, tvb, v, BENC_INT, what))
         return;
-    if (v->ival < 0 || v->ival > G_MAXUINT32) {
+    if (!bencode_int_in(v, 0, G_MAXUINT32)) {
         proto_tree_add_expert_format(tree, pinfo, &ei_bthttp_bad_number, tvb, (int)v->start,
                                      (int)(v->end - v->start), "%s out of range", what);
         return;
@@ -140,7 +142,7 @@ static void dissect_dict_peer(proto_tree *pt, proto_item *pi, bthttp_answer_t *a
             }
             break;
         case BTHTTP_KEY_PORT:
-            if (expect_type(pinfo, pt, tvb, &v, BENC_INT, "Peer port") && v.ival > 0 && v.ival <= 65535) {
+            if (expect_type(pinfo, pt, tvb, &v, BENC_INT, "Peer port") && bencode_int_in(&v, 1, G_MAXUINT16)) {
                 port = (guint32)v.ival;
                 proto_tree_add_uint(pt, hf_bttracker_peer_port, tvb, (int)v.start, (int)(v.end - v.start), port);
             } else if (v.type == BENC_INT) {
@@ -164,7 +166,7 @@ static void dissect_dict_peer(proto_tree *pt, proto_item *pi, bthttp_answer_t *a
     else
         proto_item_set_text(pi, "Peer: %s:%u", host ? host : "?", port);
     if (have_addr && port)
-        bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, NULL, &addr, (guint16)port);
+        bt_discovery_record(tvb, pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, NULL, &addr, (guint16)port);
 }
 
 /* Dictionary-form peers: a list of {ip, port, peer id} dictionaries. */
@@ -212,7 +214,7 @@ static guint dissect_files(proto_tree *tree, bthttp_answer_t *a, const bencode_v
         si = proto_tree_add_item(tree, hf_bttracker_scrape, tvb, (int)k.start, (int)(v.end - k.start), ENC_NA);
         st = proto_item_add_subtree(si, ett_bttracker_scrape);
         hi = proto_tree_add_item(st, hf_bttracker_info_hash, tvb, (int)k.str_off, (int)k.str_len, ENC_NA);
-        if (k.str_len != 20)
+        if (k.str_len != BT_INFO_HASH_LEN)
             expert_add_info_format(pinfo, hi, &ei_bthttp_bad_hash_len, "%u-byte key, not a 20-byte info hash",
                                    (unsigned)k.str_len);
         proto_item_append_text(si, " %u", n);
@@ -248,7 +250,7 @@ static guint compact_peers(proto_tree *tree, bthttp_answer_t *a, const bencode_v
 }
 
 /* The tracker tree of an answer, with what its request left. */
-static proto_tree *answer_tree(proto_tree *ptree, bthttp_answer_t *a, const bthttp_req_t *req, guint full_len)
+static proto_tree *answer_tree(proto_tree *ptree, bthttp_answer_t *a, const bttracker_req_t *req, guint full_len)
 {
     proto_item *ti, *it;
     proto_tree *tree;
@@ -262,8 +264,8 @@ static proto_tree *answer_tree(proto_tree *ptree, bthttp_answer_t *a, const btht
         it = proto_tree_add_uint(tree, hf_bttracker_action, a->tvb, 0, 0, req->action);
         proto_item_set_generated(it);
         bttracker_add_pairing(tree, a->tvb, a->pinfo, FALSE, req->req_frame, &req->req_ts);
-        if (req->action == BTUDP_ACTION_ANNOUNCE && req->n_hashes) {
-            it = proto_tree_add_bytes_with_length(tree, hf_bttracker_info_hash, a->tvb, 0, 0, req->hashes, 20);
+        if (req->action == BT_TRACKER_ACTION_ANNOUNCE && req->n_hashes) {
+            it = proto_tree_add_bytes_with_length(tree, hf_bttracker_info_hash, a->tvb, 0, 0, req->hashes, BT_INFO_HASH_LEN);
             proto_item_set_generated(it);
         }
     } else {
@@ -276,7 +278,7 @@ static proto_tree *answer_tree(proto_tree *ptree, bthttp_answer_t *a, const btht
     return tree;
 }
 
-void bttracker_http_dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ptree, const bthttp_req_t *req,
+void bttracker_http_dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ptree, const bttracker_req_t *req,
                                    guint full_len)
 {
     bthttp_answer_t a;
@@ -360,7 +362,7 @@ void bttracker_http_dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree
 
     if (failure)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker failure: %s]", failure);
-    else if (n_files || (req && req->action == BTUDP_ACTION_SCRAPE))
+    else if (n_files || (req && req->action == BT_TRACKER_ACTION_SCRAPE))
         col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker scrape: %u torrent%s]", n_files, n_files == 1 ? "" : "s");
     else
         col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker: %u peer%s]", n_peers, n_peers == 1 ? "" : "s");
@@ -404,6 +406,10 @@ void bttracker_http_answer_register(void)
           { "Peer ID", "bttracker.peer.peer_id", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
     static ei_register_info ei[] = {
+        { &ei_bthttp_bad_number,
+          { "bttracker.http.number.invalid", PI_MALFORMED, PI_WARN, "Not a number in range", EXPFILL } },
+        { &ei_bthttp_bad_hash_len,
+          { "bttracker.info_hash.length", PI_MALFORMED, PI_WARN, "Not 20 bytes", EXPFILL } },
         { &ei_bthttp_bencode,
           { "bttracker.http.bencode.invalid", PI_MALFORMED, PI_ERROR, "Bencode error", EXPFILL } },
         { &ei_bthttp_not_dict,

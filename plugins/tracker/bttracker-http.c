@@ -39,8 +39,6 @@ static int hf_bthttp_ip = -1;
 static int hf_bthttp_event_text = -1;
 
 static expert_field ei_bthttp_bad_escape = EI_INIT;
-expert_field ei_bthttp_bad_number = EI_INIT;
-expert_field ei_bthttp_bad_hash_len = EI_INIT;
 static expert_field ei_bthttp_unknown_event = EI_INIT;
 
 static int hf_http_request_uri = -1;
@@ -52,7 +50,7 @@ static bt_pref_bool bthttp_guess_answers = TRUE;
 
 static dissector_handle_t bthttp_handle;
 
-static wmem_map_t *bthttp_requests;   /* request frame -> bthttp_req_t */
+static wmem_map_t *bthttp_requests;   /* request frame -> bttracker_req_t */
 
 /* Scrape requests name one info_hash per parameter; this caps how many a
  * request remembers for labelling its answer (BEP 48 sets no limit, real
@@ -66,9 +64,9 @@ static guint32 path_kind(const char *uri, size_t path_len)
     while (i > 0 && uri[i - 1] != '/')
         i--;
     if (path_len - i >= 8 && memcmp(uri + i, "announce", 8) == 0)
-        return BTUDP_ACTION_ANNOUNCE;
+        return BT_TRACKER_ACTION_ANNOUNCE;
     if (path_len - i >= 6 && memcmp(uri + i, "scrape", 6) == 0)
-        return BTUDP_ACTION_SCRAPE;
+        return BT_TRACKER_ACTION_SCRAPE;
     return 0;
 }
 
@@ -77,7 +75,7 @@ static gboolean key_is(const char *q, const urlq_pair_t *p, const char *name)
     return p->key_len == strlen(name) && memcmp(q + p->key_off, name, p->key_len) == 0;
 }
 
-/* BTUDP_ACTION_ANNOUNCE or _SCRAPE for a tracker request URI, else 0. */
+/* BT_TRACKER_ACTION_ANNOUNCE or _SCRAPE for a tracker request URI, else 0. */
 static guint32 tracker_uri_kind(const char *uri, size_t n)
 {
     size_t path_len, qoff = urlq_find_query(uri, n, &path_len), pos = 0;
@@ -90,7 +88,7 @@ static guint32 tracker_uri_kind(const char *uri, size_t n)
      * consumes at least one byte of the query. */
     while (urlq_next(uri + qoff, n - qoff, &pos, &p))
         if (key_is(uri + qoff, &p, "info_hash"))
-            return BTUDP_ACTION_ANNOUNCE;
+            return BT_TRACKER_ACTION_ANNOUNCE;
     return 0;
 }
 
@@ -136,12 +134,55 @@ static const guint8 *add_bin20_param(proto_tree *tree, packet_info *pinfo, tvbuf
                                                       raw, (gint)MIN(n, p->val_len));
     if (bad)
         expert_add_info(pinfo, it, &ei_bthttp_bad_escape);
-    if (n != 20) {
+    if (n != BT_INFO_HASH_LEN) {
         expert_add_info_format(pinfo, it, &ei_bthttp_bad_hash_len, "%u bytes after un-escaping, not 20",
                                (unsigned)n);
         return NULL;
     }
     return raw;
+}
+
+/* The event parameter (BEP 3: started, completed, stopped, empty or
+ * absent); returns whether it names one of them. */
+static gboolean add_event_param(proto_tree *tree, packet_info *pinfo, tvbuff_t *utvb, int qbase, const char *q,
+                                const urlq_pair_t *p, guint32 *event)
+{
+    const char *v = q + p->val_off;
+    int span = (int)(p->val_off + p->val_len - p->key_off);
+    proto_item *it;
+
+    if (p->val_len == 7 && memcmp(v, "started", 7) == 0)
+        *event = BT_TRACKER_EVENT_STARTED;
+    else if (p->val_len == 9 && memcmp(v, "completed", 9) == 0)
+        *event = BT_TRACKER_EVENT_COMPLETED;
+    else if (p->val_len == 7 && memcmp(v, "stopped", 7) == 0)
+        *event = BT_TRACKER_EVENT_STOPPED;
+    else if (p->val_len == 0 || (p->val_len == 5 && memcmp(v, "empty", 5) == 0))
+        *event = BT_TRACKER_EVENT_NONE;
+    else {
+        it = proto_tree_add_item(tree, hf_bthttp_event_text, utvb, qbase + (int)p->val_off, (int)p->val_len,
+                                 ENC_ASCII);
+        expert_add_info(pinfo, it, &ei_bthttp_unknown_event);
+        return FALSE;
+    }
+    proto_tree_add_uint(tree, hf_bttracker_event, utvb, qbase + (int)p->key_off, span, *event);
+    return TRUE;
+}
+
+/* The request's record: made on the first pass, looked up on later ones. */
+static bttracker_req_t *request_record(packet_info *pinfo, guint32 kind)
+{
+    bttracker_req_t *req;
+
+    if (PINFO_FD_VISITED(pinfo))
+        return (bttracker_req_t *)wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(pinfo->num));
+    req = wmem_new0(wmem_file_scope(), bttracker_req_t);
+    req->req_frame = pinfo->num;
+    req->req_ts = pinfo->abs_ts;
+    req->action = kind;
+    req->hashes = (guint8 *)wmem_alloc(wmem_file_scope(), BT_INFO_HASH_LEN);
+    wmem_map_insert(bthttp_requests, GUINT_TO_POINTER(pinfo->num), req);
+    return req;
 }
 
 static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pinfo, proto_tree *ptree)
@@ -152,7 +193,7 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
     urlq_pair_t p;
     proto_item *ti, *it;
     proto_tree *tree;
-    bthttp_req_t *req = NULL;
+    bttracker_req_t *req;
     const guint8 *first_hash = NULL;
     const char *q;
     int qbase, n_hashes = 0;
@@ -174,16 +215,7 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
     proto_item_set_generated(it);
     proto_tree_add_item(tree, hf_bthttp_path, utvb, uoff, (int)path_len, ENC_ASCII);
 
-    if (!PINFO_FD_VISITED(pinfo)) {
-        req = wmem_new0(wmem_file_scope(), bthttp_req_t);
-        req->req_frame = pinfo->num;
-        req->req_ts = pinfo->abs_ts;
-        req->action = kind;
-        req->hashes = (guint8 *)wmem_alloc(wmem_file_scope(), 20);
-        wmem_map_insert(bthttp_requests, GUINT_TO_POINTER(pinfo->num), req);
-    } else {
-        req = (bthttp_req_t *)wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(pinfo->num));
-    }
+    req = request_record(pinfo, kind);
     if (req)
         bttracker_add_pairing(tree, utvb, pinfo, TRUE, req->resp_frame, NULL);
 
@@ -201,8 +233,8 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
                 first_hash = h;
             if (h && req && !PINFO_FD_VISITED(pinfo) && n_hashes < BTHTTP_MAX_SCRAPE_HASHES) {
                 if (n_hashes)
-                    req->hashes = (guint8 *)wmem_realloc(wmem_file_scope(), req->hashes, (n_hashes + 1) * 20);
-                memcpy(req->hashes + n_hashes * 20, h, 20);
+                    req->hashes = (guint8 *)wmem_realloc(wmem_file_scope(), req->hashes, (n_hashes + 1) * BT_INFO_HASH_LEN);
+                memcpy(req->hashes + n_hashes * BT_INFO_HASH_LEN, h, BT_INFO_HASH_LEN);
                 req->n_hashes = (guint32)++n_hashes;
             }
         } else if (key_is(q, &p, "peer_id")) {
@@ -220,26 +252,7 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
         } else if (key_is(q, &p, "numwant")) {
             add_u64_param(tree, pinfo, utvb, qbase, q, &p, hf_bttracker_num_want);
         } else if (key_is(q, &p, "event")) {
-            const char *v = q + p.val_off;
-            int span = (int)(p.val_off + p.val_len - p.key_off);
-            has_event = TRUE;
-            if ((p.val_len == 7 && memcmp(v, "started", 7) == 0))
-                event = BTUDP_EVENT_STARTED;
-            else if (p.val_len == 9 && memcmp(v, "completed", 9) == 0)
-                event = BTUDP_EVENT_COMPLETED;
-            else if (p.val_len == 7 && memcmp(v, "stopped", 7) == 0)
-                event = BTUDP_EVENT_STOPPED;
-            else if (p.val_len == 0 || (p.val_len == 5 && memcmp(v, "empty", 5) == 0))
-                event = BTUDP_EVENT_NONE;
-            else
-                has_event = FALSE;
-            if (has_event) {
-                proto_tree_add_uint(tree, hf_bttracker_event, utvb, qbase + (int)p.key_off, span, event);
-            } else {
-                it = proto_tree_add_item(tree, hf_bthttp_event_text, utvb, qbase + (int)p.val_off,
-                                         (int)p.val_len, ENC_ASCII);
-                expert_add_info(pinfo, it, &ei_bthttp_unknown_event);
-            }
+            has_event = add_event_param(tree, pinfo, utvb, qbase, q, &p, &event);
         } else if (key_is(q, &p, "key")) {
             proto_tree_add_item(tree, hf_bthttp_key, utvb, qbase + (int)p.val_off, (int)p.val_len, ENC_ASCII);
         } else if (key_is(q, &p, "ip")) {
@@ -252,11 +265,11 @@ static void dissect_request(tvbuff_t *utvb, int uoff, int ulen, packet_info *pin
 
     if (hidden)
         bttracker_add_not_shown(tree, pinfo, utvb, uoff, ulen, hidden, "query parameters");
-    if (kind == BTUDP_ACTION_ANNOUNCE) {
+    if (kind == BT_TRACKER_ACTION_ANNOUNCE) {
         col_append_fstr(pinfo->cinfo, COL_INFO, " [tracker announce%s%s]",
                         has_event ? ", event " : "", has_event ? val_to_str_const(event, bttracker_event_vals, "?") : "");
         if (first_hash)
-            bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, first_hash, NULL, 0);
+            bt_discovery_record(utvb, pinfo, BT_DISCOVERY_SOURCE_HTTP_TRACKER, first_hash, NULL, 0);
         bttracker_discovery_note_full(tree, pinfo, utvb);
     } else {
         col_append_str(pinfo->cinfo, COL_INFO, " [tracker scrape]");
@@ -365,8 +378,8 @@ static int dissect_bthttp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, v
         if (it->is_request) {
             dissect_request(t, 0, (int)it->len, pinfo, tree);
         } else {
-            bthttp_req_t *req = it->req_frame ?
-                (bthttp_req_t *)wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(it->req_frame)) : NULL;
+            bttracker_req_t *req = it->req_frame ?
+                (bttracker_req_t *)wmem_map_lookup(bthttp_requests, GUINT_TO_POINTER(it->req_frame)) : NULL;
             if (req && !PINFO_FD_VISITED(pinfo) && !req->resp_frame)
                 req->resp_frame = pinfo->num;
             if (req || bthttp_guess_answers)
@@ -397,10 +410,6 @@ void bttracker_http_register(void)
     static ei_register_info ei[] = {
         { &ei_bthttp_bad_escape,
           { "bttracker.http.escape.invalid", PI_MALFORMED, PI_WARN, "Malformed %-escape", EXPFILL } },
-        { &ei_bthttp_bad_number,
-          { "bttracker.http.number.invalid", PI_MALFORMED, PI_WARN, "Not a number in range", EXPFILL } },
-        { &ei_bthttp_bad_hash_len,
-          { "bttracker.info_hash.length", PI_MALFORMED, PI_WARN, "Not 20 bytes", EXPFILL } },
         { &ei_bthttp_unknown_event,
           { "bttracker.http.event.unknown", PI_PROTOCOL, PI_WARN, "Unknown announce event", EXPFILL } },
     };

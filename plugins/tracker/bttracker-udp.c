@@ -27,9 +27,7 @@
 #include "ws-compat.h"
 
 static int hf_btudp_connection_id = -1;
-int hf_bttracker_action = -1;
 static int hf_btudp_transaction_id = -1;
-int hf_bttracker_is_request = -1;
 static int hf_btudp_cid_issued_in = -1;
 static int hf_btudp_ip = -1;
 static int hf_btudp_key = -1;
@@ -56,14 +54,6 @@ static expert_field ei_btudp_error = EI_INIT;
 
 static dissector_handle_t btudp_handle;
 
-const value_string bttracker_action_vals[] = {
-    { BTUDP_ACTION_CONNECT,  "Connect" },
-    { BTUDP_ACTION_ANNOUNCE, "Announce" },
-    { BTUDP_ACTION_SCRAPE,   "Scrape" },
-    { BTUDP_ACTION_ERROR,    "Error" },
-    { 0, NULL }
-};
-
 static const value_string btudp_option_vals[] = {
     { BTUDP_OPT_END,     "End of options" },
     { BTUDP_OPT_NOP,     "NOP" },
@@ -71,24 +61,12 @@ static const value_string btudp_option_vals[] = {
     { 0, NULL }
 };
 
-const true_false_string bttracker_tfs_request_response = { "Request", "Response" };
-
-/* One request, as remembered until its response. */
-typedef struct {
-    guint32  req_frame;
-    guint32  resp_frame;
-    nstime_t req_ts;
-    guint32  action;
-    guint32  n_hashes;      /* scrape: the hashes asked for, to label the answer */
-    guint8  *hashes;        /* n_hashes * 20 bytes; announce: the one infohash */
-} btudp_txn_t;
-
 typedef struct {
     address     client_addr;
     guint32     client_port;
     gboolean    client_known;
     guint32     n_requests;
-    wmem_map_t *txns;       /* transaction id -> btudp_txn_t */
+    wmem_map_t *txns;       /* transaction id -> bttracker_req_t */
     wmem_map_t *cids;       /* connection id (guint64 *) -> frame of the connect response */
     gboolean    saw_connect_response;
 } btudp_conv_t;
@@ -101,7 +79,7 @@ typedef struct {
 /* What the first pass decided for a frame. */
 typedef struct {
     gboolean     is_request;
-    btudp_txn_t *txn;
+    bttracker_req_t *txn;
     guint32      cid_frame;
     guint        flags;
 } btudp_frame_t;
@@ -135,22 +113,22 @@ static btudp_frame_t *analyse(tvbuff_t *tvb, packet_info *pinfo, btudp_conv_t *c
     if (c->client_known)
         f->is_request = addresses_equal(&pinfo->src, &c->client_addr) && pinfo->srcport == c->client_port;
     else
-        f->is_request = btudp_is_connect_request(tvb_get_ptr(tvb, 0, MIN(tvb_captured_length(tvb), 16)),
-                                                 MIN(tvb_captured_length(tvb), 16)) ||
+        f->is_request = btudp_is_connect_request(tvb_get_ptr(tvb, 0, MIN(tvb_captured_length(tvb), BTUDP_REQ_HDR)),
+                                                 MIN(tvb_captured_length(tvb), BTUDP_REQ_HDR)) ||
                         pinfo->destport == pinfo->match_uint;
 
-    if (f->is_request && tvb_captured_length(tvb) >= 16) {
-        btudp_txn_t *t = wmem_new0(wmem_file_scope(), btudp_txn_t);
+    if (f->is_request && tvb_captured_length(tvb) >= BTUDP_REQ_HDR) {
+        bttracker_req_t *t = wmem_new0(wmem_file_scope(), bttracker_req_t);
         t->req_frame = pinfo->num;
         t->req_ts = pinfo->abs_ts;
         t->action = req->action;
         if (req->action == BTUDP_ACTION_SCRAPE && req->n_entries) {
             t->n_hashes = (guint32)req->n_entries;
             t->hashes = (guint8 *)tvb_memdup(wmem_file_scope(), tvb, (gint)req->entries_off,
-                                             (gint)(req->n_entries * 20));
+                                             (gint)(req->n_entries * BT_INFO_HASH_LEN));
         } else if (req->action == BTUDP_ACTION_ANNOUNCE && req->status == BTUDP_OK) {
             t->n_hashes = 1;
-            t->hashes = (guint8 *)tvb_memdup(wmem_file_scope(), tvb, 16, 20);
+            t->hashes = (guint8 *)tvb_memdup(wmem_file_scope(), tvb, BTUDP_ANN_INFOHASH_OFF, BT_INFO_HASH_LEN);
         }
         wmem_map_insert(c->txns, GUINT_TO_POINTER(req->transaction_id), t);
         c->n_requests++;
@@ -163,7 +141,7 @@ static btudp_frame_t *analyse(tvbuff_t *tvb, packet_info *pinfo, btudp_conv_t *c
         }
         f->txn = t;
     } else if (!f->is_request) {
-        btudp_txn_t *t = (btudp_txn_t *)wmem_map_lookup(c->txns, GUINT_TO_POINTER(resp->transaction_id));
+        bttracker_req_t *t = (bttracker_req_t *)wmem_map_lookup(c->txns, GUINT_TO_POINTER(resp->transaction_id));
         if (!t) {
             f->flags |= c->n_requests ? BTUDP_F_TID_MISMATCH : BTUDP_F_NO_REQUEST;
         } else {
@@ -259,17 +237,17 @@ static void dissect_request(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     proto_item *it;
     guint32 i;
 
-    it = proto_tree_add_item(tree, hf_btudp_connection_id, tvb, 0, 8, ENC_BIG_ENDIAN);
+    it = proto_tree_add_item(tree, hf_btudp_connection_id, tvb, BTUDP_REQ_CID_OFF, 8, ENC_BIG_ENDIAN);
     if (m->action == BTUDP_ACTION_CONNECT && m->connection_id == BTUDP_MAGIC)
         proto_item_append_text(it, " (protocol magic)");
     if (f && f->cid_frame) {
-        proto_item *ci = proto_tree_add_uint(tree, hf_btudp_cid_issued_in, tvb, 0, 8, f->cid_frame);
+        proto_item *ci = proto_tree_add_uint(tree, hf_btudp_cid_issued_in, tvb, BTUDP_REQ_CID_OFF, 8, f->cid_frame);
         proto_item_set_generated(ci);
     }
     if (f && (f->flags & BTUDP_F_UNKNOWN_CID))
         expert_add_info(pinfo, it, &ei_btudp_unknown_cid);
-    it = proto_tree_add_item(tree, hf_bttracker_action, tvb, 8, 4, ENC_BIG_ENDIAN);
-    proto_tree_add_item(tree, hf_btudp_transaction_id, tvb, 12, 4, ENC_BIG_ENDIAN);
+    it = proto_tree_add_item(tree, hf_bttracker_action, tvb, BTUDP_REQ_ACTION_OFF, 4, ENC_BIG_ENDIAN);
+    proto_tree_add_item(tree, hf_btudp_transaction_id, tvb, BTUDP_REQ_TID_OFF, 4, ENC_BIG_ENDIAN);
     add_status_expert(tree, pinfo, tvb, m, it);
     col_add_fstr(pinfo->cinfo, COL_INFO, "%s request, transaction 0x%08x",
                  val_to_str(pinfo->pool, m->action, bttracker_action_vals, "Unknown action %u"), m->transaction_id);
@@ -281,44 +259,49 @@ static void dissect_request(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     switch (m->action) {
     case BTUDP_ACTION_ANNOUNCE: {
         guint32 event;
-        proto_tree_add_item(tree, hf_bttracker_info_hash, tvb, 16, 20, ENC_NA);
-        proto_tree_add_item(tree, hf_bttracker_peer_id, tvb, 36, 20, ENC_NA);
-        proto_tree_add_item(tree, hf_bttracker_downloaded, tvb, 56, 8, ENC_BIG_ENDIAN);
-        proto_tree_add_item(tree, hf_bttracker_left, tvb, 64, 8, ENC_BIG_ENDIAN);
-        proto_tree_add_item(tree, hf_bttracker_uploaded, tvb, 72, 8, ENC_BIG_ENDIAN);
-        proto_tree_add_item_ret_uint(tree, hf_bttracker_event, tvb, 80, 4, ENC_BIG_ENDIAN, &event);
-        proto_tree_add_item(tree, hf_btudp_ip, tvb, 84, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(tree, hf_btudp_key, tvb, 88, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(tree, hf_bttracker_num_want, tvb, 92, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(tree, hf_bttracker_port, tvb, 96, 2, ENC_BIG_ENDIAN);
+        proto_tree_add_item(tree, hf_bttracker_info_hash, tvb, BTUDP_ANN_INFOHASH_OFF, BT_INFO_HASH_LEN, ENC_NA);
+        proto_tree_add_item(tree, hf_bttracker_peer_id, tvb, BTUDP_ANN_PEERID_OFF, BT_PEER_ID_LEN, ENC_NA);
+        proto_tree_add_item(tree, hf_bttracker_downloaded, tvb, BTUDP_ANN_DOWNLOADED_OFF, 8, ENC_BIG_ENDIAN);
+        proto_tree_add_item(tree, hf_bttracker_left, tvb, BTUDP_ANN_LEFT_OFF, 8, ENC_BIG_ENDIAN);
+        proto_tree_add_item(tree, hf_bttracker_uploaded, tvb, BTUDP_ANN_UPLOADED_OFF, 8, ENC_BIG_ENDIAN);
+        proto_tree_add_item_ret_uint(tree, hf_bttracker_event, tvb, BTUDP_ANN_EVENT_OFF, 4, ENC_BIG_ENDIAN, &event);
+        proto_tree_add_item(tree, hf_btudp_ip, tvb, BTUDP_ANN_IP_OFF, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(tree, hf_btudp_key, tvb, BTUDP_ANN_KEY_OFF, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(tree, hf_bttracker_num_want, tvb, BTUDP_ANN_NUMWANT_OFF, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(tree, hf_bttracker_port, tvb, BTUDP_ANN_PORT_OFF, 2, ENC_BIG_ENDIAN);
         dissect_options(tree, pinfo, tvb, BTUDP_ANNOUNCE_REQ_LEN);
         col_append_fstr(pinfo->cinfo, COL_INFO, ", info_hash %s, event %s, port %u",
-                        tvb_bytes_to_str(pinfo->pool, tvb, 16, 20),
-                        val_to_str(pinfo->pool, event, bttracker_event_vals, "unknown (%u)"), tvb_get_ntohs(tvb, 96));
-        bttracker_discovery_record(pinfo, BT_DISCOVERY_SOURCE_UDP_TRACKER, tvb_get_ptr(tvb, 16, 20), NULL, 0);
+                        tvb_bytes_to_str(pinfo->pool, tvb, BTUDP_ANN_INFOHASH_OFF, BT_INFO_HASH_LEN),
+                        val_to_str(pinfo->pool, event, bttracker_event_vals, "unknown (%u)"),
+                        tvb_get_ntohs(tvb, BTUDP_ANN_PORT_OFF));
+        bt_discovery_record(tvb, pinfo, BT_DISCOVERY_SOURCE_UDP_TRACKER,
+                                   tvb_get_ptr(tvb, BTUDP_ANN_INFOHASH_OFF, BT_INFO_HASH_LEN), NULL, 0);
         break;
     }
     case BTUDP_ACTION_SCRAPE:
-        it = proto_tree_add_uint(tree, hf_btudp_hash_count, tvb, 16, (int)(m->n_entries * 20), (guint32)m->n_entries);
+        it = proto_tree_add_uint(tree, hf_btudp_hash_count, tvb, BTUDP_SCRAPE_REQ_HDR,
+                                 (int)(m->n_entries * BT_INFO_HASH_LEN), (guint32)m->n_entries);
         proto_item_set_generated(it);
         if (m->n_entries > BTUDP_SCRAPE_MAX_HASHES)
             expert_add_info(pinfo, it, &ei_btudp_too_many_hashes);
         /* Bounded by the datagram length / 20, and itemised up to the bound. */
         for (i = 0; i < m->n_entries && i < BTTRACKER_MAX_LIST_ITEMS; i++)
-            proto_tree_add_item(tree, hf_bttracker_info_hash, tvb, 16 + (int)i * 20, 20, ENC_NA);
+            proto_tree_add_item(tree, hf_bttracker_info_hash, tvb, BTUDP_SCRAPE_REQ_HDR + (int)i * BT_INFO_HASH_LEN,
+                                BT_INFO_HASH_LEN, ENC_NA);
         if (i < m->n_entries)
-            bttracker_add_not_shown(tree, pinfo, tvb, 16 + (int)i * 20, (int)(m->n_entries - i) * 20,
+            bttracker_add_not_shown(tree, pinfo, tvb, BTUDP_SCRAPE_REQ_HDR + (int)i * BT_INFO_HASH_LEN,
+                                    (int)(m->n_entries - i) * BT_INFO_HASH_LEN,
                                     (guint)(m->n_entries - i), "info hashes");
         if (m->trailing)
-            proto_tree_add_expert_format(tree, pinfo, &ei_btudp_trailing, tvb, 16 + (int)(m->n_entries * 20),
+            proto_tree_add_expert_format(tree, pinfo, &ei_btudp_trailing, tvb, BTUDP_SCRAPE_REQ_HDR + (int)(m->n_entries * BT_INFO_HASH_LEN),
                                          (int)m->trailing, "%u bytes after the last 20-byte info hash",
                                          (unsigned)m->trailing);
         col_append_fstr(pinfo->cinfo, COL_INFO, ", %u info hash%s", (unsigned)m->n_entries,
                         m->n_entries == 1 ? "" : "es");
         break;
     default:
-        if (tvb_reported_length(tvb) > 16 && m->action == BTUDP_ACTION_CONNECT)
-            proto_tree_add_item(tree, hf_btudp_trailing, tvb, 16, -1, ENC_NA);
+        if (tvb_reported_length(tvb) > BTUDP_CONNECT_LEN && m->action == BTUDP_ACTION_CONNECT)
+            proto_tree_add_item(tree, hf_btudp_trailing, tvb, BTUDP_CONNECT_LEN, -1, ENC_NA);
         break;
     }
 }
@@ -329,10 +312,11 @@ static void add_announce_peers(proto_tree *tree, tvbuff_t *tvb, packet_info *pin
     guint left = BTTRACKER_MAX_LIST_ITEMS, hidden;
     int stride = (int)m->entry_len;
 
-    hidden = bttracker_add_compact_peers(tree, tvb, pinfo, 20, (int)tvb_reported_length(tvb) - 20,
-                                         stride == 18, BT_DISCOVERY_SOURCE_UDP_TRACKER, &left);
+    hidden = bttracker_add_compact_peers(tree, tvb, pinfo, BTUDP_ANNOUNCE_RESP_HDR,
+                                         (int)tvb_reported_length(tvb) - BTUDP_ANNOUNCE_RESP_HDR,
+                                         stride == BT_COMPACT_V6_LEN, BT_DISCOVERY_SOURCE_UDP_TRACKER, &left);
     if (hidden)
-        bttracker_add_not_shown(tree, pinfo, tvb, 20 + (int)(m->n_entries - hidden) * stride,
+        bttracker_add_not_shown(tree, pinfo, tvb, BTUDP_ANNOUNCE_RESP_HDR + (int)(m->n_entries - hidden) * stride,
                                 (int)hidden * stride, hidden, "peers");
 }
 
@@ -343,8 +327,8 @@ static void dissect_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     guint32 i;
     int off;
 
-    it = proto_tree_add_item(tree, hf_bttracker_action, tvb, 0, 4, ENC_BIG_ENDIAN);
-    tid_item = proto_tree_add_item(tree, hf_btudp_transaction_id, tvb, 4, 4, ENC_BIG_ENDIAN);
+    it = proto_tree_add_item(tree, hf_bttracker_action, tvb, BTUDP_RESP_ACTION_OFF, 4, ENC_BIG_ENDIAN);
+    tid_item = proto_tree_add_item(tree, hf_btudp_transaction_id, tvb, BTUDP_RESP_TID_OFF, 4, ENC_BIG_ENDIAN);
     add_status_expert(tree, pinfo, tvb, m, it);
     col_add_fstr(pinfo->cinfo, COL_INFO, "%s response, transaction 0x%08x",
                  val_to_str(pinfo->pool, m->action, bttracker_action_vals, "Unknown action %u"), m->transaction_id);
@@ -363,16 +347,16 @@ static void dissect_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
 
     switch (m->action) {
     case BTUDP_ACTION_CONNECT:
-        proto_tree_add_item(tree, hf_btudp_connection_id, tvb, 8, 8, ENC_BIG_ENDIAN);
+        proto_tree_add_item(tree, hf_btudp_connection_id, tvb, BTUDP_CONN_CID_OFF, 8, ENC_BIG_ENDIAN);
         break;
     case BTUDP_ACTION_ANNOUNCE:
         if (f && f->txn && f->txn->n_hashes == 1) {
-            it = proto_tree_add_bytes_with_length(tree, hf_bttracker_info_hash, tvb, 0, 0, f->txn->hashes, 20);
+            it = proto_tree_add_bytes_with_length(tree, hf_bttracker_info_hash, tvb, 0, 0, f->txn->hashes, BT_INFO_HASH_LEN);
             proto_item_set_generated(it);
         }
-        proto_tree_add_item(tree, hf_bttracker_interval, tvb, 8, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(tree, hf_bttracker_leechers, tvb, 12, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(tree, hf_bttracker_seeders, tvb, 16, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(tree, hf_bttracker_interval, tvb, BTUDP_ANN_INTERVAL_OFF, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(tree, hf_bttracker_leechers, tvb, BTUDP_ANN_LEECHERS_OFF, 4, ENC_BIG_ENDIAN);
+        proto_tree_add_item(tree, hf_bttracker_seeders, tvb, BTUDP_ANN_SEEDERS_OFF, 4, ENC_BIG_ENDIAN);
         add_announce_peers(tree, tvb, pinfo, m);
         col_append_fstr(pinfo->cinfo, COL_INFO, ", %u peer%s", (unsigned)m->n_entries,
                         m->n_entries == 1 ? "" : "s");
@@ -384,7 +368,7 @@ static void dissect_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
             proto_item *si = proto_tree_add_item(tree, hf_bttracker_scrape, tvb, off, BTUDP_SCRAPE_ENTRY, ENC_NA);
             proto_tree *st = proto_item_add_subtree(si, ett_bttracker_scrape);
             if (f && f->txn && f->txn->action == BTUDP_ACTION_SCRAPE && i < f->txn->n_hashes) {
-                it = proto_tree_add_bytes_with_length(st, hf_bttracker_info_hash, tvb, off, 0, f->txn->hashes + i * 20, 20);
+                it = proto_tree_add_bytes_with_length(st, hf_bttracker_info_hash, tvb, off, 0, f->txn->hashes + i * BT_INFO_HASH_LEN, BT_INFO_HASH_LEN);
                 proto_item_set_generated(it);
             }
             proto_tree_add_item(st, hf_bttracker_seeders, tvb, off, 4, ENC_BIG_ENDIAN);
@@ -446,7 +430,7 @@ static int dissect_btudp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     proto_item_set_generated(it);
 
     if (f && f->is_request) {
-        if (req.status == BTUDP_TRUNCATED && len < 16) {
+        if (req.status == BTUDP_TRUNCATED && len < BTUDP_REQ_HDR) {
             proto_tree_add_expert_format(tt, pinfo, &ei_btudp_truncated, tvb, 0, -1,
                                          "Request shorter than 16 bytes");
             col_set_str(pinfo->cinfo, COL_INFO, "Truncated request");
@@ -486,13 +470,8 @@ void bttracker_udp_register(void)
     static hf_register_info hf[] = {
         { &hf_btudp_connection_id,
           { "Connection ID", "bttracker.connection_id", FT_UINT64, BASE_HEX, NULL, 0x0, NULL, HFILL } },
-        { &hf_bttracker_action,
-          { "Action", "bttracker.action", FT_UINT32, BASE_DEC, VALS(bttracker_action_vals), 0x0, NULL, HFILL } },
         { &hf_btudp_transaction_id,
           { "Transaction ID", "bttracker.transaction_id", FT_UINT32, BASE_HEX, NULL, 0x0, NULL, HFILL } },
-        { &hf_bttracker_is_request,
-          { "Direction", "bttracker.request", FT_BOOLEAN, BASE_NONE, TFS(&bttracker_tfs_request_response), 0x0,
-            "Request (client to tracker) or response", HFILL } },
         { &hf_btudp_cid_issued_in,
           { "Connection ID issued in", "bttracker.connection_id.issued_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
             "The connect response that gave this connection ID", HFILL } },
@@ -516,7 +495,7 @@ void bttracker_udp_register(void)
         { &hf_btudp_trailing,
           { "Trailing bytes", "bttracker.trailing", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
-    static gint *ett[] = { &ett_btudp_option };
+    static int *ett[] = { &ett_btudp_option };
     static ei_register_info ei[] = {
         { &ei_btudp_truncated,
           { "bttracker.truncated", PI_MALFORMED, PI_ERROR, "Message shorter than its fixed part", EXPFILL } },

@@ -4,7 +4,6 @@
  *   bttracker-udp.c      UDP tracker (BEP 15, BEP 41 options), request pairing
  *   bttracker-http.c     HTTP tracker (BEP 3, BEP 7, BEP 23, BEP 48) as a postdissector
  *   bttracker-http-answer.c  HTTP tracker answers (bencoded dictionary)
- *   bttracker-discovery.c the record store behind plugins/bt-discovery.h
  */
 #ifndef BTTRACKER_H
 #define BTTRACKER_H
@@ -14,7 +13,9 @@
 #include <epan/prefs.h>
 #include <epan/tfs.h>
 
-#include "bt-discovery.h"
+#include "discovery/bt-discovery-store.h"
+#include "btwire.h"
+#include "tracker.h"
 
 /* Wireshark 4.2 and later have a built-in UDP tracker dissector named
  * "BitTorrent Tracker" / "BT-Tracker" / bt-tracker: registering either name
@@ -30,6 +31,8 @@ extern module_t *bttracker_prefs;   /* one preferences module for both halves */
 #define BTTRACKER_KEY_HTTP 1
 
 /* Fields shared by the UDP and HTTP halves (defined in packet-bttracker.c). */
+extern int hf_bttracker_action;       /* BT_TRACKER_ACTION_* */
+extern int hf_bttracker_is_request;
 extern int hf_bttracker_info_hash;
 extern int hf_bttracker_peer_id;
 extern int hf_bttracker_downloaded;
@@ -62,12 +65,7 @@ extern expert_field ei_bttracker_no_request;
 
 extern const value_string bttracker_event_vals[];
 
-/* Defined in bttracker-udp.c, used by the HTTP half too (announce = 1,
- * scrape = 2 on both transports). */
-extern int hf_bttracker_action;
-extern int hf_bttracker_is_request;
 extern const value_string bttracker_action_vals[];
-extern const true_false_string bttracker_tfs_request_response;
 
 /* Bounds on what one message puts in the tree (issue 7, item 11).  Wireshark
  * stops a packet at 1,000,000 tree items and reports a dissector bug; a
@@ -91,26 +89,22 @@ extern const true_false_string bttracker_tfs_request_response;
  * bound: the element that the bound cuts is not decoded. */
 #define BTHTTP_MAX_BODY (4u * 1024u * 1024u)
 
-/* What an HTTP tracker request left for its answer, by request frame number. */
+/* One tracker request, UDP or HTTP, as remembered for its answer (pairing,
+ * response time, labelling a scrape answer's entries). */
 typedef struct {
     guint32  req_frame;
     guint32  resp_frame;
     nstime_t req_ts;
-    guint32  action;            /* BTUDP_ACTION_ANNOUNCE or _SCRAPE */
-    guint32  n_hashes;
-    guint8  *hashes;            /* n_hashes * 20 */
-} bthttp_req_t;
+    guint32  action;            /* BT_TRACKER_ACTION_* */
+    guint32  n_hashes;          /* scrape: the hashes asked for; announce: 1 */
+    guint8  *hashes;            /* n_hashes * BT_INFO_HASH_LEN bytes */
+} bttracker_req_t;
 
 /* Adds the bttracker.not_shown item (count entries of `what` not itemised)
  * and its expert. */
 void bttracker_add_not_shown(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, int offset, int len,
                              guint count, const char *what);
 
-/* Adds one compact peer entry (6 bytes IPv4 or 18 bytes IPv6 at offset) as
- * a bttracker.peer subtree, records it in the discovery store (first pass)
- * and returns the item. */
-proto_item *bttracker_add_compact_peer(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
-                                       int offset, gboolean ipv6, const char *source);
 /* Adds the peer count and the compact peers of tvb[offset, offset+len) while
  * *left lasts (one per peer, decremented), flags trailing bytes, records
  * every peer in the discovery store (first pass), and returns how many were
@@ -128,12 +122,9 @@ extern guint64 bttracker_hash_seed;
 guint    bttracker_u64_hash(gconstpointer key);      /* key: guint64 * */
 gboolean bttracker_u64_equal(gconstpointer a, gconstpointer b);
 
-/* Discovery store (bttracker-discovery.c). */
-void bttracker_discovery_record(packet_info *pinfo, const char *source, const guint8 *info_hash,
-                                const address *peer_addr, guint16 peer_port);
-void bttracker_discovery_register(void);
-/* The expert bttracker.discovery.full, in the frame where the store refused
- * its first record (the same frame on every pass). */
+/* The expert bttracker.discovery.full, in the frame where the discovery
+ * store (plugins/discovery) refused its first record (the same frame on
+ * every pass). */
 void bttracker_discovery_note_full(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb);
 
 /* The two halves. */
@@ -142,12 +133,13 @@ void bttracker_udp_handoff(void);
 void bttracker_http_register(void);
 void bttracker_http_handoff(void);
 void bttracker_http_prefs_apply(void);
-/* HTTP answers (bttracker-http-answer.c). */
+/* HTTP answers (bttracker-http-answer.c); its two value-check experts serve
+ * the requests' query parameters too. */
 extern expert_field ei_bthttp_bad_number;
 extern expert_field ei_bthttp_bad_hash_len;
 void bttracker_http_answer_register(void);
 gboolean bttracker_http_looks_like_answer(tvbuff_t *tvb);
-void bttracker_http_dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const bthttp_req_t *req,
+void bttracker_http_dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const bttracker_req_t *req,
                                    guint full_len);
 
 #endif /* BTTRACKER_H */

@@ -2,8 +2,8 @@
  * BitTorrent trackers, filter name "bttracker": the protocol, the fields that
  * the UDP tracker (BEP 15, bttracker-udp.c) and the HTTP tracker (BEP 3/23,
  * bttracker-http.c) share (infohash, announce counters, peers, pairing), and
- * registration.  The discovery store of plugins/bt-discovery.h is registered
- * here too (bttracker-discovery.c).
+ * registration.  What trackers announce is recorded in the discovery store
+ * (plugins/discovery).
  */
 #include <epan/packet.h>
 #include <epan/expert.h>
@@ -11,6 +11,7 @@
 
 #include "bttracker.h"
 #include "tracker-udp.h"
+#include "compact-peer.h"
 #include "bthash.h"
 #include "ws-compat.h"
 
@@ -20,6 +21,8 @@ void proto_reg_handoff_bttracker(void);
 int proto_bttracker = -1;
 module_t *bttracker_prefs;
 
+int hf_bttracker_action = -1;
+int hf_bttracker_is_request = -1;
 int hf_bttracker_info_hash = -1;
 int hf_bttracker_peer_id = -1;
 int hf_bttracker_downloaded = -1;
@@ -53,6 +56,7 @@ int ett_bttracker_scrape = -1;
 expert_field ei_bttracker_peers_trailing = EI_INIT;
 expert_field ei_bttracker_no_request = EI_INIT;
 static expert_field ei_bttracker_not_shown = EI_INIT;
+static expert_field ei_bttracker_discovery_full = EI_INIT;
 
 guint64 bttracker_hash_seed;
 
@@ -66,68 +70,81 @@ gboolean bttracker_u64_equal(gconstpointer a, gconstpointer b)
     return *(const guint64 *)a == *(const guint64 *)b;
 }
 
-/* BEP 15 numbers; the HTTP tracker's event strings map onto the same values. */
-const value_string bttracker_event_vals[] = {
-    { BTUDP_EVENT_NONE,      "none" },
-    { BTUDP_EVENT_COMPLETED, "completed" },
-    { BTUDP_EVENT_STARTED,   "started" },
-    { BTUDP_EVENT_STOPPED,   "stopped" },
+/* BEP 15 numbers; HTTP's /announce and /scrape map onto the same values
+ * (lib/btcommon/tracker.h). */
+const value_string bttracker_action_vals[] = {
+    { BT_TRACKER_ACTION_CONNECT,  "Connect" },
+    { BT_TRACKER_ACTION_ANNOUNCE, "Announce" },
+    { BT_TRACKER_ACTION_SCRAPE,   "Scrape" },
+    { BT_TRACKER_ACTION_ERROR,    "Error" },
     { 0, NULL }
 };
 
-proto_item *bttracker_add_compact_peer(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
-                                       int offset, gboolean ipv6, const char *source)
+static const true_false_string tfs_request_response = { "Request", "Response" };
+
+/* BEP 15 numbers; the HTTP tracker's event strings map onto the same values. */
+const value_string bttracker_event_vals[] = {
+    { BT_TRACKER_EVENT_NONE,      "none" },
+    { BT_TRACKER_EVENT_COMPLETED, "completed" },
+    { BT_TRACKER_EVENT_STARTED,   "started" },
+    { BT_TRACKER_EVENT_STOPPED,   "stopped" },
+    { 0, NULL }
+};
+
+/* Entry i of a compact list (lib/btcommon/compact-peer.h) at offset, as an
+ * address for the discovery store; with a tree, also as a bttracker.peer
+ * subtree. */
+static void add_compact_peer(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, int offset,
+                             const bt_compact_list_t *list, int i, const char *source)
 {
-    int alen = ipv6 ? 16 : 4;
-    guint16 port = tvb_get_ntohs(tvb, offset + alen);
+    int off = offset + i * (int)list->entry_len, alen = (int)list->addr_len;
+    bt_compact_peer_t peer;
     proto_item *it;
     proto_tree *pt;
     address addr;
 
-    it = proto_tree_add_item(tree, hf_bttracker_peer, tvb, offset, alen + 2, ENC_NA);
-    pt = proto_item_add_subtree(it, ett_bttracker_peer);
-    if (ipv6) {
-        proto_tree_add_item(pt, hf_bttracker_peer_ipv6, tvb, offset, 16, ENC_NA);
-        set_address_tvb(&addr, AT_IPv6, 16, tvb, offset);
-        proto_item_set_text(it, "Peer: [%s]:%u", tvb_ip6_to_str(pinfo->pool, tvb, offset), port);
-    } else {
-        proto_tree_add_item(pt, hf_bttracker_peer_ip, tvb, offset, 4, ENC_BIG_ENDIAN);
-        set_address_tvb(&addr, AT_IPv4, 4, tvb, offset);
-        proto_item_set_text(it, "Peer: %s:%u", tvb_ip_to_str(pinfo->pool, tvb, offset), port);
+    /* only this entry's bytes: a list cut by the capture shows the entries before the cut */
+    bt_compact_peer_get(tvb_get_ptr(tvb, off, (int)list->entry_len), list, 0, &peer);
+    set_address(&addr, peer.ipv6 ? AT_IPv6 : AT_IPv4, alen, tvb_get_ptr(tvb, off, alen));
+    if (tree) {
+        it = proto_tree_add_item(tree, hf_bttracker_peer, tvb, off, (int)list->entry_len, ENC_NA);
+        pt = proto_item_add_subtree(it, ett_bttracker_peer);
+        if (peer.ipv6) {
+            proto_tree_add_item(pt, hf_bttracker_peer_ipv6, tvb, off, alen, ENC_NA);
+            proto_item_set_text(it, "Peer: [%s]:%u", tvb_ip6_to_str(pinfo->pool, tvb, off), peer.port);
+        } else {
+            proto_tree_add_item(pt, hf_bttracker_peer_ip, tvb, off, alen, ENC_BIG_ENDIAN);
+            proto_item_set_text(it, "Peer: %s:%u", tvb_ip_to_str(pinfo->pool, tvb, off), peer.port);
+        }
+        proto_tree_add_item(pt, hf_bttracker_peer_port, tvb, off + alen, BT_COMPACT_PORT_LEN, ENC_BIG_ENDIAN);
     }
-    proto_tree_add_item(pt, hf_bttracker_peer_port, tvb, offset + alen, 2, ENC_BIG_ENDIAN);
-    bttracker_discovery_record(pinfo, source, NULL, &addr, port);
-    return it;
-}
-
-/* The endpoint of a compact entry, recorded without a tree item. */
-static void record_compact_peer(tvbuff_t *tvb, packet_info *pinfo, int offset, gboolean ipv6, const char *source)
-{
-    address addr;
-    int alen = ipv6 ? 16 : 4;
-    set_address_tvb(&addr, ipv6 ? AT_IPv6 : AT_IPv4, alen, tvb, offset);
-    bttracker_discovery_record(pinfo, source, NULL, &addr, tvb_get_ntohs(tvb, offset + alen));
+    bt_discovery_record(tvb, pinfo, source, NULL, &addr, peer.port);
 }
 
 guint bttracker_add_compact_peers(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                                   int offset, int len, gboolean ipv6, const char *source, guint *left)
 {
-    int stride = ipv6 ? 18 : 6, n = len / stride, i, shown = MIN(n, (int)*left);
+    bt_compact_list_t list;
+    int n, i, shown;
     proto_item *it;
 
+    bt_compact_list((size_t)MAX(len, 0), ipv6, &list);
+    n = (int)list.count;
+    shown = MIN(n, (int)*left);
     it = proto_tree_add_uint(tree, hf_bttracker_peer_count, tvb, offset, len, (guint32)n);
     proto_item_set_generated(it);
     /* n is bounded by the captured length divided by 6; at most *left
-     * (BTTRACKER_MAX_LIST_ITEMS) are itemised. */
+     * (BTTRACKER_MAX_LIST_ITEMS) are itemised, the rest only recorded. */
     for (i = 0; i < shown; i++)
-        bttracker_add_compact_peer(tree, tvb, pinfo, offset + i * stride, ipv6, source);
+        add_compact_peer(tree, tvb, pinfo, offset, &list, i, source);
     for (; i < n && !PINFO_FD_VISITED(pinfo); i++)
-        record_compact_peer(tvb, pinfo, offset + i * stride, ipv6, source);
+        add_compact_peer(NULL, tvb, pinfo, offset, &list, i, source);
     *left -= (guint)shown;
-    if (len % stride)
+    if (list.trailing)
         proto_tree_add_expert_format(tree, pinfo, &ei_bttracker_peers_trailing, tvb,
-                                     offset + n * stride, len % stride,
-                                     "%d bytes after the last %d-byte peer entry", len % stride, stride);
+                                     offset + n * (int)list.entry_len, (int)list.trailing,
+                                     "%d bytes after the last %d-byte peer entry", (int)list.trailing,
+                                     (int)list.entry_len);
     return (guint)(n - shown);
 }
 
@@ -140,6 +157,16 @@ void bttracker_add_not_shown(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb
                         BTTRACKER_MAX_LIST_ITEMS);
     expert_add_info_format(pinfo, it, &ei_bttracker_not_shown, "%u %s not itemised (bound %u)", count, what,
                            BTTRACKER_MAX_LIST_ITEMS);
+}
+
+void bttracker_discovery_note_full(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb)
+{
+    /* a record naming nothing only asks whether this is the full frame */
+    if (bt_discovery_record(tvb, pinfo, NULL, NULL, NULL, 0))
+        proto_tree_add_expert_format(tree, pinfo, &ei_bttracker_discovery_full, tvb, 0, 0,
+                                     "Discovery store full (%u infohashes or %u endpoints): those first named "
+                                     "from this frame on are not linked to later connections",
+                                     BT_DISCOVERY_MAX_RECORDS, BT_DISCOVERY_MAX_RECORDS);
 }
 
 void bttracker_add_pairing(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, gboolean is_request,
@@ -167,6 +194,11 @@ void bttracker_add_pairing(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, 
 void proto_register_bttracker(void)
 {
     static hf_register_info hf[] = {
+        { &hf_bttracker_action,
+          { "Action", "bttracker.action", FT_UINT32, BASE_DEC, VALS(bttracker_action_vals), 0x0, NULL, HFILL } },
+        { &hf_bttracker_is_request,
+          { "Direction", "bttracker.request", FT_BOOLEAN, BASE_NONE, TFS(&tfs_request_response), 0x0,
+            "Request (client to tracker) or response", HFILL } },
         { &hf_bttracker_info_hash,
           { "Info hash", "bttracker.info_hash", FT_BYTES, BASE_NONE, NULL, 0x0,
             "20-byte infohash of the torrent", HFILL } },
@@ -229,7 +261,7 @@ void proto_register_bttracker(void)
           { "Entries not shown", "bttracker.not_shown", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Entries of a list past the itemising bound: counted, not itemised", HFILL } },
     };
-    static gint *ett[] = { &ett_bttracker, &ett_bttracker_peer, &ett_bttracker_scrape };
+    static int *ett[] = { &ett_bttracker, &ett_bttracker_peer, &ett_bttracker_scrape };
     static ei_register_info ei[] = {
         { &ei_bttracker_peers_trailing,
           { "bttracker.peer.trailing", PI_MALFORMED, PI_WARN,
@@ -237,6 +269,9 @@ void proto_register_bttracker(void)
         { &ei_bttracker_no_request,
           { "bttracker.request_in.missing", PI_SEQUENCE, PI_NOTE,
             "Response with no request in this capture", EXPFILL } },
+        { &ei_bttracker_discovery_full,
+          { "bttracker.discovery.full", PI_UNDECODED, PI_NOTE,
+            "Discovery store full: later announcements are not linked", EXPFILL } },
         { &ei_bttracker_not_shown,
           { "bttracker.not_shown.expert", PI_UNDECODED, PI_WARN,
             "List longer than the itemising bound", EXPFILL } },
@@ -253,11 +288,12 @@ void proto_register_bttracker(void)
 
     bttracker_udp_register();
     bttracker_http_register();
-    bttracker_discovery_register();
+    bt_discovery_register();
 }
 
 void proto_reg_handoff_bttracker(void)
 {
     bttracker_udp_handoff();
     bttracker_http_handoff();
+    bt_discovery_handoff();
 }

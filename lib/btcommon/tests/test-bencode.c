@@ -124,11 +124,25 @@ static void test_offsets(void)
     CHECK_EQ_STR(bencode_err_str(BENC_ERR_DEPTH), "nesting too deep");
 }
 
+static void test_int_in(void)
+{
+    const uint8_t *b = (const uint8_t *)"i65535e4:spam";
+    bencode_value_t v, str;
+
+    CHECK_EQ_INT(bencode_parse(b, 13, 0, 4, &v, NULL), BENC_OK);
+    CHECK_EQ_INT(bencode_parse(b, 13, 7, 4, &str, NULL), BENC_OK);
+    CHECK(bencode_int_in(&v, 1, 65535));
+    CHECK(!bencode_int_in(&v, 1, 65534));
+    CHECK(!bencode_int_in(&v, 65536, INT64_MAX));
+    CHECK(!bencode_int_in(&str, INT64_MIN, INT64_MAX));   /* not an integer */
+}
+
 int main(void)
 {
     test_scalars();
     test_containers();
     test_depth();
     test_offsets();
+    test_int_in();
     return check_summary("test-bencode");
 }

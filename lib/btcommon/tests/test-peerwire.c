@@ -81,8 +81,43 @@ static void test_mse_plain_handshake(void)
     CHECK_EQ_INT(BT_MSE_MAX_NEGOTIATION, 1244);
 }
 
+static void test_msg_len(void)
+{
+    const bt_msg_len_t *m;
+
+    CHECK(bt_msg_len(10) == NULL);          /* unassigned ids */
+    CHECK(bt_msg_len(255) == NULL);
+    m = bt_msg_len(BT_MSG_REQUEST);
+    CHECK(m != NULL);
+    CHECK_EQ_INT(m->min_len, 13);           /* id + index + begin + length */
+    CHECK_EQ_INT(m->max_len, 13);
+    CHECK_EQ_INT(m->min_len, BT_MSG_LENGTH_OFF + 4 - BT_MSG_ID_OFF);
+    m = bt_msg_len(BT_MSG_PIECE);
+    CHECK_EQ_INT(m->min_len, BT_MSG_BLOCK_OFF - BT_MSG_ID_OFF);
+    CHECK_EQ_INT(m->max_len, 0);            /* no fixed maximum */
+    CHECK(m->sync_max == BT_SYNC_MAX_PIECE);
+    m = bt_msg_len(BT_MSG_BITFIELD);
+    CHECK_EQ_INT(m->sync_min, 2);           /* resync wants at least one byte of it */
+    CHECK_EQ_INT(bt_msg_len(BT_MSG_HASHES)->sync_max, 49 + 512 * 32);
+    /* every entry's decoding bounds hold its sync bounds */
+    {
+        unsigned id;
+        for (id = 0; id < 256; id++) {
+            m = bt_msg_len((uint8_t)id);
+            if (!m)
+                continue;
+            CHECK(m->sync_min >= m->min_len);
+            CHECK(m->max_len == 0 || m->sync_max <= m->max_len);
+        }
+    }
+    CHECK_EQ_INT(BT_HS_INFOHASH_OFF, 28);
+    CHECK_EQ_INT(BT_HS_PEERID_OFF, 48);
+    CHECK_EQ_INT(BT_MSG_BEGIN_OFF, 9);
+}
+
 int main(void)
 {
+    test_msg_len();
     test_frame();
     test_mse();
     test_mse_plain_handshake();

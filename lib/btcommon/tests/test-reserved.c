@@ -30,11 +30,20 @@ int main(void)
     /* truncation keeps the string terminated */
     CHECK_EQ_INT(bt_reserved_summary(lt, buf, 6), 4);
     CHECK_EQ_STR(buf, "ext,d");
-    CHECK(bt_reserved_find("fast") != NULL);
-    CHECK_EQ_INT(bt_reserved_find("fast")->byte, 7);
-    CHECK_EQ_INT(bt_reserved_find("fast")->mask, 0x04);
-    CHECK_EQ_INT(bt_reserved_find("ext")->byte, 5);
-    CHECK_EQ_INT(bt_reserved_find("ext")->mask, 0x10);
-    CHECK(bt_reserved_find("nope") == NULL);
+    /* the array size constant matches the table */
+    CHECK_EQ_INT(bt_reserved_bit_count, BT_RESERVED_BIT_COUNT);
+    /* wire order: azureus (byte 0) first, dht (byte 7, 0x01) last; every
+     * entry once */
+    CHECK_EQ_STR(bt_reserved_bits[bt_reserved_wire_order(0)].filter, "azureus");
+    CHECK_EQ_STR(bt_reserved_bits[bt_reserved_wire_order(1)].filter, "location");
+    CHECK_EQ_STR(bt_reserved_bits[bt_reserved_wire_order(2)].filter, "extension");
+    CHECK_EQ_STR(bt_reserved_bits[bt_reserved_wire_order(5)].filter, "v2");
+    CHECK_EQ_STR(bt_reserved_bits[bt_reserved_wire_order(9)].filter, "dht");
+    {
+        unsigned seen = 0, i;
+        for (i = 0; i < BT_RESERVED_BIT_COUNT; i++)
+            seen |= 1u << bt_reserved_wire_order(i);
+        CHECK_EQ_INT(seen, (1u << BT_RESERVED_BIT_COUNT) - 1);
+    }
     return check_summary("test-reserved");
 }

@@ -62,7 +62,7 @@ static void test_announce(void)
     CHECK_EQ_INT(m.action, BTUDP_ACTION_ANNOUNCE);
     CHECK_EQ_INT(m.transaction_id, 0x1dbe54d6);
     CHECK_EQ_INT(m.entries_off, 98);
-    CHECK_EQ_INT(btudp_get_u32(b + 80), BTUDP_EVENT_STARTED);
+    CHECK_EQ_INT(bt_be32(b + BTUDP_ANN_EVENT_OFF), BTUDP_EVENT_STARTED);
     CHECK_EQ_INT(b[96] << 8 | b[97], 6881);
 
     /* BEP 41: one URLData option "/announce" and nothing else. */
@@ -106,7 +106,7 @@ static void test_announce(void)
     CHECK_EQ_INT(m.status, BTUDP_OK);
     CHECK_EQ_INT(m.entry_len, 6);
     CHECK_EQ_INT(m.n_entries, 2);
-    CHECK_EQ_INT(btudp_get_u32(b + 8), 1650);          /* interval */
+    CHECK_EQ_INT(bt_be32(b + BTUDP_ANN_INTERVAL_OFF), 1650);          /* interval */
     CHECK_EQ_INT(b[m.entries_off + 3], 2);
     /* Read as IPv6 the same 12 bytes are not whole entries. */
     CHECK(btudp_parse_response(b, n, 1, &m));
@@ -140,7 +140,7 @@ static void test_scrape_error(void)
     n = unhex("00000002ce0b5743000000020000000000000000", b, sizeof(b));   /* real */
     CHECK(btudp_parse_response(b, n, 0, &m));
     CHECK_EQ_INT(m.n_entries, 1);
-    CHECK_EQ_INT(btudp_get_u32(b + 8), 2);               /* seeders */
+    CHECK_EQ_INT(bt_be32(b + 8), 2);               /* seeders */
 
     memcpy(b, "\0\0\0\3\0\0\0\7oops", 12);
     CHECK(btudp_parse_response(b, 12, 0, &m));

@@ -1,9 +1,13 @@
-/* bttracker-discovery.c
+/* bt-discovery-store.c
  * The discovery record store behind plugins/bt-discovery.h: which frame first
  * announced each infohash and each peer endpoint, fed by bttracker (BEP 15,
- * BEP 3 trackers) and btlsd (BEP 14 LSD), asked by btpeer and uTP.
+ * BEP 3 trackers) and btlsd (BEP 14 LSD), asked by btpeer and uTP.  Compiled
+ * into each of our plugins that records or asks; one copy registers the
+ * store, all reach it through its handles (see bt-discovery-store.h).
  *
- * Two registered dissectors share the store:
+ * Two registered dissectors, with no protocol of their own (they add nothing
+ * to the tree and cannot be disabled apart from the plugins that call them),
+ * share the store:
  *   BT_DISCOVERY_RECORD_DISSECTOR  data = bt_discovery_record_t *   (first pass)
  *   BT_DISCOVERY_LOOKUP_DISSECTOR  data = bt_discovery_query_t *
  * Both maps live in file scope (wmem autoreset): one capture file's
@@ -21,8 +25,9 @@
 #include <epan/address_types.h>
 #include <wsutil/wmem/wmem.h>
 
-#include "bttracker.h"
+#include "bt-discovery-store.h"
 #include "bthash.h"
+#include "btwire.h"
 #include "ws-compat.h"
 
 typedef struct {
@@ -38,30 +43,26 @@ typedef struct {
 static wmem_map_t *disc_infohash;   /* 20-byte key -> disc_entry_t */
 static wmem_map_t *disc_peer;       /* disc_peer_key_t -> disc_entry_t */
 
-/* Cap on each map (issue 7, item 10): a capture chooses how many distinct
- * peers it announces (one UDP answer names up to 10,000, an HTTP answer
- * more), and an entry costs about 165 bytes, so 1,000,000 endpoints would
- * keep 165 MB.  The first BT_DISCOVERY_MAX_RECORDS infohashes and the first
- * BT_DISCOVERY_MAX_RECORDS endpoints (in frame order) are kept and answer
- * lookups as before; later new ones are not recorded (lookups for them find
- * nothing), and the frame where the first one was refused gets the expert
- * bttracker.discovery.full.  Real captures name a few thousand at most. */
-#define BT_DISCOVERY_MAX_RECORDS 100000
+static guint64 disc_seed;          /* per-process hash seed */
+
+/* The store's handles, whichever plugin's copy registered them. */
+static dissector_handle_t disc_record_handle;
+static dissector_handle_t disc_lookup_handle;
+
 
 static guint32 disc_full_frame;     /* frame of the first refused record, 0: none */
-static expert_field ei_disc_full = EI_INIT;
 
 /* Whole-key, seeded hashes (lib/btcommon/bthash.h): an infohash is what the
  * capture says it is, not necessarily SHA-1 output, so hashing only some of
  * its bytes lets a capture pile every key into one bucket. */
 static guint infohash_hash(gconstpointer k)
 {
-    return bthash_bytes(k, 20, bttracker_hash_seed);
+    return bthash_bytes(k, BT_INFO_HASH_LEN, disc_seed);
 }
 
 static gboolean infohash_equal(gconstpointer a, gconstpointer b)
 {
-    return memcmp(a, b, 20) == 0;
+    return memcmp(a, b, BT_INFO_HASH_LEN) == 0;
 }
 
 /* Not add_address_to_hash: its unseeded one-at-a-time steps can be
@@ -69,7 +70,7 @@ static gboolean infohash_equal(gconstpointer a, gconstpointer b)
 static guint peer_hash(gconstpointer k)
 {
     const disc_peer_key_t *p = (const disc_peer_key_t *)k;
-    guint64 s = bthash_start(bttracker_hash_seed);
+    guint64 s = bthash_start(disc_seed);
     s = bthash_update(s, &p->port, sizeof(p->port));
     s = bthash_update(s, &p->addr.type, sizeof(p->addr.type));
     return bthash_finish(bthash_update(s, p->addr.data, (size_t)MAX(p->addr.len, 0)));
@@ -103,7 +104,7 @@ static void record(guint32 frame, const char *source, const guint8 *info_hash,
                    const address *peer_addr, guint16 peer_port)
 {
     if (info_hash && !wmem_map_lookup(disc_infohash, info_hash) && has_room(disc_infohash, frame))
-        wmem_map_insert(disc_infohash, wmem_memdup(wmem_file_scope(), info_hash, 20),
+        wmem_map_insert(disc_infohash, wmem_memdup(wmem_file_scope(), info_hash, BT_INFO_HASH_LEN),
                         entry_new(frame, source));
     if (peer_addr && peer_addr->type != AT_NONE && peer_port) {
         disc_peer_key_t k, *nk;
@@ -116,23 +117,6 @@ static void record(guint32 frame, const char *source, const guint8 *info_hash,
             wmem_map_insert(disc_peer, nk, entry_new(frame, source));
         }
     }
-}
-
-void bttracker_discovery_record(packet_info *pinfo, const char *source, const guint8 *info_hash,
-                                const address *peer_addr, guint16 peer_port)
-{
-    if (PINFO_FD_VISITED(pinfo))
-        return;
-    record(pinfo->num, source, info_hash, peer_addr, peer_port);
-}
-
-void bttracker_discovery_note_full(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb)
-{
-    if (disc_full_frame && pinfo->num == disc_full_frame)
-        proto_tree_add_expert_format(tree, pinfo, &ei_disc_full, tvb, 0, 0,
-                                     "Discovery store full (%u infohashes or %u endpoints): those first named "
-                                     "from this frame on are not linked to later connections",
-                                     BT_DISCOVERY_MAX_RECORDS, BT_DISCOVERY_MAX_RECORDS);
 }
 
 static int disc_record_cb(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tree _U_, void *data)
@@ -171,18 +155,46 @@ static int disc_lookup_cb(tvbuff_t *tvb _U_, packet_info *pinfo _U_, proto_tree 
     return 0;
 }
 
-void bttracker_discovery_register(void)
+void bt_discovery_register(void)
 {
+    /* Plugins register one after the other, so the first caller is the
+     * only one that finds no store. */
+    if (find_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR))
+        return;
+    disc_seed = (guint64)g_random_int() << 32 | g_random_int();
     disc_infohash = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(),
                                            infohash_hash, infohash_equal);
     disc_peer = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), peer_hash, peer_equal);
-    static ei_register_info ei[] = {
-        { &ei_disc_full,
-          { "bttracker.discovery.full", PI_UNDECODED, PI_NOTE,
-            "Discovery store full: later announcements are not linked", EXPFILL } },
-    };
-    expert_register_field_array(expert_register_protocol(proto_bttracker), ei, array_length(ei));
     register_init_routine(disc_init);
-    register_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR, disc_lookup_cb, proto_bttracker);
-    register_dissector(BT_DISCOVERY_RECORD_DISSECTOR, disc_record_cb, proto_bttracker);
+    register_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR, disc_lookup_cb, -1);
+    register_dissector(BT_DISCOVERY_RECORD_DISSECTOR, disc_record_cb, -1);
+}
+
+void bt_discovery_handoff(void)
+{
+    disc_record_handle = find_dissector(BT_DISCOVERY_RECORD_DISSECTOR);
+    disc_lookup_handle = find_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR);
+}
+
+gboolean bt_discovery_record(tvbuff_t *tvb, packet_info *pinfo, const char *source, const guint8 *info_hash,
+                             const address *peer_addr, guint16 peer_port)
+{
+    bt_discovery_record_t r;
+
+    if (!disc_record_handle)
+        return FALSE;
+    r.frame = pinfo->num;
+    r.source = source;
+    r.info_hash = info_hash;
+    r.peer_addr = peer_addr;
+    r.peer_port = peer_port;
+    return call_dissector_only(disc_record_handle, tvb, pinfo, NULL, &r) != 0;
+}
+
+void bt_discovery_lookup(tvbuff_t *tvb, packet_info *pinfo, bt_discovery_query_t *q)
+{
+    q->info_hash_frame = q->peer_frame = 0;
+    q->info_hash_source = q->peer_source = NULL;
+    if (disc_lookup_handle)
+        call_dissector_only(disc_lookup_handle, tvb, pinfo, NULL, q);
 }
