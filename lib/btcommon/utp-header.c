@@ -3,13 +3,8 @@
  */
 #include <string.h>
 
+#include "btbytes.h"
 #include "utp-header.h"
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static utp_parse_status_t utp_parse_chain(const uint8_t *buf, size_t len, utp_header_t *h);
 
@@ -23,12 +18,12 @@ utp_parse_status_t utp_parse_header(const uint8_t *buf, size_t len, utp_header_t
     if (h->version == 1) {
         h->type = buf[0] >> 4;
         h->first_ext = buf[1];
-        h->conn_id = be16(buf + 2);
-        h->ts_us = be32(buf + 4);
-        h->ts_diff_us = be32(buf + 8);
-        h->wnd = be32(buf + 12);
-        h->seq = be16(buf + 16);
-        h->ack = be16(buf + 18);
+        h->conn_id = bt_be16(buf + 2);
+        h->ts_us = bt_be32(buf + 4);
+        h->ts_diff_us = bt_be32(buf + 8);
+        h->wnd = bt_be32(buf + 12);
+        h->seq = bt_be16(buf + 16);
+        h->ack = bt_be16(buf + 18);
         h->hdr_len = UTP_V1_HEADER_LEN;
     } else if (h->version == 0) {
         return utp_parse_header_v0(buf, len, h);
@@ -44,15 +39,15 @@ utp_parse_status_t utp_parse_header_v0(const uint8_t *buf, size_t len, utp_heade
     if (len < UTP_V0_HEADER_LEN)
         return UTP_PARSE_SHORT;
     h->version = 0;
-    h->conn_id = be32(buf);
-    h->ts_sec = be32(buf + 4);
-    h->ts_us = be32(buf + 8);
-    h->ts_diff_us = be32(buf + 12);
+    h->conn_id = bt_be32(buf);
+    /* buf + 4: tv_sec, shown by the dissector; no analysis needs it */
+    h->ts_us = bt_be32(buf + 8);
+    h->ts_diff_us = bt_be32(buf + 12);
     h->wnd = buf[16];
     h->first_ext = buf[17];
     h->type = buf[18];
-    h->seq = be16(buf + 19);
-    h->ack = be16(buf + 21);
+    h->seq = bt_be16(buf + 19);
+    h->ack = bt_be16(buf + 21);
     h->hdr_len = UTP_V0_HEADER_LEN;
     return utp_parse_chain(buf, len, h);
 }
@@ -84,7 +79,7 @@ static utp_parse_status_t utp_parse_chain(const uint8_t *buf, size_t len, utp_he
             e->data = buf + off + 2;
             if (type == UTP_EXT_CLOSE_REASON && e->len == 4 && !h->has_close_reason) {
                 h->has_close_reason = true;
-                h->close_reason = be16(e->data + 2);
+                h->close_reason = bt_be16(e->data + 2);
             }
         }
         h->n_ext++;

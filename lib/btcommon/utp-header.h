@@ -69,7 +69,6 @@ typedef struct {
     uint8_t  first_ext;
     uint32_t conn_id;       /* u16 in v1, u32 in v0 */
     uint32_t ts_us;         /* v1 timestamp; v0 tv_usec */
-    uint32_t ts_sec;        /* v0 only */
     uint32_t ts_diff_us;    /* v1 timestamp difference; v0 reply_micro */
     uint32_t wnd;           /* v1 bytes; v0 windowsize byte */
     uint16_t seq;

@@ -11,6 +11,15 @@ void utp_sentq_init(utp_sentq_t *q, const utp_allocator_t *a)
     q->a = *a;
 }
 
+void utp_sentq_destroy(utp_sentq_t *q)
+{
+    if (q->buf)
+        q->a.release(q->a.ctx, q->buf);
+    q->buf = NULL;
+    q->cap = q->head = q->count = 0;
+    q->bytes = 0;
+}
+
 static utp_sent_t *at(const utp_sentq_t *q, uint32_t i)
 {
     return &q->buf[(q->head + i) & (q->cap - 1)];
@@ -45,10 +54,8 @@ bool utp_sentq_push(utp_sentq_t *q, const utp_sent_t *e)
 {
     if (q->count && e->seq <= at(q, q->count - 1)->seq)
         return false;
-    if (q->count == UTP_SENTQ_MAX) {
+    if (q->count == UTP_SENTQ_MAX)
         drop_front(q);
-        q->dropped++;
-    }
     if (q->count == q->cap && !grow(q))
         return false;
     *at(q, q->count) = *e;

@@ -45,11 +45,13 @@ typedef struct {
     uint32_t    head;    /* index of the oldest entry */
     uint32_t    count;
     uint64_t    bytes;   /* sum of len over entries not yet SACKed */
-    uint64_t    dropped; /* entries dropped because UTP_SENTQ_MAX was reached */
     utp_allocator_t a;
 } utp_sentq_t;
 
 void utp_sentq_init(utp_sentq_t *q, const utp_allocator_t *a);
+/* Releases the storage (the plugins' queues live in wmem file scope and
+ * need not call it). */
+void utp_sentq_destroy(utp_sentq_t *q);
 
 /* Appends a packet; its seq must be greater than every seq already queued
  * (callers push only first transmissions).  Returns false if it was not. */

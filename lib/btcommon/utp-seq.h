@@ -15,12 +15,6 @@ static inline int32_t utp_seq_diff(uint16_t a, uint16_t b)
     return (int16_t)(uint16_t)(a - b);
 }
 
-/* a comes before b on the 16-bit circle (half the space either way). */
-static inline bool utp_seq_lt(uint16_t a, uint16_t b)
-{
-    return utp_seq_diff(a, b) < 0;
-}
-
 /* Extends a 16-bit sequence number to the 64-bit value congruent to it
  * modulo 2^16 that lies nearest to `ref` (an earlier extended value of the
  * same counter).  Never returns less than 0: values that would fall below

@@ -521,4 +521,5 @@ proto_reg_handoff_utp(void)
     dissector_add_for_decode_as_with_preference("udp.port", utp_handle);
     udp_port_table = find_dissector_table("udp.port");
     utp_reassembly_handoff();
+    utp_analysis_handoff();
 }

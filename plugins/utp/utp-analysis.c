@@ -328,19 +328,23 @@ utp_analyze_ack(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow,
     }
 }
 
-/* Was the endpoint this SYN goes to announced earlier (LSD, tracker)?  Asks
- * the discovery plugin's lookup dissector, when it is loaded (bt-discovery.h). */
+/* The discovery store's lookup dissector (bt-discovery.h), found once at
+ * handoff; NULL when no plugin that carries the store is loaded. */
+static dissector_handle_t discovery_lookup;
+
+void
+utp_analysis_handoff(void)
+{
+    discovery_lookup = find_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR);
+}
+
+/* Was the endpoint this SYN goes to announced earlier (LSD, tracker)? */
 static void
 utp_lookup_discovery(packet_info *pinfo, tvbuff_t *tvb, utp_conn_t *conn)
 {
-    static dissector_handle_t lookup;
-    static gboolean looked_up;
+    dissector_handle_t lookup = discovery_lookup;
     bt_discovery_query_t q;
 
-    if (!looked_up) {
-        lookup = find_dissector(BT_DISCOVERY_LOOKUP_DISSECTOR);
-        looked_up = TRUE;
-    }
     if (!lookup)
         return;
     memset(&q, 0, sizeof q);

@@ -282,6 +282,7 @@ void utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_
 void utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes, guint32 len,
                        utp_reasm_frame_t *rf);
 void utp_reassembly_handoff(void);
+void utp_analysis_handoff(void);   /* finds the discovery lookup */
 
 /* ---- utp-stats.c ---- */
 void utp_stats_register(void);

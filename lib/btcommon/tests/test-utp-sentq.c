@@ -61,6 +61,8 @@ int main(void)
     CHECK_EQ_INT(utp_sentq_count(&q), 0);
     CHECK_EQ_INT(utp_sentq_bytes(&q), 0);
 
+    utp_sentq_destroy(&q);
+
     /* a gap filled late goes to its place */
     utp_sentq_init(&q, &a);
     for (uint64_t s = 10; s < 30; s += 2) {
@@ -80,7 +82,7 @@ int main(void)
     CHECK_EQ_INT(utp_sentq_find(&q, 16)->frame, 16);
     CHECK_EQ_INT(utp_sentq_ack(&q, 15, &last), 5);   /* 5, 10, 12, 14, 15 */
     CHECK_EQ_INT(last.frame, 15);
-    free(q.buf);
+    utp_sentq_destroy(&q);
 
     /* the bound: never more than UTP_SENTQ_MAX entries */
     utp_sentq_init(&q, &a);
@@ -89,10 +91,9 @@ int main(void)
         utp_sentq_push(&q, &e);
     }
     CHECK_EQ_INT(utp_sentq_count(&q), UTP_SENTQ_MAX);
-    CHECK_EQ_INT(q.dropped, 5);
     CHECK(utp_sentq_find(&q, 1004) == NULL);
     CHECK(utp_sentq_find(&q, 1005) != NULL);
-    free(q.buf);
+    utp_sentq_destroy(&q);
 
     /* a reused number: the entry takes the new packet, bytes in flight follow */
     utp_sentq_init(&q, &a);
@@ -108,7 +109,7 @@ int main(void)
         CHECK_EQ_INT(utp_sentq_find(&q, 500)->frame, 9);
         CHECK_EQ_INT(utp_sentq_find(&q, 500)->sig, data_sig);
     }
-    free(q.buf);
+    utp_sentq_destroy(&q);
     /* signatures: type, length and bytes all count */
     CHECK(utp_packet_sig(0, (const uint8_t *)"abc", 3) == utp_packet_sig(0, (const uint8_t *)"abc", 3));
     CHECK(utp_packet_sig(0, (const uint8_t *)"abc", 3) != utp_packet_sig(0, (const uint8_t *)"abd", 3));
@@ -134,5 +135,6 @@ int main(void)
         CHECK(utp_packet_sig(0, buf, sizeof buf) != utp_packet_sig(0, buf, sizeof buf - 1));
     }
 
+    utp_sentq_destroy(&q);
     return check_summary("test-utp-sentq");
 }
