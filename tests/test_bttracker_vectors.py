@@ -10,14 +10,13 @@ import pytest
 
 import make_vectors
 from bttest import (FUZZ_ENV, by_frame, dissect_cleanly, editcap_mutation, frame_experts as experts,
-                    have_plugin, randpkt, vector)
+                    randpkt, vector)
 from pcapgen import udp_frame, write_pcap
 
-UDP_REAL = "tracker-udp-libtorrent.pcap"
-HTTP_REAL = "tracker-http-libtorrent.pcap"
-IH = [h.hex() for h in make_vectors.IH]
-IHB = make_vectors.IH
-HAVE_BTPEER = have_plugin("bt_handshake")
+IHB = make_vectors.IH                # the vectors' info hashes, and as hex:
+IH = [h.hex() for h in IHB]
+# the real captures the fuzz smoke mutates (test_bttracker.py reads them whole)
+UDP_REAL, HTTP_REAL = "tracker-udp-libtorrent.pcap", "tracker-http-libtorrent.pcap"
 
 
 # ================================================================ UDP vectors
