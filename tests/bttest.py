@@ -240,7 +240,10 @@ def frame_experts(tshark, path, frame):
 
 def stock_env(tshark):
     """env for tshark with no plugin at all (stock Wireshark), checked: an
-    empty WIRESHARK_PLUGIN_DIR with the per-version layout (<dir>/<M.m>/epan)."""
+    empty WIRESHARK_PLUGIN_DIR with the per-version layout (<dir>/<M.m>/epan).
+    Made and checked once per session (the `stock_env` fixture uses it too)."""
+    if hasattr(tshark, "_stock_env"):
+        return tshark._stock_env
     major, minor = ws_version()
     empty = tshark.scratch("stock-plugins")
     (empty / f"{major}.{minor}" / "epan").mkdir(parents=True, exist_ok=True)
@@ -249,6 +252,7 @@ def stock_env(tshark):
     env = {"WIRESHARK_PLUGIN_DIR": str(empty)}
     loaded = tshark.run(["-G", "plugins"], env=env).stdout
     assert "dissector" not in loaded.split(), f"the stock run still loads dissector plugins:\n{loaded}"
+    tshark._stock_env = env
     return env
 
 

@@ -15,7 +15,7 @@ for _d in (_HERE.parent / "scripts", _HERE.parent / "scripts" / "capture", _HERE
     if str(_d) not in sys.path:
         sys.path.append(str(_d))
 
-from bttest import Tshark  # noqa: E402
+from bttest import Tshark, stock_env as _stock_env  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +26,12 @@ def tshark():
         yield Tshark(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stock_env(tshark):
+    """env for a tshark run of stock Wireshark (no plugin at all)."""
+    return _stock_env(tshark)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ from collections import Counter
 
 import pytest
 
-import bttest
 import make_btpeer_vectors as mv
 from bttest import CAPTURES, registered_ports
 from hostile import assert_no_dissector_bug, cost_ratio, startup_capture
@@ -24,11 +23,6 @@ TCP_REAL = ["public-ndpi-bittorrent.pcap", "public-arkime-bt-tcp.pcap", "tcp-pla
 
 def present(names):
     return [n for n in names if (CAPTURES / n).exists()]
-
-
-@pytest.fixture(scope="module")
-def stock_env(tshark):
-    return bttest.stock_env(tshark)
 
 
 def type_counts(tshark, cap, field, env=None, extra=(), dfilter=None):

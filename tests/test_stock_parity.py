@@ -34,7 +34,6 @@ from collections import Counter, defaultdict
 import pytest
 
 import btpeer_streams as bs
-import bttest
 from parity_truth import tcp_frame_truth, utp_truth
 from bttest import CAPTURES, classic_pcap, split as values
 
@@ -108,11 +107,6 @@ class Profile:
 
 _CACHE = {}
 CLAIMS = {"btpeer", "bittorrent", "utp", "bt-utp"}
-
-
-@pytest.fixture(scope="module")
-def stock_env(tshark):
-    return bttest.stock_env(tshark)
 
 
 def profile(tshark, stock_env, name, stock):

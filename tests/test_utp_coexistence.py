@@ -8,16 +8,11 @@ uTP datagrams, DHT is bt-dht, and nothing is left unclaimed by us.
 """
 import pytest
 
-from bttest import captures_with_utp, stock_env
+from bttest import captures_with_utp
 
 UTP_CAPTURES = captures_with_utp()
 
 CAPS = UTP_CAPTURES + ["public-ndpi-bittorrent-utp"]
-
-
-@pytest.fixture(scope="module")
-def no_plugins(tshark):
-    return stock_env(tshark)
 
 
 def udp_view(tshark, cap, extra, env=None, two_pass=False):
@@ -27,11 +22,11 @@ def udp_view(tshark, cap, extra, env=None, two_pass=False):
 
 
 @pytest.mark.parametrize("name", CAPS)
-def test_disabled_utp_is_stock(tshark, no_plugins, name):
+def test_disabled_utp_is_stock(tshark, stock_env, name):
     cap = tshark.capture(f"{name}.pcap")
     heur = ["--enable-heuristic", "bt_utp_udp"]
     ours_off = udp_view(tshark, cap, ["--disable-protocol", "utp", *heur])
-    stock = udp_view(tshark, cap, heur, env=no_plugins)
+    stock = udp_view(tshark, cap, heur, env=stock_env)
     assert ours_off == stock
     # and the comparison means something: stock claims these as bt-utp, ours as utp
     assert sum("bt-utp" in p for _, p in stock) > 0
@@ -48,9 +43,9 @@ def test_disabled_utp_is_stock(tshark, no_plugins, name):
     assert sum(":utp" in p for _, p in ours_on) >= sum("bt-utp" in p for _, p in stock)
 
 
-def test_disabled_utp_gives_dht_back(tshark, no_plugins):
+def test_disabled_utp_gives_dht_back(tshark, stock_env):
     cap = tshark.capture("public-ndpi-bittorrent-utp.pcap")
     off = tshark.fields(cap, ["frame.number"], "bt-dht", two_pass=False, extra=["--disable-protocol", "utp"])
     stock = tshark.fields(cap, ["frame.number"], "bt-dht", two_pass=False,
-                          env=no_plugins)
+                          env=stock_env)
     assert off == stock and len(stock) == 3

@@ -81,7 +81,7 @@ def test_stream_starts_at_first_captured_data_and_is_marked(tshark, name, n):
         if not data:
             continue
         # in order from the first captured DATA, each number once (16-bit unwrapping)
-        first, seen, ext = data[0][1], {}, []
+        first, seen = data[0][1], {}
         for _, seq, p in data:
             rel = (seq - first) & 0xFFFF
             if rel < 0x8000 and rel not in seen:
