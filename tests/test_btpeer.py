@@ -9,7 +9,6 @@ clients never sent and malformed input; their expected values come from how
 the script builds them and from the BEPs, not from the dissector's output.
 """
 import ipaddress
-import json
 from collections import Counter, defaultdict
 
 import pytest
@@ -125,11 +124,11 @@ def test_fields_are_prefixed(tshark):
 @pytest.mark.parametrize("name", params(PLAIN))
 def test_independent_reader_matches_facts(name):
     """The test's own reassembly gives the streams the capture facts describe."""
-    facts = json.loads((CAPTURES / f"{name}.facts.json").read_text())
+    fx = facts(name)
     expected = set()
-    for c in facts["tcp"]["connections"]:
+    for c in fx["tcp"]["connections"]:
         expected |= {c["client_to_server"]["stream_sha256"], c["server_to_client"]["stream_sha256"]}
-    for c in facts["utp"]["connections"]:
+    for c in fx["utp"]["connections"]:
         expected |= {c["initiator_to_acceptor"]["stream_sha256"], c["acceptor_to_initiator"]["stream_sha256"]}
     mine = {bs.sha256(s) for c in bs.connections(str(CAPTURES / f"{name}.pcap")) for s in c.streams}
     mine.add(bs.sha256(b""))
@@ -158,8 +157,8 @@ def test_every_message_decoded(tshark, name):
 
 @pytest.mark.parametrize("name", params(PLAIN))
 def test_piece_bytes_sum_to_torrent_size(tshark, name):
-    facts = json.loads((CAPTURES / f"{name}.facts.json").read_text())
-    size = facts["torrent"]["total_size"]
+    fx = facts(name)
+    size = fx["torrent"]["total_size"]
     got = tshark_directions(tshark, tshark.capture(f"{name}.pcap"))
     ref = independent(name)
     received = Counter()
@@ -169,7 +168,7 @@ def test_piece_bytes_sum_to_torrent_size(tshark, name):
         assert got[key].piece_bytes == want if key in got else d.piece_bytes == 0
         if key in got and got[key].piece_bytes:
             received[key[2]] += got[key].piece_bytes
-    seeds = {p["ip"] for p in facts["peers"]} - {ip for ip, n in received.items() if n}
+    seeds = {p["ip"] for p in fx["peers"]} - {ip for ip, n in received.items() if n}
     assert received, "no piece data at all"
     for ip, n in received.items():
         # a leech gets every byte once; uTP loss and endgame may repeat a block
@@ -181,7 +180,7 @@ def test_piece_bytes_sum_to_torrent_size(tshark, name):
 
 @pytest.mark.parametrize("name", params(PLAIN))
 def test_handshake_fields_match_facts(tshark, name):
-    facts = json.loads((CAPTURES / f"{name}.facts.json").read_text())
+    fx = facts(name)
     rows = tshark.fields(tshark.capture(f"{name}.pcap"),
                          ["btpeer.info_hash", "btpeer.peer_id", "btpeer.client", "btpeer.client_version",
                           "btpeer.reserved", "btpeer.reserved.extension"], "btpeer.pstr", occurrence="f")
@@ -189,9 +188,9 @@ def test_handshake_fields_match_facts(tshark, name):
                "-qB": ("qBittorrent", None)}
     assert rows
     for ih, pid, client, version, reserved, ext in rows:
-        assert ih.replace(":", "") == facts["torrent"]["info_hash"][:40]
+        assert ih.replace(":", "") == fx["torrent"]["info_hash"][:40]
         prefix = bytes.fromhex(pid.replace(":", ""))[:8].decode("latin-1")
-        assert prefix in {p["peer_id_prefix"] for p in facts["peers"]}
+        assert prefix in {p["peer_id_prefix"] for p in fx["peers"]}
         want = next(v for k, v in clients.items() if prefix.startswith(k))
         assert client == want[0]
         if want[1]:

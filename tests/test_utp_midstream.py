@@ -12,12 +12,9 @@ before the other direction confirmed the connection (utp-midstream.c: at most
 UTP_MID_HELD = 8 per direction): two passes show them as uTP with
 utp.analysis.confirmed_in, one pass cannot know yet when it meets them.
 """
-import json
-
 import pytest
 
-from bttest import CAPTURES
-from bttest import follow_raw as follow
+from bttest import facts, follow_raw as follow
 from utp_facts import parse_utp  # scripts/: the independent uTP reader
 from utp_vectors import raw_udp_datagrams
 
@@ -37,7 +34,7 @@ def cut(tshark, name, n):
 def oracle(path, name):
     """{frame: (direction 'i'/'a', type, seq, payload)} of the v1 uTP datagrams of
     the capture's connection, read from the raw bytes."""
-    conn = json.load(open(CAPTURES / f"{name}.facts.json"))["utp"]["connections"][0]
+    conn = facts(name)["utp"]["connections"][0]
     ids = {conn["syn_conn_id"], (conn["syn_conn_id"] + 1) & 0xFFFF}
     out = {}
     for num, sip, sport, dip, dport, payload in raw_udp_datagrams(path):
@@ -74,7 +71,7 @@ def test_connection_without_syn_is_claimed(tshark, name, n):
 def test_stream_starts_at_first_captured_data_and_is_marked(tshark, name, n):
     cap = cut(tshark, name, n)
     want = oracle(cap, name)
-    conn = json.load(open(CAPTURES / f"{name}.facts.json"))["utp"]["connections"][0]
+    conn = facts(name)["utp"]["connections"][0]
     streams = {}
     for d in "ia":
         data = [(num, seq, p) for num, (dd, t, seq, p) in sorted(want.items()) if dd == d and t == 0 and p]
