@@ -110,7 +110,25 @@ static void find_oldest(gpointer key, gpointer value, gpointer user)
     }
 }
 
-static piece_buf_t *buf_get(btpeer_side_t *side, guint32 index, guint32 len)
+/* Bytes of padding files (BEP 47) are zeros that clients do not request:
+ * a new piece buffer starts with them seen. */
+static void buf_padding(const btpeer_torrent_t *t, guint32 index, piece_buf_t *pb)
+{
+    const bt_torrent_info_t *in = &t->info;
+    guint64 start = (guint64)index * in->piece_length, end = start + pb->len;
+    size_t f;
+
+    for (f = bt_info_file_at(in, start); f < in->n_files && in->files[f].offset < end; f++) {
+        const bt_tfile_t *tf = &in->files[f];
+        guint64 lo = MAX(tf->offset, start), hi = MIN(tf->offset + tf->length, end);
+        if (!tf->pad || lo >= hi)
+            continue;
+        memset(pb->data + (lo - start), 0, (size_t)(hi - lo));
+        bt_rangeset_add(&pb->seen, lo - start, hi - start);
+    }
+}
+
+static piece_buf_t *buf_get(const btpeer_torrent_t *t, btpeer_side_t *side, guint32 index, guint32 len)
 {
     piece_buf_t *pb;
 
@@ -129,6 +147,7 @@ static piece_buf_t *buf_get(btpeer_side_t *side, guint32 index, guint32 len)
     pb->len = len;
     bt_rangeset_init(&pb->seen);
     pb->frames = wmem_array_new(wmem_file_scope(), sizeof(guint32));
+    buf_padding(t, index, pb);
     side->piece_bytes += len;
     wmem_map_insert(side->pieces, GUINT_TO_POINTER(index), pb);
     return pb;
@@ -202,7 +221,7 @@ static void piece_gather(btpeer_ctx_t *ctx, guint32 index, guint32 begin, int of
     size = bt_info_piece_size(&t->info, index);
     if (!size || size > PIECE_MAX_LEN || (guint64)begin + (guint64)len > size)
         return;
-    pb = buf_get(side, index, (guint32)size);
+    pb = buf_get(t, side, index, (guint32)size);
     if (!bt_rangeset_add(&pb->seen, begin, (guint64)begin + (guint64)len)) {
         buf_drop(side, index, pb);     /* too many holes: give up on it */
         return;

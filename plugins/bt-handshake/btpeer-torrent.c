@@ -236,11 +236,15 @@ void btpeer_torrent_show(btpeer_ctx_t *ctx)
     proto_item *it;
     guint32 i;
 
+    if (ctx->pdu->md_unused)
+        expert_add_info_format(ctx->pinfo, ctx->pdu_item, &ei_md_bad_piece, "%s", ctx->pdu->md_unused);
     if (md) {
         it = proto_tree_add_boolean(ctx->tree, hf_torrent_md_verified, ctx->tvb, 0, 0, md->verified);
         proto_item_set_generated(it);
-        if (!md->verified)
+        if (!md->verified) {
             expert_add_info(ctx->pinfo, it, &ei_md_failed);
+            btpeer_info(ctx, "metadata FAILED");
+        }
         else if (!t)
             expert_add_info(ctx->pinfo, it, &ei_md_unreadable);
         for (i = 0; i < md->count; i++)
@@ -251,8 +255,10 @@ void btpeer_torrent_show(btpeer_ctx_t *ctx)
         return;
     proto_item_set_generated(proto_tree_add_string(ctx->tree, hf_torrent_name, ctx->tvb, 0, 0, t->info.name));
     proto_item_set_generated(proto_tree_add_string(ctx->tree, hf_torrent_source, ctx->tvb, 0, 0, t->source));
-    if (md && md->verified)
+    if (md && md->verified) {
         show_files(ctx, t);
+        btpeer_info(ctx, "metadata of %s verified", t->info.name);
+    }
 }
 
 /* The metadata is complete: check it against the info hash and read it. */
@@ -293,17 +299,16 @@ void btpeer_torrent_metadata(btpeer_ctx_t *ctx, gint64 piece, gint64 total, int 
         return;
     if (total <= 0 || total > (gint64)MD_MAX_SIZE || piece < 0 ||
         (t->md_buf && (guint32)total != t->md_size) || (guint64)piece * MD_PIECE_LEN >= (guint64)total) {
-        expert_add_info_format(ctx->pinfo, ctx->pdu_item, &ei_md_bad_piece,
-                               "ut_metadata piece %" G_GINT64_FORMAT " of total size %" G_GINT64_FORMAT
-                               " not used: out of range, above %u bytes, or another size than earlier pieces",
-                               piece, total, MD_MAX_SIZE);
+        ctx->pdu->md_unused = wmem_strdup_printf(wmem_file_scope(),
+            "ut_metadata piece %" G_GINT64_FORMAT " of total size %" G_GINT64_FORMAT
+            " not used: out of range, above %u bytes, or another size than earlier pieces",
+            piece, total, MD_MAX_SIZE);
         return;
     }
     want = MIN(MD_PIECE_LEN, (guint32)total - (guint32)piece * MD_PIECE_LEN);
     if ((guint32)data_len != want || tvb_captured_length_remaining(ctx->tvb, data_off) < data_len) {
-        expert_add_info_format(ctx->pinfo, ctx->pdu_item, &ei_md_bad_piece,
-                               "ut_metadata piece %" G_GINT64_FORMAT " holds %d bytes, %u expected: not used",
-                               piece, data_len, want);
+        ctx->pdu->md_unused = wmem_strdup_printf(wmem_file_scope(),
+            "ut_metadata piece %" G_GINT64_FORMAT " holds %d bytes, %u expected: not used", piece, data_len, want);
         return;
     }
     if (!t->md_buf) {

@@ -140,6 +140,7 @@ typedef struct btpeer_pdu {
     gboolean          untracked;  /* a request not remembered (table full)      */
     btpeer_torrent_t *torrent;    /* the connection's torrent, if known by then */
     btpeer_md_done_t *md;         /* this PDU completed the metadata            */
+    const char       *md_unused;  /* why this ut_metadata data was not used     */
     btpeer_piece_done_t *piece;   /* this PDU completed a piece                 */
 } btpeer_pdu_t;
 

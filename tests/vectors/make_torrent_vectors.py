@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Writes the hand-built vectors of torrent metadata and piece verification
+(issue 10) into btpeer/, with a .facts.json holding what this script knows.
+
+  btpeer-torrent.pcap  a multi-file v1 torrent (a.bin 20000 bytes, sub/b.txt
+      1 byte, a BEP 47 padding file up to the piece boundary, c.bin 9000
+      bytes; 16 KiB pieces, 3 pieces) whose 2-piece info dictionary comes
+      over ut_metadata on two connections, in the reverse order and in
+      opposite directions (piece 1 seed -> leech on connection 1, piece 0
+      leech -> seed on connection 2).  Then:
+        connection 1: piece 0 as two blocks, the second one first, the
+          first cut over several TCP segments and sent twice; piece 1 as its
+          one block of file data (the rest is padding, never sent); piece 2
+          with one byte flipped (fails); a request, a have and a cancel;
+        connection 2: piece 2 intact (verifies);
+        connection 3 (another info hash): metadata that does not match its
+          info hash, and a data message announcing a 100 MB total size.
+  btpeer-torrent-folder/vec.torrent  the same torrent as a .torrent file.
+"""
+import hashlib
+import json
+import os
+import random
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from make_btpeer_vectors import OUT, Pcap, Tcp, bencode, ext, ip, msg, u32  # noqa: E402
+
+PIECE = 16384
+FILES = [("a.bin", 20000), ("sub/b.txt", 1), None, ("c.bin", 9000)]   # None: padding
+PAD = 2 * PIECE - 20001
+MD_ID = 3          # ut_metadata id both sides announce
+
+
+def torrent():
+    rnd = random.Random("btpeer-torrent-vector")
+    data = {name: rnd.randbytes(size) for name, size in (f for f in FILES if f)}
+    layout, files = b"", []
+    for f in FILES:
+        if f is None:
+            layout += bytes(PAD)
+            files.append({"attr": "p", "length": PAD, "path": [".pad", str(PAD)]})
+        else:
+            layout += data[f[0]]
+            files.append({"length": f[1], "path": f[0].split("/")})
+    pieces = [layout[i:i + PIECE] for i in range(0, len(layout), PIECE)]
+    info = {"files": files, "name": "vec", "piece length": PIECE,
+            "pieces": b"".join(hashlib.sha1(p).digest() for p in pieces),
+            "x-filler": "f" * 20000}     # makes the info dictionary 2 metadata pieces long
+    return data, layout, pieces, bencode(info)
+
+
+def handshakes(t, ih, a_id, b_id):
+    hs = b"\x13BitTorrent protocol" + bytes([0, 0, 0, 0, 0, 0x10, 0, 0x05]) + ih
+    t.send(0, hs + a_id)
+    t.send(1, hs + b_id)
+    m = bencode({"m": {"ut_metadata": MD_ID}, "v": "vector"})
+    t.send(0, ext(0, m))
+    t.send(1, ext(0, m))
+
+
+def md_piece(n, info):
+    chunk = info[n * PIECE:(n + 1) * PIECE]
+    return ext(MD_ID, bencode({"msg_type": 1, "piece": n, "total_size": len(info)}) + chunk)
+
+
+def block(index, begin, data):
+    return msg(7, u32(index, begin) + data)
+
+
+def main():
+    data, layout, pieces, info = torrent()
+    ih = hashlib.sha1(info).digest()
+    pc = Pcap()
+    seed1, leech = (ip("10.0.4.2"), 6881), (ip("10.0.4.1"), 40000)
+    c1 = Tcp(pc, leech, seed1)
+    handshakes(c1, ih, b"-LT2080-aaaaaaaaaaaa", b"-TR3000-bbbbbbbbbbbb")
+    c1.send(1, md_piece(1, info))
+    seed2 = (ip("10.0.4.3"), 6881)
+    c2 = Tcp(pc, (ip("10.0.4.1"), 40001), seed2)
+    handshakes(c2, ih, b"-LT2080-cccccccccccc", b"-qB4520-dddddddddddd")
+    c2.send(0, md_piece(0, info))                     # completes the metadata
+    c1.send(0, msg(6, u32(0, 0, PIECE)) + msg(6, u32(0, 16000, PIECE - 16000)) + msg(8, u32(2, 0, 9000)))
+    c1.send(1, block(0, 16000, pieces[0][16000:]))
+    first = block(0, 0, pieces[0][:16000])
+    c1.send(1, first, cuts=(5, 13, 600))
+    c1.send(1, first)                                 # sent again: completes nothing new
+    c1.send(1, block(1, 0, pieces[1][:20001 - PIECE]))
+    bad = bytearray(pieces[2])
+    bad[100] ^= 0xFF
+    c1.send(1, block(2, 0, bytes(bad)))
+    c1.send(1, msg(4, u32(2)))                        # have 2
+    c2.send(1, block(2, 0, pieces[2]))
+    other = bytes(range(0x40, 0x54))
+    c3 = Tcp(pc, (ip("10.0.4.1"), 40002), (ip("10.0.4.4"), 6881))
+    handshakes(c3, other, b"-LT2080-eeeeeeeeeeee", b"-LT2080-ffffffffffff")
+    c3.send(1, ext(MD_ID, bencode({"msg_type": 1, "piece": 0, "total_size": 100_000_000}) + b"x" * 16384))
+    c3.send(1, ext(MD_ID, bencode({"msg_type": 1, "piece": 0, "total_size": 5}) + b"hello"))
+    pc.write("btpeer-torrent.pcap")
+
+    folder = os.path.join(OUT, "btpeer-torrent-folder")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "vec.torrent"), "wb") as f:
+        f.write(bencode({"info": info}))
+    facts = {
+        "info_hash": ih.hex(),
+        "name": "vec",
+        "info_sha256": hashlib.sha256(info).hexdigest(),
+        "files": [{"path": "vec/" + f[0], "size": f[1], "offset": layout.find(data[f[0]]),
+                   "sha256": hashlib.sha256(data[f[0]]).hexdigest()} for f in FILES if f],
+        "piece_length": PIECE,
+        "failed": {"piece": 2, "sender": "10.0.4.2"},
+        "verified": [{"piece": 0, "sender": "10.0.4.2"}, {"piece": 1, "sender": "10.0.4.2"},
+                     {"piece": 2, "sender": "10.0.4.3"}],
+        "other_info_hash": other.hex(),
+    }
+    with open(os.path.join(OUT, "btpeer-torrent.facts.json"), "w") as f:
+        json.dump(facts, f, indent=1)
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    main()
