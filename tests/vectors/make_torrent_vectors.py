@@ -103,7 +103,7 @@ def main():
     folder = os.path.join(OUT, "btpeer-torrent-folder")
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "vec.torrent"), "wb") as f:
-        f.write(bencode({"info": info}))
+        f.write(b"d4:info" + info + b"e")     # info is bencoded already
     facts = {
         "info_hash": ih.hex(),
         "name": "vec",
@@ -115,6 +115,7 @@ def main():
         "verified": [{"piece": 0, "sender": "10.0.4.2"}, {"piece": 1, "sender": "10.0.4.2"},
                      {"piece": 2, "sender": "10.0.4.3"}],
         "other_info_hash": other.hex(),
+        "other_sender": "10.0.4.4",
     }
     with open(os.path.join(OUT, "btpeer-torrent.facts.json"), "w") as f:
         json.dump(facts, f, indent=1)
