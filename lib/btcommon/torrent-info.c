@@ -165,6 +165,47 @@ static void v2_single_name(bt_torrent_info_t *info)
         info->files[0].path[n] = '\0';
 }
 
+/* A hybrid torrent (BEP 52) lists its files twice: the v1 "files" (with
+ * padding) give the layout, the v2 "file tree" the pieces roots.  Both are
+ * in the same order: the roots are copied along while the paths agree. */
+static void hybrid_roots(reader_t *r, const bencode_value_t *tree, size_t name_len)
+{
+    bt_torrent_info_t v2;
+    reader_t *r2 = calloc(1, sizeof(*r2));
+    size_t i, j = 0;
+
+    if (!r2)
+        return;
+    memset(&v2, 0, sizeof(v2));
+    r2->buf = r->buf;
+    r2->len = r->len;
+    r2->info = &v2;
+    v2.piece_length = r->info->piece_length;
+    memcpy(r2->path, r->path, name_len);
+    r2->path[name_len] = '\0';
+    v2.name = r->info->name;
+    if (v2_tree(r2, tree, name_len, 0) == BT_INFO_OK) {
+        v2_single_name(&v2);
+        for (i = 0; i < r->info->n_files; i++) {
+            bt_tfile_t *f = &r->info->files[i];
+            if (f->pad)
+                continue;
+            while (j < v2.n_files && v2.files[j].pad)
+                j++;
+            if (j >= v2.n_files || strcmp(v2.files[j].path, f->path) != 0)
+                break;
+            if (v2.files[j].has_root) {
+                memcpy(f->pieces_root, v2.files[j].pieces_root, sizeof(f->pieces_root));
+                f->has_root = 1;
+            }
+            j++;
+        }
+    }
+    v2.name = NULL;       /* r->info's */
+    bt_info_free(&v2);
+    free(r2);
+}
+
 static bt_info_err_t read_files(reader_t *r, const bencode_value_t *d, size_t name_len)
 {
     bencode_value_t files, tree, fd;
@@ -180,10 +221,17 @@ static bt_info_err_t read_files(reader_t *r, const bencode_value_t *d, size_t na
             if ((err = v1_file(r, &fd, name_len)) != BT_INFO_OK)
                 return err;
         }
+        if (bencode_dict_get(r->buf, r->len, d, "file tree", &tree))
+            hybrid_roots(r, &tree, name_len);
         return r->info->n_files ? BT_INFO_OK : BT_INFO_ERR_FILES;
     }
-    if (get_int(r, d, "length", &length))
-        return add_file(r, (uint64_t)length, 0, NULL);
+    if (get_int(r, d, "length", &length)) {
+        r->path[name_len] = '\0';
+        if ((err = add_file(r, (uint64_t)length, 0, NULL)) == BT_INFO_OK &&
+            bencode_dict_get(r->buf, r->len, d, "file tree", &tree))
+            hybrid_roots(r, &tree, name_len);
+        return err;
+    }
     if (bencode_dict_get(r->buf, r->len, d, "file tree", &tree)) {
         if ((err = v2_tree(r, &tree, name_len, 0)) != BT_INFO_OK)
             return err;

@@ -158,6 +158,7 @@ static void dissect_hash_msg(btpeer_ctx_t *ctx, guint8 id, guint32 len)
             expert_add_info(ctx->pinfo, it, &ei_btpeer_hashes_len);
         }
         btpeer_info(ctx, "Hashes layer %u index %u length %u proof %u (%u hashes)", base, index, length, proof, n);
+        btpeer_v2_hashes(ctx, base, index, length, BT_MSG_ID_OFF + BT_HASH_MSG_HDR_LEN, n);
     } else {
         btpeer_info(ctx, "%s layer %u index %u length %u proof %u",
                     val_to_str_const(id, msg_type_vals, "?"), base, index, length, proof);

@@ -99,7 +99,8 @@ static void torrent_set_info(btpeer_torrent_t *t, bt_torrent_info_t *in, const g
     bt_info_free(in);
     t->info_bytes = (const guint8 *)wmem_memdup(fs, bytes, len);
     t->info_len = len;
-    if (out->pieces) {   /* v1 hashes: pieces can be verified */
+    btpeer_v2_init(t);
+    if (out->pieces || t->v2_hash) {   /* v1 hashes, or v2 piece layers: pieces can be verified */
         t->piece_state = (guint8 *)wmem_alloc0(fs, out->num_pieces);
         t->piece_data = (guint8 **)wmem_alloc0(fs, out->num_pieces * sizeof(guint8 *));
         t->file_ok = (guint32 *)wmem_alloc0(fs, out->n_files * sizeof(guint32));
@@ -152,8 +153,12 @@ static void load_torrent_file(const char *path)
         t = btpeer_torrent_get(parsed.meta_version == 2 && !parsed.pieces ? h2 : h1);
         if (t && !t->source) {
             torrent_set_info(t, &parsed, (const guint8 *)data + info.start, (guint32)(info.end - info.start), "file");
-            if (parsed.meta_version == 2 || t->info.meta_version == 2)
+            if (t->info.meta_version == 2) {
+                bencode_value_t layers;
                 wmem_map_insert(torrents, wmem_memdup(wmem_file_scope(), h2, BT_INFO_HASH_LEN), t);
+                if (bencode_dict_get((const guint8 *)data, len, &top, "piece layers", &layers))
+                    btpeer_v2_piece_layers(t, (const guint8 *)data, len, &layers);
+            }
         } else {
             bt_info_free(&parsed);
         }

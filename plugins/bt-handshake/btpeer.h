@@ -113,6 +113,10 @@ typedef struct btpeer_torrent {
     guint32     *file_ok;         /* per file: its pieces verified so far       */
     guint32     *file_done;       /* per file: frame its last piece was verified */
     guint64      kept_bytes;
+    /* v2 (BEP 52): piece-layer hashes by piece index, known from a .torrent's
+     * piece layers or verified hashes messages (btpeer-hashes.c) */
+    guint8      *v2_hash;         /* 32 bytes per piece                          */
+    guint8      *v2_known;        /* 1 when v2_hash of that piece is known       */
     guint32      last_frame;      /* last frame of a connection of this torrent */
 } btpeer_torrent_t;
 
@@ -142,6 +146,7 @@ typedef struct btpeer_pdu {
     btpeer_md_done_t *md;         /* this PDU completed the metadata            */
     const char       *md_unused;  /* why this ut_metadata data was not used     */
     btpeer_piece_done_t *piece;   /* this PDU completed a piece                 */
+    guint8            hash_verdict; /* Hashes (BEP 52): 0 not checked, 1 ok, 2 failed */
 } btpeer_pdu_t;
 
 /* Everything the decoders of one PDU need. */
@@ -258,6 +263,17 @@ void btpeer_register_pieces(int proto, expert_module_t *em);
 void btpeer_piece_files(btpeer_ctx_t *ctx, guint32 index, guint32 begin, guint64 length, proto_item *anchor);
 /* a block of piece data at offset of ctx->tvb (len bytes there) */
 void btpeer_piece_block(btpeer_ctx_t *ctx, guint32 index, guint32 begin, int offset, int len);
+
+/* btpeer-hashes.c (BEP 52) */
+void btpeer_register_hashes(int proto, expert_module_t *em);
+/* the arrays of a v2 torrent whose info just became known */
+void btpeer_v2_init(btpeer_torrent_t *t);
+/* a .torrent's "piece layers" dictionary (its bencoded bytes) */
+void btpeer_v2_piece_layers(btpeer_torrent_t *t, const guint8 *buf, gsize len, const bencode_value_t *layers);
+/* a Hashes message: verify it against the file's pieces root, keep its piece-layer hashes */
+void btpeer_v2_hashes(btpeer_ctx_t *ctx, guint32 base, guint32 index, guint32 length, int hashes_off, guint32 n);
+/* v2 verdict of a piece: -1 no hash known to check against, else 0 or 1 */
+int btpeer_v2_check_piece(const btpeer_torrent_t *t, guint32 index, const guint8 *data, guint32 len);
 
 /* btpeer-export.c */
 void btpeer_register_export(int proto);

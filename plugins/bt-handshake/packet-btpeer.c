@@ -404,6 +404,7 @@ void proto_register_btpeer(void)
     btpeer_register_mse(proto_btpeer, em);
     btpeer_register_resync(proto_btpeer, em);
     btpeer_register_pieces(proto_btpeer, em);
+    btpeer_register_hashes(proto_btpeer, em);
     btpeer_register_export(proto_btpeer);
 
     module = prefs_register_protocol(proto_btpeer, NULL);

@@ -110,6 +110,32 @@ static void test_v2(void)
     }
 }
 
+/* hybrid: the v1 list (with padding) lays out, the tree gives the roots */
+static const char hybrid[] =
+    "d9:file treed"
+    "1:ad0:d6:lengthi20e11:pieces root32:" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "ee"
+    "1:bd0:d6:lengthi5e11:pieces root32:" "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB" "ee"
+    "e5:filesl"
+    "d6:lengthi20e4:pathl1:aee"
+    "d4:attr1:p6:lengthi12e4:pathl4:.pad2:12ee"
+    "d6:lengthi5e4:pathl1:bee"
+    "e12:meta versioni2e4:name1:H12:piece lengthi16e6:pieces60:" H1 H1 H1 "e";
+
+static void test_hybrid(void)
+{
+    bt_torrent_info_t i;
+    CHECK_EQ_INT(bt_info_parse(U8(hybrid), sizeof(hybrid) - 1, &i), BT_INFO_OK);
+    CHECK_EQ_INT(i.meta_version, 2);
+    CHECK(i.pieces != NULL);
+    CHECK_EQ_INT(i.n_files, 3);
+    CHECK_EQ_INT(i.files[0].has_root, 1);
+    CHECK_EQ_INT(i.files[0].pieces_root[0], 'A');
+    CHECK_EQ_INT(i.files[1].has_root, 0);
+    CHECK_EQ_INT(i.files[2].has_root, 1);
+    CHECK_EQ_INT(i.files[2].pieces_root[0], 'B');
+    bt_info_free(&i);
+}
+
 static void test_bounds(void)
 {
     /* a path longer than BT_INFO_MAX_PATH */
@@ -129,6 +155,7 @@ int main(void)
     test_single();
     test_multi();
     test_v2();
+    test_hybrid();
     test_bounds();
     return check_summary("test-torrent-info");
 }
