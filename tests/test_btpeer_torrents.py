@@ -305,3 +305,37 @@ def test_vector_torrent_folder(tshark, vec):
     rows = tshark.fields(path, ["btpeer.piece.file", "btpeer.piece.file_offset"],
                          "btpeer.msg_type == 7 && btpeer.piece.index == 1", extra=extra)
     assert rows == [["vec/a.bin,vec/sub/b.txt", "16384,0"]]
+
+
+def test_hybrid_hashes_verified(tshark):
+    """BEP 52 Hashes messages of the hybrid capture lead to the pieces roots
+    of the files the capture script's .torrent lists."""
+    if "torrent-hybrid-magnet" not in TORRENT_CAPS:
+        pytest.skip("capture not committed")
+    roots = {e["pieces_root"] for e in facts("torrent-hybrid-magnet")["torrent"]["files"] if e.get("pieces_root")}
+    rows = tshark.fields(tshark.capture("torrent-hybrid-magnet.pcap"),
+                         ["btpeer.hash.pieces_root", "btpeer.hash.verified"], "btpeer.msg_type == 22")
+    assert rows
+    for root, ok in rows:
+        assert root.replace(":", "") in roots and ok == "1", (root, ok)
+
+
+@pytest.mark.parametrize("from_folder", [False, True])
+def test_vector_v2(tshark, vec, from_folder):
+    """A v2-only torrent: metadata checked with SHA-256, Hashes checked up to
+    the pieces root (a flipped byte fails), pieces checked as merkle roots of
+    their blocks, from the Hashes message or from the .torrent's piece layers."""
+    _, _, folder_ = vec
+    f = json.loads((VECTORS / "btpeer" / "btpeer-torrent-v2.facts.json").read_text())
+    path = vector(tshark, "btpeer/btpeer-torrent-v2.pcap")
+    extra = ["-o", f"btpeer.torrent_folder:{folder_}"] if from_folder else []
+    rows = tshark.fields(path, ["btpeer.hash.verified"], "btpeer.msg_type == 22", extra=extra)
+    assert [r[0] == "1" for r in rows] == f["hashes_verified"]
+    if not from_folder:
+        assert tshark.fields(path, ["btpeer.torrent.metadata_verified"], "btpeer.torrent.metadata_verified") == [["1"]]
+    got = sorted([i, ok] for _, i, ok in verdicts(tshark, path, extra))
+    assert got == f["verdicts"]
+    objs = export(tshark, path, extra, tag=f"-{from_folder}")
+    assert hashlib.sha256(objs[eo_name("v2vec/small.txt")]).hexdigest() == f["files"]["v2vec/small.txt"]
+    big = [n for n in objs if n.startswith(eo_name("v2vec/big.bin"))]
+    assert len(big) == 1 and "failed 32768-65535" in big[0]

@@ -16,6 +16,16 @@
         connection 3 (another info hash): metadata that does not match its
           info hash, and a data message announcing a 100 MB total size.
   btpeer-torrent-folder/vec.torrent  the same torrent as a .torrent file.
+  btpeer-torrent-v2.pcap  a v2-only torrent (BEP 52; 32 KiB pieces: big.bin
+      70000 bytes over 3 pieces, small.txt 100 bytes in a piece of its own)
+      whose info dictionary comes over ut_metadata (the handshake carries the
+      SHA-256 info hash truncated to 20 bytes); a Hashes message with big.bin's
+      piece layer (then one with a flipped byte); pieces 0, 1 (one flipped
+      byte: fails), 2 (short: the file ends) and 3 (small.txt, checked against
+      its pieces root).
+  btpeer-torrent-folder/v2.torrent  that torrent with its piece layers.
+The merkle trees here are computed from the leaves up, padded with zero
+leaves, independently of the plugin's piece-layer arithmetic.
 """
 import hashlib
 import json
@@ -121,6 +131,77 @@ def main():
         json.dump(facts, f, indent=1)
 
 
+V2_PIECE = 32768
+BLOCK = 16384
+
+
+def sha256(b):
+    return hashlib.sha256(b).digest()
+
+
+def root_of_leaves(leaves, width):
+    """Merkle root of leaf hashes padded with zero leaves to width (a power of two)."""
+    layer = leaves + [bytes(32)] * (width - len(leaves))
+    while len(layer) > 1:
+        layer = [sha256(layer[i] + layer[i + 1]) for i in range(0, len(layer), 2)]
+    return layer[0]
+
+
+def pow2(n):
+    w = 1
+    while w < n:
+        w *= 2
+    return w
+
+
+def leaves_of(data):
+    return [sha256(data[i:i + BLOCK]) for i in range(0, len(data), BLOCK)]
+
+
+def v2():
+    rnd = random.Random("btpeer-torrent-v2-vector")
+    big, small = rnd.randbytes(70000), rnd.randbytes(100)
+    big_root = root_of_leaves(leaves_of(big), pow2(len(leaves_of(big))))
+    small_root = root_of_leaves(leaves_of(small), 1)
+    per_piece = V2_PIECE // BLOCK
+    layer = [root_of_leaves(leaves_of(big[i:i + V2_PIECE]), per_piece) for i in range(0, len(big), V2_PIECE)]
+    pad = root_of_leaves([], per_piece)              # a piece of zero leaves
+    layer4 = layer + [pad]
+    assert root_of_leaves(layer4, 4) == big_root     # the piece layer leads to the same root
+    info = bencode({"file tree": {"big.bin": {"": {"length": len(big), "pieces root": big_root}},
+                                  "small.txt": {"": {"length": len(small), "pieces root": small_root}}},
+                    "meta version": 2, "name": "v2vec", "piece length": V2_PIECE})
+    ih = sha256(info)[:20]
+    pc = Pcap()
+    c = Tcp(pc, (ip("10.0.5.1"), 40000), (ip("10.0.5.2"), 6881))
+    handshakes(c, ih, b"-LT2080-gggggggggggg", b"-LT2080-hhhhhhhhhhhh")
+    c.send(1, md_piece(0, info))
+    hdr = big_root + u32(1, 0, 4, 0)
+    c.send(1, msg(22, hdr + b"".join(layer4)))
+    bad_layer = bytearray(b"".join(layer4))
+    bad_layer[40] ^= 1
+    c.send(1, msg(22, hdr + bytes(bad_layer)))
+    c.send(1, block(0, 0, big[:BLOCK]) + block(0, BLOCK, big[BLOCK:V2_PIECE]))
+    bad = bytearray(big[V2_PIECE:2 * V2_PIECE])
+    bad[7] ^= 0x80
+    c.send(1, block(1, 0, bytes(bad[:BLOCK])) + block(1, BLOCK, bytes(bad[BLOCK:])))
+    c.send(1, block(2, 0, big[2 * V2_PIECE:]))
+    c.send(1, block(3, 0, small))
+    pc.write("btpeer-torrent-v2.pcap")
+    folder = os.path.join(OUT, "btpeer-torrent-folder")
+    with open(os.path.join(folder, "v2.torrent"), "wb") as f:
+        f.write(b"d4:info" + info + b"12:piece layers" + bencode({big_root: b"".join(layer)}) + b"e")
+    facts = {"name": "v2vec", "info_sha256": hashlib.sha256(info).hexdigest(),
+             "roots": {"v2vec/big.bin": big_root.hex(), "v2vec/small.txt": small_root.hex()},
+             "hashes_verified": [True, False],
+             "verdicts": [[0, True], [1, False], [2, True], [3, True]],
+             "files": {"v2vec/big.bin": hashlib.sha256(big).hexdigest(),
+                       "v2vec/small.txt": hashlib.sha256(small).hexdigest()}}
+    with open(os.path.join(OUT, "btpeer-torrent-v2.facts.json"), "w") as f:
+        json.dump(facts, f, indent=1)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     main()
+    v2()
