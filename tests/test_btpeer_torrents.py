@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bttest import VECTORS, facts, vector, with_facts as available, write_with
+from bttest import VECTORS, dissect_cleanly, editcap_mutation, facts, vector, with_facts as available, write_with
 
 TORRENT_CAPS = available(["torrent-magnet-utp-loss", "torrent-transmission-tcp", "torrent-hybrid-magnet",
                           "torrent-corrupt-seed"])
@@ -339,3 +339,29 @@ def test_vector_v2(tshark, vec, from_folder):
     assert hashlib.sha256(objs[eo_name("v2vec/small.txt")]).hexdigest() == f["files"]["v2vec/small.txt"]
     big = [n for n in objs if n.startswith(eo_name("v2vec/big.bin"))]
     assert len(big) == 1 and "failed 32768-65535" in big[0]
+
+
+@pytest.mark.parametrize("name", ["btpeer-torrent.pcap", "btpeer-torrent-v2.pcap"])
+def test_fuzzed_vectors_and_torrent_files(tshark, vec, name):
+    """Mutated vectors, and a folder of mutated .torrent files: dissected and
+    exported without a crash or a dissector bug."""
+    _, _, folder_ = vec
+    bad = tshark.scratch("bad-torrents")
+    if not bad.exists():
+        bad.mkdir()
+        rnd = random.Random(10)
+        for src in sorted(folder_.iterdir()):
+            data = src.read_bytes()
+            for k in range(20):
+                b = bytearray(data)
+                for _ in range(1 + k % 4):
+                    b[rnd.randrange(len(b))] = rnd.randrange(256)
+                cut = b[:rnd.randrange(len(b))] if k % 5 == 0 else b
+                (bad / f"{src.stem}-{k}.torrent").write_bytes(bytes(cut))
+        for p in [bad, *bad.iterdir()]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+    src = vector(tshark, f"btpeer/{name}")
+    mutated = editcap_mutation(tshark, src, f"fuzz-{name}", 0.02, 3)
+    for cap in (src, mutated):
+        dissect_cleanly(tshark, cap, ("-2", "-V", "-o", f"btpeer.torrent_folder:{bad}"))
+        export(tshark, cap, ["-o", f"btpeer.torrent_folder:{folder_}"], tag="-fuzz")
