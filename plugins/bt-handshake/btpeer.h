@@ -15,6 +15,7 @@
  *   btpeer-torrent.c   the torrent store: metadata from ut_metadata (BEP 9)
  *                      or .torrent files, name and file list
  *   btpeer-pieces.c    piece -> file mapping and piece verification
+ *   btpeer-hashes.c    BEP 52 merkle checks: Hashes proofs, v2 pieces
  *   btpeer-export.c    Export Objects: the files and the .torrent
  */
 #ifndef BTPEER_H
