@@ -116,8 +116,10 @@ static void export_torrent(export_object_list_t *list, packet_info *pinfo, const
     add_entry(list, pinfo, t, "application/x-bittorrent", g_strdup_printf("%s.torrent", t->info.name), d, len);
 }
 
-/* Copies the kept bytes of file f into buf (zeros where not kept) and
- * returns the end of the last byte copied. */
+/* Copies the kept bytes of file f into buf (zeros where not kept; NULL:
+ * only measure) and returns the end of the last byte kept.  The object is
+ * never longer than that: a hostile torrent may announce any file length,
+ * but kept bytes are bounded (KEEP_MAX, btpeer-pieces.c). */
 static guint64 file_bytes(const btpeer_torrent_t *t, size_t f, guint8 *buf)
 {
     const bt_tfile_t *tf = &t->info.files[f];
@@ -127,7 +129,8 @@ static guint64 file_bytes(const btpeer_torrent_t *t, size_t f, guint8 *buf)
         guint32 p = (guint32)(pos / plen);
         guint64 pend = MIN(((guint64)p + 1) * plen, end);
         if (t->piece_data[p]) {
-            memcpy(buf + (pos - tf->offset), t->piece_data[p] + (pos - (guint64)p * plen), (size_t)(pend - pos));
+            if (buf)
+                memcpy(buf + (pos - tf->offset), t->piece_data[p] + (pos - (guint64)p * plen), (size_t)(pend - pos));
             last = pend - tf->offset;
         }
         pos = pend;
@@ -176,12 +179,13 @@ static void export_file(export_object_list_t *list, packet_info *pinfo, const bt
                         gboolean complete)
 {
     const bt_tfile_t *tf = &t->info.files[f];
-    guint8 *buf = (guint8 *)g_malloc0(tf->length ? (gsize)tf->length : 1);
-    guint64 last = file_bytes(t, f, buf);
+    guint64 last = file_bytes(t, f, NULL);
+    guint8 *buf = (guint8 *)g_malloc0(last ? (gsize)last : 1);
     wmem_strbuf_t *sb;
 
-    if (complete) {
-        add_entry(list, pinfo, t, "application/octet-stream", g_strdup(tf->path), buf, (size_t)tf->length);
+    file_bytes(t, f, buf);
+    if (complete) {   /* every piece kept: last is the file's length */
+        add_entry(list, pinfo, t, "application/octet-stream", g_strdup(tf->path), buf, (size_t)last);
         return;
     }
     sb = wmem_strbuf_new(pinfo->pool, tf->path);

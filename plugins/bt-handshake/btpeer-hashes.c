@@ -18,10 +18,12 @@
 #include "ws-compat.h"
 
 /* Pieces of a v2 torrent for which piece-layer hashes are kept (33 bytes
- * each): 4M pieces is 64 TiB in 16 KiB pieces.  A v2 file's length is any
- * bencoded integer, so a hostile info dictionary could announce more; such
- * torrents are mapped but not verified. */
-#define V2_MAX_PIECES (4u * 1024u * 1024u)
+ * each, plus 9 for the piece bookkeeping of btpeer-pieces.c: 42 MiB at the
+ * bound): 1M pieces is 16 GiB in 16 KiB pieces, and clients choose larger
+ * pieces for larger torrents (libtorrent aims at about 1500 pieces).  A v2
+ * file's length is any bencoded integer, so a hostile info dictionary could
+ * announce far more; such torrents are mapped but not verified. */
+#define V2_MAX_PIECES (1024u * 1024u)
 /* Hashes per message combined: BEP 52 lets a request ask for at most 512. */
 #define V2_MAX_HASHES 8192u
 

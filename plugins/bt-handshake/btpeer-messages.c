@@ -103,7 +103,7 @@ static void add_block_ref(btpeer_ctx_t *ctx, int offset, const char *what, btpee
     it = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_request_length, tvb, offset + 8, 4, ENC_BIG_ENDIAN, &length);
     btpeer_info(ctx, "%s %u/%u+%u", what, index, begin, length);
     btpeer_track_request(ctx, kind, index, begin, length, it);
-    btpeer_piece_files(ctx, index, begin, length, it);
+    btpeer_piece_files(ctx, index, begin, length);
 }
 
 static void dissect_piece(btpeer_ctx_t *ctx, guint32 len)
@@ -121,7 +121,7 @@ static void dissect_piece(btpeer_ctx_t *ctx, guint32 len)
         proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, block, ENC_NA);
     btpeer_info(ctx, "Piece %u/%u (%u bytes)", index, begin, block);
     btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
-    btpeer_piece_files(ctx, index, begin, block, it);
+    btpeer_piece_files(ctx, index, begin, block);
     btpeer_piece_block(ctx, index, begin, BT_MSG_BLOCK_OFF, (int)block);
 }
 
@@ -196,7 +196,7 @@ void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
             proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, -1, ENC_NA);
         btpeer_info(ctx, "Piece %u/%u (%u bytes, %d here)", index, begin, block, avail - BT_MSG_BLOCK_OFF);
         btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
-        btpeer_piece_files(ctx, index, begin, block, it);
+        btpeer_piece_files(ctx, index, begin, block);
         /* the bytes at hand count towards the piece; the rest never comes */
         btpeer_piece_block(ctx, index, begin, BT_MSG_BLOCK_OFF, avail - BT_MSG_BLOCK_OFF);
     } else {
@@ -249,10 +249,9 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
     case BT_MSG_HAVE:
     case BT_MSG_SUGGEST:
     case BT_MSG_ALLOWED_FAST:
-        type_item = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, tvb, BT_MSG_INDEX_OFF, 4,
-                                                 ENC_BIG_ENDIAN, &v);
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &v);
         btpeer_info(ctx, "%s %u", val_to_str_const(id, msg_type_vals, "?"), v);
-        btpeer_piece_files(ctx, v, 0, G_MAXUINT64, type_item);
+        btpeer_piece_files(ctx, v, 0, G_MAXUINT64);
         break;
     case BT_MSG_BITFIELD:
         dissect_bitfield(ctx, len);

@@ -59,13 +59,12 @@ typedef struct {
     wmem_array_t *frames;
 } piece_buf_t;
 
-void btpeer_piece_files(btpeer_ctx_t *ctx, guint32 index, guint32 begin, guint64 length, proto_item *anchor)
+void btpeer_piece_files(btpeer_ctx_t *ctx, guint32 index, guint32 begin, guint64 length)
 {
     const btpeer_torrent_t *t = ctx->pdu->torrent;
     bt_span_t spans[FILES_SHOWN];
     size_t n, i;
 
-    (void)anchor;
     if (!t)
         return;
     if (length == G_MAXUINT64)

@@ -261,7 +261,7 @@ void btpeer_torrent_metadata(btpeer_ctx_t *ctx, gint64 piece, gint64 total, int 
 /* btpeer-pieces.c */
 void btpeer_register_pieces(int proto, expert_module_t *em);
 /* the files a block (or, length G_MAXUINT64, a whole piece) touches */
-void btpeer_piece_files(btpeer_ctx_t *ctx, guint32 index, guint32 begin, guint64 length, proto_item *anchor);
+void btpeer_piece_files(btpeer_ctx_t *ctx, guint32 index, guint32 begin, guint64 length);
 /* a block of piece data at offset of ctx->tvb (len bytes there) */
 void btpeer_piece_block(btpeer_ctx_t *ctx, guint32 index, guint32 begin, int offset, int len);
 
