@@ -280,6 +280,8 @@ static void ext_metadata(btpeer_ctx_t *ctx, int offset)
     if (data_len > 0)
         proto_tree_add_item(ctx->tree, hf_btpeer_ext_md_data, ctx->tvb, (gint)d.dict.end, data_len, ENC_NA);
     if (type == 1)
+        btpeer_torrent_metadata(ctx, piece, total, (int)d.dict.end, MAX(data_len, 0));
+    if (type == 1)
         btpeer_info(ctx, "Extended ut_metadata data piece %" G_GINT64_FORMAT " (%d bytes of %" G_GINT64_FORMAT ")",
                     piece, data_len, total);
     else

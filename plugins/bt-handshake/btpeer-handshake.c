@@ -126,6 +126,12 @@ void btpeer_dissect_handshake(btpeer_ctx_t *ctx)
     info_hash = tvb_get_ptr(tvb, BT_HS_INFOHASH_OFF, BT_INFO_HASH_LEN);
     proto_tree_add_item(tree, hf_btpeer_info_hash, tvb, BT_HS_INFOHASH_OFF, BT_INFO_HASH_LEN, ENC_NA);
     add_discovery(ctx, info_hash);
+    if (!PINFO_FD_VISITED(ctx->pinfo) && !ctx->conn->has_info_hash) {
+        /* the torrent this connection is about (btpeer-torrent.c) */
+        memcpy(ctx->conn->info_hash, info_hash, BT_INFO_HASH_LEN);
+        ctx->conn->has_info_hash = TRUE;
+        btpeer_torrent_get(info_hash);
+    }
 
     tvb_memcpy(tvb, peer_id, BT_HS_PEERID_OFF, BT_PEER_ID_LEN);
     it = proto_tree_add_item(tree, hf_btpeer_peer_id, tvb, BT_HS_PEERID_OFF, BT_PEER_ID_LEN, ENC_NA);

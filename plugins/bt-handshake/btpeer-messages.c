@@ -103,6 +103,7 @@ static void add_block_ref(btpeer_ctx_t *ctx, int offset, const char *what, btpee
     it = proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_request_length, tvb, offset + 8, 4, ENC_BIG_ENDIAN, &length);
     btpeer_info(ctx, "%s %u/%u+%u", what, index, begin, length);
     btpeer_track_request(ctx, kind, index, begin, length, it);
+    btpeer_piece_files(ctx, index, begin, length);
 }
 
 static void dissect_piece(btpeer_ctx_t *ctx, guint32 len)
@@ -120,6 +121,8 @@ static void dissect_piece(btpeer_ctx_t *ctx, guint32 len)
         proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, block, ENC_NA);
     btpeer_info(ctx, "Piece %u/%u (%u bytes)", index, begin, block);
     btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
+    btpeer_piece_files(ctx, index, begin, block);
+    btpeer_piece_block(ctx, index, begin, BT_MSG_BLOCK_OFF, (int)block);
 }
 
 static void dissect_bitfield(btpeer_ctx_t *ctx, guint32 len)
@@ -155,6 +158,7 @@ static void dissect_hash_msg(btpeer_ctx_t *ctx, guint8 id, guint32 len)
             expert_add_info(ctx->pinfo, it, &ei_btpeer_hashes_len);
         }
         btpeer_info(ctx, "Hashes layer %u index %u length %u proof %u (%u hashes)", base, index, length, proof, n);
+        btpeer_v2_hashes(ctx, base, index, length, BT_MSG_ID_OFF + BT_HASH_MSG_HDR_LEN, n);
     } else {
         btpeer_info(ctx, "%s layer %u index %u length %u proof %u",
                     val_to_str_const(id, msg_type_vals, "?"), base, index, length, proof);
@@ -192,6 +196,9 @@ void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
             proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, -1, ENC_NA);
         btpeer_info(ctx, "Piece %u/%u (%u bytes, %d here)", index, begin, block, avail - BT_MSG_BLOCK_OFF);
         btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
+        btpeer_piece_files(ctx, index, begin, block);
+        /* the bytes at hand count towards the piece; the rest never comes */
+        btpeer_piece_block(ctx, index, begin, BT_MSG_BLOCK_OFF, avail - BT_MSG_BLOCK_OFF);
     } else {
         if (avail > BT_MSG_PAYLOAD_OFF)
             proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_PAYLOAD_OFF, -1, ENC_NA);
@@ -244,6 +251,7 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
     case BT_MSG_ALLOWED_FAST:
         proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &v);
         btpeer_info(ctx, "%s %u", val_to_str_const(id, msg_type_vals, "?"), v);
+        btpeer_piece_files(ctx, v, 0, G_MAXUINT64);
         break;
     case BT_MSG_BITFIELD:
         dissect_bitfield(ctx, len);

@@ -12,6 +12,11 @@
  *   btpeer-bencode.c   bencoded values as a protocol tree
  *   btpeer-requests.c  request / piece / cancel / reject matching
  *   btpeer-mse.c       MSE/PE (encrypted connection) recognition and display
+ *   btpeer-torrent.c   the torrent store: metadata from ut_metadata (BEP 9)
+ *                      or .torrent files, name and file list
+ *   btpeer-pieces.c    piece -> file mapping and piece verification
+ *   btpeer-hashes.c    BEP 52 merkle checks: Hashes proofs, v2 pieces
+ *   btpeer-export.c    Export Objects: the files and the .torrent
  */
 #ifndef BTPEER_H
 #define BTPEER_H
@@ -21,6 +26,9 @@
 #include <epan/wmem_scopes.h>
 
 #include "bencode.h"
+#include "btwire.h"
+#include "rangeset.h"
+#include "torrent-info.h"
 #include "ws-compat.h"
 
 #define BTPEER_SHORT_NAME "BT-Peer"
@@ -55,6 +63,9 @@ typedef struct btpeer_side {
     gboolean    seq_known;       /* TCP: next_seq is set                        */
     guint32     next_seq;        /* TCP: sequence number after the last byte
                                     handed to us (gap detection)                */
+    /* First pass only: pieces this side is sending, in progress (btpeer-pieces.c). */
+    wmem_map_t *pieces;          /* index -> btpeer_piece_buf_t                 */
+    guint64     piece_bytes;     /* bytes buffered in them                      */
 } btpeer_side_t;
 
 typedef enum {
@@ -68,6 +79,8 @@ typedef struct btpeer_conn {
     btpeer_conn_state_t state;
     guint32 probe_bytes;         /* heuristic: bytes looked at while probing    */
     btpeer_side_t side[2];
+    gboolean has_info_hash;      /* first pass: a handshake was seen            */
+    guint8   info_hash[BT_INFO_HASH_LEN];
 } btpeer_conn_t;
 
 /* Per-request record shared by the request, piece, cancel and reject PDUs
@@ -82,11 +95,59 @@ typedef struct btpeer_request {
     guint32  reject_frame;
 } btpeer_request_t;
 
+/* One torrent, keyed by its (v1, or v2 truncated) info hash; file scope.
+ * Filled by btpeer-torrent.c, the piece fields by btpeer-pieces.c. */
+typedef struct btpeer_torrent {
+    guint8       info_hash[BT_INFO_HASH_LEN];
+    const char  *source;          /* "ut_metadata" or "file"; NULL: unknown yet */
+    bt_torrent_info_t info;       /* when source is set (wmem copies)           */
+    const guint8 *info_bytes;     /* the verified info dictionary               */
+    guint32      info_len;
+    guint32      known_frame;     /* frame that completed it (0: from a file)   */
+    /* BEP 9 assembly, first pass */
+    guint8      *md_buf;
+    guint32      md_size, md_count, md_have;
+    guint32     *md_frames;       /* frame of each metadata piece, 0: not yet   */
+    /* piece verification (v1), first pass; arrays of info.num_pieces */
+    guint8      *piece_state;     /* BTPEER_PIECE_*                             */
+    guint8     **piece_data;      /* verified bytes kept for Export Objects     */
+    guint32     *file_ok;         /* per file: its pieces verified so far       */
+    guint32     *file_done;       /* per file: frame its last piece was verified */
+    guint64      kept_bytes;
+    /* v2 (BEP 52): piece-layer hashes by piece index, known from a .torrent's
+     * piece layers or verified hashes messages (btpeer-hashes.c) */
+    guint8      *v2_hash;         /* 32 bytes per piece                          */
+    guint8      *v2_known;        /* 1 when v2_hash of that piece is known       */
+    guint32      last_frame;      /* last frame of a connection of this torrent */
+} btpeer_torrent_t;
+
+enum { BTPEER_PIECE_NONE = 0, BTPEER_PIECE_OK, BTPEER_PIECE_FAILED };
+
+/* The frame completing a torrent's metadata (btpeer-torrent.c). */
+typedef struct btpeer_md_done {
+    gboolean  verified;
+    guint32   count;
+    guint32  *frames;             /* frames of the pieces that built it        */
+} btpeer_md_done_t;
+
+/* The frame completing a piece (btpeer-pieces.c). */
+typedef struct btpeer_piece_done {
+    guint32   index;
+    gboolean  verified;
+    guint32   count;
+    guint32  *frames;             /* frames that carried its blocks            */
+} btpeer_piece_done_t;
+
 /* Per-PDU analysis, computed on the first pass and looked up afterwards. */
 typedef struct btpeer_pdu {
     const char       *ext_name;   /* extended messages: name of the id, or NULL */
     btpeer_request_t *req;        /* request/piece/cancel/reject: the request   */
     gboolean          untracked;  /* a request not remembered (table full)      */
+    btpeer_torrent_t *torrent;    /* the connection's torrent, if known by then */
+    btpeer_md_done_t *md;         /* this PDU completed the metadata            */
+    const char       *md_unused;  /* why this ut_metadata data was not used     */
+    btpeer_piece_done_t *piece;   /* this PDU completed a piece                 */
+    guint8            hash_verdict; /* Hashes (BEP 52): 0 not checked, 1 ok, 2 failed */
 } btpeer_pdu_t;
 
 /* Everything the decoders of one PDU need. */
@@ -184,5 +245,42 @@ int btpeer_mse_find_plaintext(tvbuff_t *tvb, btpeer_side_t *side);
 /* the first at bytes of tvb are the end of the negotiation, a plaintext
  * handshake follows */
 void btpeer_dissect_mse_plaintext(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int at);
+
+/* btpeer-torrent.c */
+extern bt_pref_bool btpeer_pref_verify_pieces;
+void btpeer_register_torrent(int proto, expert_module_t *em, module_t *module);
+/* first pass: the torrent whose info hash is h, created when absent */
+btpeer_torrent_t *btpeer_torrent_get(const guint8 *h);
+/* sets ctx->pdu->torrent (first pass), before and after a PDU's decoding */
+void btpeer_torrent_attach(btpeer_ctx_t *ctx);
+/* name and source on every PDU of a known torrent; the metadata result */
+void btpeer_torrent_show(btpeer_ctx_t *ctx);
+/* a ut_metadata data message: piece, total size, its bytes in ctx->tvb */
+void btpeer_torrent_metadata(btpeer_ctx_t *ctx, gint64 piece, gint64 total, int data_off, int data_len);
+
+/* btpeer-pieces.c */
+void btpeer_register_pieces(int proto, expert_module_t *em);
+/* the files a block (or, length G_MAXUINT64, a whole piece) touches */
+void btpeer_piece_files(btpeer_ctx_t *ctx, guint32 index, guint32 begin, guint64 length);
+/* a block of piece data at offset of ctx->tvb (len bytes there) */
+void btpeer_piece_block(btpeer_ctx_t *ctx, guint32 index, guint32 begin, int offset, int len);
+
+/* btpeer-hashes.c (BEP 52) */
+void btpeer_register_hashes(int proto, expert_module_t *em);
+/* the arrays of a v2 torrent whose info just became known */
+void btpeer_v2_init(btpeer_torrent_t *t);
+/* a .torrent's "piece layers" dictionary (its bencoded bytes) */
+void btpeer_v2_piece_layers(btpeer_torrent_t *t, const guint8 *buf, gsize len, const bencode_value_t *layers);
+/* a Hashes message: verify it against the file's pieces root, keep its piece-layer hashes */
+void btpeer_v2_hashes(btpeer_ctx_t *ctx, guint32 base, guint32 index, guint32 length, int hashes_off, guint32 n);
+/* v2 verdict of a piece: -1 no hash known to check against, else 0 or 1 */
+int btpeer_v2_check_piece(const btpeer_torrent_t *t, guint32 index, const guint8 *data, guint32 len);
+
+/* btpeer-export.c */
+void btpeer_register_export(int proto);
+/* first pass: remember that this frame completed an object (file -1: the .torrent) */
+void btpeer_export_event(packet_info *pinfo, btpeer_torrent_t *t, gint64 file);
+/* after each PDU: queue the objects of this frame to Export Objects */
+void btpeer_export_frame(btpeer_ctx_t *ctx);
 
 #endif /* BTPEER_H */

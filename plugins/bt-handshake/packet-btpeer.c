@@ -169,6 +169,7 @@ static void dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     ctx.conn = conn;
     ctx.dir = dir;
     ctx.pdu = pdu_record(pinfo);
+    btpeer_torrent_attach(&ctx);
     if (kind == PDU_HANDSHAKE)
         btpeer_dissect_handshake(&ctx);
     else if (kind == PDU_KEEPALIVES)
@@ -177,6 +178,9 @@ static void dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         btpeer_dissect_partial(&ctx, count);
     else
         btpeer_dissect_message(&ctx);
+    btpeer_torrent_attach(&ctx);   /* a handshake, or the metadata just completed */
+    btpeer_torrent_show(&ctx);
+    btpeer_export_frame(&ctx);
 }
 
 /* Number of whole keep-alives (4 zero bytes) from offset on. */
@@ -399,6 +403,9 @@ void proto_register_btpeer(void)
     btpeer_register_requests(proto_btpeer, em);
     btpeer_register_mse(proto_btpeer, em);
     btpeer_register_resync(proto_btpeer, em);
+    btpeer_register_pieces(proto_btpeer, em);
+    btpeer_register_hashes(proto_btpeer, em);
+    btpeer_register_export(proto_btpeer);
 
     module = prefs_register_protocol(proto_btpeer, NULL);
     prefs_register_uint_preference(module, "max_message_length", "Largest message accepted (bytes)",
@@ -410,6 +417,7 @@ void proto_register_btpeer(void)
     prefs_register_bool_preference(module, "track_requests", "Match requests with pieces",
         "Link request, piece, cancel and reject messages of a connection and compute latencies",
         &btpeer_pref_track_requests);
+    btpeer_register_torrent(proto_btpeer, em, module);
 
     btpeer_utp_register();
     bt_discovery_register();

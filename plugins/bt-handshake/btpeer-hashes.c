@@ -1,0 +1,200 @@
+/* btpeer-hashes.c
+ * BitTorrent v2 (BEP 52) merkle verification: Hashes messages are checked
+ * against the pieces root of their file (the subtree of the hashes they
+ * carry, then their proof hashes up to the root: btpeer.hash.verified), and
+ * the piece-layer hashes they prove, or those of a .torrent's "piece
+ * layers", are kept so that the pieces of v2-only torrents can be verified
+ * (merkle root of the piece's 16 KiB blocks against its piece-layer hash;
+ * a file of one piece against its pieces root).  SHA-256 from glib's
+ * GChecksum; the tree shape from lib/btcommon/merkle.c.
+ */
+#include <string.h>
+
+#include <epan/packet.h>
+
+#include "btpeer.h"
+#include "merkle.h"
+#include "peerwire.h"
+#include "ws-compat.h"
+
+/* Pieces of a v2 torrent for which piece-layer hashes are kept (33 bytes
+ * each, plus 9 for the piece bookkeeping of btpeer-pieces.c: 42 MiB at the
+ * bound): 1M pieces is 16 GiB in 16 KiB pieces, and clients choose larger
+ * pieces for larger torrents (libtorrent aims at about 1500 pieces).  A v2
+ * file's length is any bencoded integer, so a hostile info dictionary could
+ * announce far more; such torrents are mapped but not verified. */
+#define V2_MAX_PIECES (1024u * 1024u)
+/* Hashes per message combined: BEP 52 lets a request ask for at most 512. */
+#define V2_MAX_HASHES 8192u
+
+static int hf_hash_verified = -1;
+static expert_field ei_hash_failed = EI_INIT;
+
+static void sha256(const void *data, size_t len, uint8_t out[BT_MERKLE_HASH])
+{
+    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+    gsize dlen = BT_MERKLE_HASH;
+    g_checksum_update(c, (const guchar *)data, (gssize)len);
+    g_checksum_get_digest(c, out, &dlen);
+    g_checksum_free(c);
+}
+
+void btpeer_v2_init(btpeer_torrent_t *t)
+{
+    if (t->info.meta_version != 2 || t->info.num_pieces == 0 || t->info.num_pieces > V2_MAX_PIECES)
+        return;
+    t->v2_hash = (guint8 *)wmem_alloc0(wmem_file_scope(), (gsize)t->info.num_pieces * BT_MERKLE_HASH);
+    t->v2_known = (guint8 *)wmem_alloc0(wmem_file_scope(), t->info.num_pieces);
+}
+
+/* Blocks per piece as a layer number: the piece layer. */
+static unsigned piece_layer(const btpeer_torrent_t *t)
+{
+    return bt_merkle_log2(bt_merkle_width(MAX(t->info.piece_length / BT_MERKLE_BLOCK, 1)));
+}
+
+static guint64 file_pieces(const btpeer_torrent_t *t, const bt_tfile_t *f)
+{
+    return (f->length + t->info.piece_length - 1) / t->info.piece_length;
+}
+
+/* Keeps count piece-layer hashes of file f starting at its piece `first`. */
+static void keep_layer(btpeer_torrent_t *t, const bt_tfile_t *f, guint64 first, const guint8 *hashes, guint64 count)
+{
+    guint64 base = f->offset / t->info.piece_length, n = file_pieces(t, f), i;
+    if (!t->v2_hash)
+        return;
+    for (i = 0; i < count && first + i < n; i++) {
+        memcpy(t->v2_hash + (base + first + i) * BT_MERKLE_HASH, hashes + i * BT_MERKLE_HASH, BT_MERKLE_HASH);
+        t->v2_known[base + first + i] = 1;
+    }
+}
+
+void btpeer_v2_piece_layers(btpeer_torrent_t *t, const guint8 *buf, gsize len, const bencode_value_t *layers)
+{
+    size_t f;
+    if (!t->v2_hash || layers->type != BENC_DICT)
+        return;
+    for (f = 0; f < t->info.n_files; f++) {
+        const bt_tfile_t *tf = &t->info.files[f];
+        bencode_iter_t it;
+        bencode_value_t k, v;
+        guint64 n = file_pieces(t, tf);
+        if (!tf->has_root || n < 2)
+            continue;
+        bencode_iter_init(&it, buf, len, layers, 4);
+        while (bencode_iter_next(&it, &k, &v)) {
+            guint8 root[BT_MERKLE_HASH];
+            if (k.str_len != BT_MERKLE_HASH || memcmp(buf + k.str_off, tf->pieces_root, BT_MERKLE_HASH) != 0)
+                continue;
+            /* kept only when the layer hashes to the file's root */
+            if (v.type == BENC_STR && v.str_len == n * BT_MERKLE_HASH && n <= V2_MAX_PIECES &&
+                bt_merkle_root(buf + v.str_off, (size_t)n, bt_merkle_width(n), piece_layer(t), sha256, root) &&
+                memcmp(root, tf->pieces_root, BT_MERKLE_HASH) == 0)
+                keep_layer(t, tf, 0, buf + v.str_off, n);
+            break;
+        }
+    }
+}
+
+static const bt_tfile_t *file_of_root(const btpeer_torrent_t *t, const guint8 *root)
+{
+    size_t f;
+    for (f = 0; f < t->info.n_files; f++) {
+        if (t->info.files[f].has_root && memcmp(t->info.files[f].pieces_root, root, BT_MERKLE_HASH) == 0)
+            return &t->info.files[f];
+    }
+    return NULL;
+}
+
+/* First pass: 1 verified, 2 failed, 0 not checkable (unknown file, proof
+ * not reaching the root, odd sizes). */
+static guint8 check_hashes(btpeer_ctx_t *ctx, guint32 base, guint32 index, guint32 length, int off, guint32 n)
+{
+    btpeer_torrent_t *t = ctx->pdu->torrent;
+    const bt_tfile_t *f;
+    guint8 root[BT_MERKLE_HASH], node[BT_MERKLE_HASH];
+    const guint8 *hashes;
+    guint64 width, blocks, top;
+    unsigned layer;
+
+    if (!t || t->info.meta_version != 2 || length == 0 || n < length || n > V2_MAX_HASHES || index % length)
+        return 0;
+    tvb_memcpy(ctx->tvb, root, BT_MSG_PAYLOAD_OFF, BT_MERKLE_HASH);
+    if (!(f = file_of_root(t, root)) || f->length == 0)
+        return 0;
+    blocks = (f->length + BT_MERKLE_BLOCK - 1) / BT_MERKLE_BLOCK;
+    top = bt_merkle_log2(bt_merkle_width(blocks));
+    width = bt_merkle_width(length);
+    layer = base + bt_merkle_log2(width);
+    if (base > 63 || layer + (n - length) != top)
+        return 0;
+    hashes = tvb_get_ptr(ctx->tvb, off, (gint)(n * BT_MERKLE_HASH));
+    if (!bt_merkle_root(hashes, length, width, base, sha256, node))
+        return 0;
+    bt_merkle_climb(node, index / width, hashes + (gsize)length * BT_MERKLE_HASH, n - length, sha256);
+    if (memcmp(node, f->pieces_root, BT_MERKLE_HASH) != 0)
+        return 2;
+    if (base == piece_layer(t))
+        keep_layer(t, f, index, hashes, length);
+    return 1;
+}
+
+void btpeer_v2_hashes(btpeer_ctx_t *ctx, guint32 base, guint32 index, guint32 length, int hashes_off, guint32 n)
+{
+    proto_item *it;
+    if (!PINFO_FD_VISITED(ctx->pinfo))
+        ctx->pdu->hash_verdict = check_hashes(ctx, base, index, length, hashes_off, n);
+    if (!ctx->pdu->hash_verdict)
+        return;
+    it = proto_tree_add_boolean(ctx->tree, hf_hash_verified, ctx->tvb, BT_MSG_PAYLOAD_OFF, BT_MERKLE_HASH,
+                                ctx->pdu->hash_verdict == 1);
+    proto_item_set_generated(it);
+    if (ctx->pdu->hash_verdict == 2)
+        expert_add_info(ctx->pinfo, it, &ei_hash_failed);
+}
+
+int btpeer_v2_check_piece(const btpeer_torrent_t *t, guint32 index, const guint8 *data, guint32 len)
+{
+    const bt_torrent_info_t *in = &t->info;
+    guint64 start = (guint64)index * in->piece_length;
+    size_t fi = bt_info_file_at(in, start);
+    const bt_tfile_t *f;
+    guint8 root[BT_MERKLE_HASH];
+    guint64 bytes, width;
+    const guint8 *want;
+
+    if (fi >= in->n_files || !t->v2_hash)
+        return -1;
+    f = &in->files[fi];
+    if (f->pad || !f->has_root)
+        return -1;
+    bytes = MIN((guint64)len, f->offset + f->length - start);
+    if (file_pieces(t, f) == 1) {          /* the file's root is the piece's */
+        width = bt_merkle_width((f->length + BT_MERKLE_BLOCK - 1) / BT_MERKLE_BLOCK);
+        want = f->pieces_root;
+    } else {
+        if (!t->v2_known[index])
+            return -1;
+        width = bt_merkle_width(MAX(in->piece_length / BT_MERKLE_BLOCK, 1));
+        want = t->v2_hash + (gsize)index * BT_MERKLE_HASH;
+    }
+    if (!bt_merkle_data_root(data, (size_t)bytes, width, sha256, root))
+        return -1;
+    return memcmp(root, want, BT_MERKLE_HASH) == 0;
+}
+
+void btpeer_register_hashes(int proto, expert_module_t *em)
+{
+    static hf_register_info hf[] = {
+        { &hf_hash_verified,
+          { "Hashes verified", "btpeer.hash.verified", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "The hashes and their proof hash up to the file's pieces root (BEP 52)", HFILL } },
+    };
+    static ei_register_info ei[] = {
+        { &ei_hash_failed,
+          { "btpeer.hash.failed", PI_CHECKSUM, PI_WARN, "Hashes do not lead to the file's pieces root", EXPFILL } },
+    };
+    proto_register_field_array(proto, hf, array_length(hf));
+    expert_register_field_array(em, ei, array_length(ei));
+}
