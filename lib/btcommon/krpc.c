@@ -14,6 +14,11 @@ static const char *const query_names[KRPC_Q_COUNT] = {
     "unknown", "ping", "find_node", "get_peers", "announce_peer", "get", "put", "sample_infohashes",
 };
 
+static int ascii_alnum(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 const char *krpc_query_name(krpc_q_t q)
 {
     return (unsigned)q < KRPC_Q_COUNT ? query_names[q] : query_names[0];
@@ -243,7 +248,12 @@ int krpc_version_name(const uint8_t *v, size_t len, char *client, size_t client_
         return 0;
     code[0] = (char)v[0];
     code[1] = (char)v[1];
-    snprintf(version, version_len, "%u.%u", v[2], v[3]);
+    /* libtorrent sends binary major, minor ("LT\x02\x00"); some send
+     * two ASCII characters ("UT12"): shown as they are */
+    if (ascii_alnum(v[2]) && ascii_alnum(v[3]))
+        snprintf(version, version_len, "%c%c", v[2], v[3]);
+    else
+        snprintf(version, version_len, "%u.%u", v[2], v[3]);
     name = bt_peerid_azureus_name(code);
     if (name) {
         snprintf(client, client_len, "%s", name);
