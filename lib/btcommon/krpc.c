@@ -255,6 +255,10 @@ int krpc_version_name(const uint8_t *v, size_t len, char *client, size_t client_
     else
         snprintf(version, version_len, "%u.%u", v[2], v[3]);
     name = bt_peerid_azureus_name(code);
+    /* aria2 sends "A2" in "v" but a mainline-style peer id ("A2-1-36-0-"),
+     * so peerid.c's table of Azureus-style codes does not list it */
+    if (!name && code[0] == 'A' && code[1] == '2')
+        name = "aria2";
     if (name) {
         snprintf(client, client_len, "%s", name);
         return 1;

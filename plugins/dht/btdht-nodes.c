@@ -131,6 +131,8 @@ static gboolean one_peer(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, co
                        (int)e->str_len);
     proto_item_append_text(pi, " %s", endpoint_str(pinfo, p.addr, ipv6, p.port));
     set_address(&a, ipv6 ? AT_IPv6 : AT_IPv4, (int)p.addr_len, p.addr);
+    if (pinfo->flags.in_error_pkt)
+        return FALSE;     /* quoted in an ICMP error: nobody received this answer */
     return bt_discovery_record(tvb, pinfo, BT_DISCOVERY_SOURCE_DHT, txn && txn->has_target ? txn->target : NULL,
                                &a, p.port);
 }

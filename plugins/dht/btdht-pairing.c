@@ -111,7 +111,8 @@ static void first_pass(packet_info *pinfo, const guint8 *buf, size_t len, const 
     btdht_txn_t *txn;
     gboolean query = m->y_kind == KRPC_Y_QUERY;
 
-    if (m->t.type != BENC_STR || m->y_kind == KRPC_Y_NONE)
+    /* a datagram quoted in an ICMP error is not a new message */
+    if (m->t.type != BENC_STR || m->y_kind == KRPC_Y_NONE || pinfo->flags.in_error_pkt)
         return;
     if (m->t.str_len > BTDHT_MAX_TID || (pinfo->src.type != AT_IPv4 && pinfo->src.type != AT_IPv6) ||
         pinfo->src.type != pinfo->dst.type) {

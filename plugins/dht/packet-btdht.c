@@ -242,7 +242,7 @@ static int dissect_btdht(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     tap->q = m.q_kind;
     tap->txn = fr->txn;
     tap->answer_first = m.y_kind != KRPC_Y_QUERY && fr->txn && !(fr->flags & BTDHT_F_DUP_ANSWER);
-    if (m.y_kind != KRPC_Y_NONE)
+    if (m.y_kind != KRPC_Y_NONE && !pinfo->flags.in_error_pkt)
         tap_queue_packet(btdht_tap, pinfo, tap);
     return (int)len;
 }

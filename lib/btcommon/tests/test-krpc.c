@@ -188,6 +188,10 @@ static void test_distance_bloom_version(void)
     CHECK_EQ_INT(krpc_version_name((const uint8_t *)"UT12", 4, client, sizeof(client), version,
                                    sizeof(version)), 1);
     CHECK_EQ_STR(version, "12");
+    CHECK_EQ_INT(krpc_version_name((const uint8_t *)"A2\x00\x03", 4, client, sizeof(client), version,
+                                   sizeof(version)), 1);
+    CHECK_EQ_STR(client, "aria2");
+    CHECK_EQ_STR(version, "0.3");
     CHECK_EQ_INT(krpc_version_name((const uint8_t *)"abc", 3, client, sizeof(client), version,
                                    sizeof(version)), 0);
     CHECK_EQ_STR(client, "");
