@@ -93,10 +93,18 @@ static guint make_key(packet_info *pinfo, const guint8 *t, guint tlen, gboolean 
     return n + tlen;
 }
 
+/* What an answer will need of its query: the target and the querier's id. */
 static void target_of(const guint8 *buf, size_t len, const krpc_msg_t *m, btdht_txn_t *txn)
 {
     bencode_value_t v;
-    const char *key = m->q_kind == KRPC_Q_GET_PEERS || m->q_kind == KRPC_Q_ANNOUNCE_PEER ? "info_hash" : "target";
+    const char *key;
+
+    if (m->a.type == BENC_DICT && bencode_dict_get(buf, len, &m->a, "id", &v) && v.type == BENC_STR &&
+        v.str_len == KRPC_ID_LEN) {
+        memcpy(txn->querier_id, buf + v.str_off, KRPC_ID_LEN);
+        txn->has_querier_id = TRUE;
+    }
+    key = m->q_kind == KRPC_Q_GET_PEERS || m->q_kind == KRPC_Q_ANNOUNCE_PEER ? "info_hash" : "target";
     if (m->a.type == BENC_DICT && bencode_dict_get(buf, len, &m->a, key, &v) && v.type == BENC_STR &&
         v.str_len == KRPC_ID_LEN) {
         memcpy(txn->target, buf + v.str_off, KRPC_ID_LEN);

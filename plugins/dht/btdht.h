@@ -28,7 +28,9 @@ typedef struct btdht_txn {
     krpc_q_t q_kind;
     gboolean is_error;           /* the answer was a KRPC error */
     gboolean has_target;         /* target / info_hash of the query, for distances and discovery */
+    gboolean has_querier_id;     /* the query's "a" "id", for the answer's BEP 42 "ip" check */
     guint8   target[KRPC_ID_LEN];
+    guint8   querier_id[KRPC_ID_LEN];
 } btdht_txn_t;
 
 /* Per frame, computed on the first pass (p_add_proto_data). */

@@ -52,6 +52,7 @@ static int hf_btdht_ip = -1;
 static int hf_btdht_ip_addr = -1;
 static int hf_btdht_ip_addr6 = -1;
 static int hf_btdht_ip_port = -1;
+static int hf_btdht_ip_id_match = -1;
 static int hf_btdht_ro = -1;
 static int hf_btdht_top_key = -1;
 static int hf_btdht_raw = -1;
@@ -64,6 +65,7 @@ static expert_field ei_btdht_invalid = EI_INIT;
 static expert_field ei_btdht_missing = EI_INIT;
 static expert_field ei_btdht_bad_value = EI_INIT;
 static expert_field ei_btdht_error_code = EI_INIT;
+static expert_field ei_btdht_ip_id = EI_INIT;
 
 static dissector_handle_t btdht_handle;
 
@@ -115,14 +117,35 @@ static void dissect_version(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     (void)pinfo;
 }
 
-static void dissect_ip(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const bencode_value_t *v)
+/* BEP 42 "ip": the requester's address as the responder saw it; the
+ * requester's id (from the query this answers) is checked against it. */
+static void dissect_ip(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const guint8 *buf,
+                       const bencode_value_t *v, const krpc_msg_t *m, const btdht_frame_t *fr)
 {
     proto_item *ti = proto_tree_add_item(tree, hf_btdht_ip, tvb, (int)v->str_off, (int)v->str_len, ENC_NA);
-    if (v->str_len == BT_COMPACT_V4_LEN || v->str_len == BT_COMPACT_V6_LEN)
-        btdht_compact_addr(tvb, proto_item_add_subtree(ti, ett_btdht_dict), hf_btdht_ip_addr, hf_btdht_ip_addr6,
-                           hf_btdht_ip_port, (int)v->str_off, (int)v->str_len);
-    else
+    proto_tree *it;
+    krpc_bep42_t r;
+    proto_item *mi;
+
+    if (v->str_len != BT_COMPACT_V4_LEN && v->str_len != BT_COMPACT_V6_LEN) {
         expert_add_info_format(pinfo, ti, &ei_btdht_bad_value, "\"ip\" is not a 6- or 18-byte compact address");
+        return;
+    }
+    it = proto_item_add_subtree(ti, ett_btdht_dict);
+    btdht_compact_addr(tvb, it, hf_btdht_ip_addr, hf_btdht_ip_addr6, hf_btdht_ip_port, (int)v->str_off,
+                       (int)v->str_len);
+    if (m->y_kind == KRPC_Y_QUERY || !fr->txn || !fr->txn->has_querier_id)
+        return;
+    r = krpc_bep42_check(fr->txn->querier_id, buf + v->str_off, v->str_len == BT_COMPACT_V6_LEN);
+    if (r == KRPC_BEP42_EXEMPT)
+        return;
+    mi = proto_tree_add_boolean(it, hf_btdht_ip_id_match, tvb, (int)v->str_off, (int)v->str_len,
+                                r == KRPC_BEP42_MATCH);
+    proto_item_set_generated(mi);
+    if (r == KRPC_BEP42_MISMATCH)
+        expert_add_info_format(pinfo, mi, &ei_btdht_ip_id,
+                               "The requester's node ID (frame %u) does not match this address (BEP 42)",
+                               fr->txn->query_frame);
 }
 
 /* One top-level key, in wire order. */
@@ -149,7 +172,7 @@ static void top_key(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const g
     } else if (bencode_str_eq(buf, k, "v") && v->type == BENC_STR) {
         dissect_version(tvb, pinfo, tree, buf, v);
     } else if (bencode_str_eq(buf, k, "ip") && v->type == BENC_STR) {
-        dissect_ip(tvb, pinfo, tree, v);
+        dissect_ip(tvb, pinfo, tree, buf, v, m, fr);
     } else if (bencode_str_eq(buf, k, "ro") && v->type == BENC_INT) {
         proto_tree_add_int64(tree, hf_btdht_ro, tvb, (int)v->start, (int)(v->end - v->start), v->ival);
     } else {
@@ -278,6 +301,9 @@ void proto_register_btdht(void)
         { &hf_btdht_ip_addr, { "IP", "btdht.ip.addr", FT_IPv4, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_btdht_ip_addr6, { "IPv6", "btdht.ip.addr6", FT_IPv6, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_btdht_ip_port, { "Port", "btdht.ip.port", FT_UINT16, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+        { &hf_btdht_ip_id_match,
+          { "Requester's node ID matches this address (BEP 42)", "btdht.ip.id_match", FT_BOOLEAN, BASE_NONE, NULL,
+            0x0, "The id of the query this answers, checked against \"ip\" (public addresses only)", HFILL } },
         { &hf_btdht_ro, { "Read-only", "btdht.ro", FT_INT64, BASE_DEC, NULL, 0x0, "BEP 43 read-only node", HFILL } },
         { &hf_btdht_top_key, { "Key", "btdht.top_key", FT_STRING, BASE_NONE, NULL, 0x0,
                                "A top-level key shown as generic bencode", HFILL } },
@@ -293,6 +319,9 @@ void proto_register_btdht(void)
           { "btdht.top_value.invalid", PI_MALFORMED, PI_WARN, "Value of the wrong type or length", EXPFILL } },
         { &ei_btdht_error_code,
           { "btdht.error.code.unknown", PI_PROTOCOL, PI_CHAT, "Error code no BEP defines", EXPFILL } },
+        { &ei_btdht_ip_id,
+          { "btdht.ip.id_mismatch", PI_PROTOCOL, PI_NOTE,
+            "The requester's node ID does not match the address the responder saw (BEP 42)", EXPFILL } },
     };
     expert_module_t *em;
 
