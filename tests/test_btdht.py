@@ -102,6 +102,25 @@ def test_real_capture_has_both_families_and_extensions(tshark):
     assert sorted(s for r in rows for s in split(r[0].replace(":", ""))) == sorted(samples)
 
 
+def test_webtorrent_node_found_the_seed(tshark):
+    """WebTorrent's bittorrent-dht node (f) bootstrapped from b and c, looked
+    the infohash up and was answered with the seed's endpoint: its queries are
+    paired and its answers' values decoded like the others'."""
+    f = facts(CAP)
+    node = f["nodes"]["f"]["ipv4"]
+    msgs = oracle.krpc(classic_pcap(tshark, f"{CAP}.pcap"))
+    answer_of, _, _ = oracle.pairs(msgs)
+    to_f = [m for m in msgs if m["dst"] == node and m["frame"] in answer_of]
+    seed = (f["nodes"]["a"]["ipv4"], 6881)
+    named = [m["frame"] for m in to_f if seed in oracle.values(m["msg"])]
+    assert f["webtorrent_peers_found"] > 0 and named
+    path = tshark.capture(f"{CAP}.pcap")
+    rows = tshark.fields(path, ["frame.number", "btdht.request_in", "btdht.peer.ip"], f"ip.dst == {node} && btdht.r")
+    got = {int(r[0]): r for r in rows}
+    for n in named:
+        assert got[n][1] == str(answer_of[n]) and seed[0] in split(got[n][2])
+
+
 def oracle_samples(msgs):
     out = []
     for m in msgs:
