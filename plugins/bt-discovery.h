@@ -26,7 +26,8 @@
  * others use those (bt-discovery-store.h wraps the calls).  bttracker records
  * the infohash of each announce request, UDP or HTTP, and each peer an
  * announce answer returns; btlsd each announced infohash and the announcing
- * source address with its Port.  Records go through the second dissector,
+ * source address with its Port; btdht (plugins/dht) each peer of a get_peers
+ * answer's "values", with the infohash of the query it answers.  Records go through the second dissector,
  * BT_DISCOVERY_RECORD_DISSECTOR (it records on the first pass only, and may
  * be called on every pass):
  *
@@ -61,7 +62,7 @@ typedef struct bt_discovery_query {
     guint32        before_frame;    /* consider announcements in frames < this */
     /* out: 0 / NULL when nothing is known */
     guint32        info_hash_frame; /* first frame announcing info_hash */
-    const char    *info_hash_source;/* "LSD", "UDP tracker", "HTTP tracker" */
+    const char    *info_hash_source;/* "LSD", "UDP tracker", "HTTP tracker", "DHT" */
     guint32        peer_frame;      /* first frame announcing peer_addr:peer_port */
     const char    *peer_source;
 } bt_discovery_query_t;
@@ -72,6 +73,7 @@ typedef struct bt_discovery_query {
 #define BT_DISCOVERY_SOURCE_LSD          "LSD"
 #define BT_DISCOVERY_SOURCE_UDP_TRACKER  "UDP tracker"
 #define BT_DISCOVERY_SOURCE_HTTP_TRACKER "HTTP tracker"
+#define BT_DISCOVERY_SOURCE_DHT          "DHT"          /* btdht: get_peers "values" (BEP 5) */
 
 typedef struct bt_discovery_record {
     guint32        frame;           /* the announcing frame (pinfo->num) */

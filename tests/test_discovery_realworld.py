@@ -146,9 +146,10 @@ def test_no_error_expert_of_ours_on_real_traffic(tshark, name):
 
 
 def test_dht_is_not_a_tracker_or_lsd(tshark):
-    """Suricata's DHT exchanges (bencoded KRPC over UDP, stock bt-dht)."""
+    """Suricata's DHT exchanges (bencoded KRPC over UDP: stock bt-dht, ours btdht)."""
     cap = tshark.capture(DHT)
     assert tshark.count(cap, "bttracker or btlsd") == 0
-    assert tshark.count(cap, "bt-dht") == 16
+    assert tshark.count(cap, "btdht") == 16
     stock = tree(tshark, cap, "frame", env=stock_env(tshark))
-    assert tree(tshark, cap, "frame", ["--disable-protocol", "bttracker", "--disable-protocol", "btlsd"]) == stock
+    assert tree(tshark, cap, "frame", ["--disable-protocol", "bttracker", "--disable-protocol", "btlsd",
+                                       "--disable-protocol", "btdht"]) == stock

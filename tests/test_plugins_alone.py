@@ -1,7 +1,8 @@
-"""Each plugin loaded alone, and btlsd + btpeer without bttracker (issue 9, item 3).
+"""Each plugin loaded alone, btlsd + btpeer without bttracker (issue 9, item 3),
+and btdht + btpeer with no other recorder (issue 12).
 
 The discovery record store (plugins/discovery) is compiled into every plugin
-that records or asks (btlsd, bttracker, bt_handshake): whichever of them is
+that records or asks (btlsd, bttracker, btdht, bt_handshake): whichever of them is
 loaded registers it, so none depends on another being installed.  Each test
 runs tshark with a WIRESHARK_PLUGIN_DIR holding only the named .so files and
 checks the plugin decodes its capture, against the independent reader of
@@ -16,6 +17,7 @@ from bttest import plugin_path, ws_version
 
 LSD_CAP = "lsd-libtorrent-transmission.pcap"   # LSD announces, then TCP connections they led to
 UDP_TRACKER_CAP = "tracker-udp-libtorrent.pcap"
+DHT_CAP = "dht-libtorrent-aria2.pcap"        # a magnet download whose peers came from the DHT
 
 
 def alone(tshark, *names):
@@ -37,7 +39,7 @@ def loaded(tshark, env):
     return {line.split()[0] for line in out.splitlines() if line.split() and line.split()[0].endswith(".so")}
 
 
-@pytest.mark.parametrize("name", ["bt_handshake", "btlsd", "bttracker"])
+@pytest.mark.parametrize("name", ["bt_handshake", "btlsd", "bttracker", "btdht"])
 def test_starts_alone(tshark, name):
     env = alone(tshark, name)
     assert loaded(tshark, env) == {f"{name}.so"}
@@ -94,3 +96,15 @@ def test_bttracker_alone(tshark):
     msgs = oracle.udp_tracker(cap)
     rows = tshark.fields(cap, ["frame.number", "bttracker.action"], "bttracker", env=alone(tshark, "bttracker"))
     assert [(int(r[0]), int(r[1].split(",")[0])) for r in rows] == [(m["frame"], m["action"]) for m in msgs]
+
+
+def test_btdht_links_btpeer_alone(tshark):
+    """The DHT records get_peers peers with only btdht and btpeer loaded: the
+    handshakes to the seed are linked to the DHT answer (test_btdht.py checks
+    which frame), and btdht alone decodes without btpeer."""
+    cap = tshark.capture(DHT_CAP)
+    alone_rows = tshark.fields(cap, ["frame.number"], "btdht", env=alone(tshark, "btdht"))
+    assert len(alone_rows) > 300
+    rows = tshark.fields(cap, ["btpeer.peer_discovered_by"], "btpeer.pstr && tcp.dstport == 6881",
+                         env=alone(tshark, "bt_handshake", "btdht"))
+    assert sum(r[0] == "DHT" for r in rows) >= 2

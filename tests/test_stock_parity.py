@@ -11,9 +11,8 @@ message type cannot hide a loss on another:
   keep-alives (a message length of 0) and messages of each type
   (`bittorrent.msg.type` / `btpeer.msg_type`, the same wire byte in both), plus
   stock's Azureus-messaging messages by name;
-- UDP, per `udp.stream`: frames stock shows as bt-utp (ours: utp), as bt-dht (ours
-  must still show them as bt-dht: we have no DHT dissector, so nothing of ours may
-  take them), as lsd (ours: btlsd), and peer-wire messages per type as on TCP (those of a retransmitted
+- UDP, per `udp.stream`: frames stock shows as bt-utp (ours: utp), as bt-dht (ours:
+  btdht), as lsd (ours: btlsd), and peer-wire messages per type as on TCP (those of a retransmitted
   uTP packet counted once on either side). Where the raw-bytes reader
   (tests/btpeer_streams.py) reads every uTP connection of an endpoint pair whole,
   stock's count is capped at the real one: bt-utp does not reassemble and decodes
@@ -90,8 +89,8 @@ class Profile:
         c = self.udp[int(udp_stream)]
         if ("bt-utp" if stock else "utp") in layers or "bt-utp" in layers:
             c["frames: uTP"] += 1
-        if "bt-dht" in layers:
-            c["frames: bt-dht"] += 1
+        if "bt-dht" in layers or (not stock and "btdht" in layers):
+            c["frames: DHT"] += 1          # KRPC: stock bt-dht, ours btdht
         if "lsd" in layers or "btlsd" in layers:
             c["frames: LSD"] += 1         # BEP 14 announces: stock lsd, ours btlsd
         self.udp_pair.setdefault(int(udp_stream), pair)

@@ -4,7 +4,9 @@ item 4).  The oracle is stock Wireshark itself: tshark with no plugins at all
 `--disable-protocol utp` (the Enabled Protocols dialog does the same) every
 UDP frame must be dissected exactly as stock does it: the built-in bt-utp
 (whose heuristic is off by default: --enable-heuristic bt_utp_udp) takes the
-uTP datagrams, DHT is bt-dht, and nothing is left unclaimed by us.
+uTP datagrams, DHT is bt-dht (with our btdht disabled too; with it on, btdht
+takes exactly the datagrams stock's bt-dht takes: tests/test_btdht.py), and
+nothing is left unclaimed by us.
 """
 import pytest
 
@@ -25,7 +27,7 @@ def udp_view(tshark, cap, extra, env=None, two_pass=False):
 def test_disabled_utp_is_stock(tshark, stock_env, name):
     cap = tshark.capture(f"{name}.pcap")
     heur = ["--enable-heuristic", "bt_utp_udp"]
-    ours_off = udp_view(tshark, cap, ["--disable-protocol", "utp", *heur])
+    ours_off = udp_view(tshark, cap, ["--disable-protocol", "utp", "--disable-protocol", "btdht", *heur])
     stock = udp_view(tshark, cap, heur, env=stock_env)
     assert ours_off == stock
     # and the comparison means something: stock claims these as bt-utp, ours as utp
@@ -45,7 +47,8 @@ def test_disabled_utp_is_stock(tshark, stock_env, name):
 
 def test_disabled_utp_gives_dht_back(tshark, stock_env):
     cap = tshark.capture("public-ndpi-bittorrent-utp.pcap")
-    off = tshark.fields(cap, ["frame.number"], "bt-dht", two_pass=False, extra=["--disable-protocol", "utp"])
+    # with utp off the DHT datagrams (on uTP's socket) are still DHT: ours (btdht)
+    off = tshark.fields(cap, ["frame.number"], "btdht", two_pass=False, extra=["--disable-protocol", "utp"])
     stock = tshark.fields(cap, ["frame.number"], "bt-dht", two_pass=False,
                           env=stock_env)
     assert off == stock and len(stock) == 3

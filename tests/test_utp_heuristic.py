@@ -13,32 +13,9 @@ import random
 import struct
 
 from pcapgen import udp_frame, write_pcap
+from udp_corpora import near_miss
 
 N = 300
-
-
-def near_miss(rnd):
-    typ = rnd.choice([1, 2, 3, 4])            # FIN, STATE, RESET, SYN
-    bad = rnd.choice(["sack0", "bits", "close", "many"])
-    if bad == "sack0":
-        exts = [(1, b"")]
-    elif bad == "bits":
-        exts = [(2, bytes(rnd.choice([n for n in range(0, 40) if n != 8])))]
-    elif bad == "close":
-        exts = [(3, bytes(rnd.choice([n for n in range(0, 40) if n != 4])))]
-    else:
-        exts = [(1, b"\x01")] * rnd.randrange(4, 8)
-    if rnd.random() < 0.3 and bad != "many":
-        exts = [(1, bytes([rnd.randrange(1, 256)]))] + exts    # a valid SACK first
-    first = exts[0][0]
-    hdr = struct.pack(">BBHIIIHH", (typ << 4) | 1, first, rnd.randrange(65536),
-                      rnd.randrange(1 << 32), rnd.randrange(1 << 32), rnd.randrange(1 << 21),
-                      rnd.randrange(65536), rnd.randrange(65536))
-    chain = b""
-    for i, (t, data) in enumerate(exts):
-        nxt = exts[i + 1][0] if i + 1 < len(exts) else 0
-        chain += struct.pack(">BB", nxt, len(data)) + data
-    return hdr + chain
 
 
 def test_near_miss_corpus_claims_nothing(tshark):

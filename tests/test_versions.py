@@ -2,14 +2,15 @@
 
 Every protocol's full, short and filter name, and every heuristic short name,
 must differ from all of the running Wireshark's built-in ones: 4.2+ added a
-"BitTorrent Tracker" / "BT-Tracker" / bt-tracker dissector, and a duplicate
+"BitTorrent Tracker" / "BT-Tracker" / bt-tracker dissector (and every version
+has "BitTorrent DHT Protocol" / "BT-DHT" / bt-dht), and a duplicate
 full or short name makes every tshark run abort at start-up.  The oracle is
 the same tshark run without our plugins (an empty WIRESHARK_PLUGIN_DIR).
 """
 from bttest import g_columns, heuristic_short_names, plugin_path, ws_version
 
-OURS = {"utp", "btpeer", "btlsd", "bttracker"}
-PLUGINS = ["utp", "bt_handshake", "btlsd", "bttracker"]
+OURS = {"utp", "btpeer", "btlsd", "bttracker", "btdht"}
+PLUGINS = ["utp", "bt_handshake", "btlsd", "bttracker", "btdht"]
 
 
 def empty_dir(tshark):
@@ -46,7 +47,7 @@ def test_heuristic_names_collide_with_no_builtin(tshark):
         return
     out = builtin_run(tshark, ["-G", "heuristic-decodes"]).stdout
     builtin = {c[4] for c in (l.split("\t") for l in out.splitlines()) if len(c) >= 5}
-    assert {v for v in mine.values()} >= {"utp_udp", "btpeer_tcp", "btlsd_udp", "bttracker_udp"}
+    assert {v for v in mine.values()} >= {"utp_udp", "btpeer_tcp", "btlsd_udp", "bttracker_udp", "btdht_udp"}
     assert not set(mine.values()) & builtin
 
 
