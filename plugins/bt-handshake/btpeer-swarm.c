@@ -22,8 +22,8 @@
  *   ?  V unchoked P, P never interested
  *   E  the connection is MSE/PE encrypted (RC4 bytes seen; an MSE exchange
  *      that selected plaintext is not E)
- *   I  P spoke first: its bytes came first in the capture (the initiator
- *      sends the first handshake or MSE key; an incoming connection for V)
+ *   I  P opened the connection (uTP or TCP SYN; without the SYN in the
+ *      capture, P's bytes came first): an incoming connection for V
  *   T  uTP
  * Not derivable here: O (optimistic unchoke is the choker's private
  * decision, the wire shows an unchoke either way), X and H (the discovery
@@ -78,6 +78,7 @@ typedef struct {
     guint        index;          /* 1-based, in order of first PDU                */
     gboolean     utp, mse, encrypted;
     int          first_dir;      /* the side whose PDU came first                 */
+    int          initiator;      /* the side that sent the SYN, or -1             */
     swarm_side_t side[2];
     guint32      torrent_pieces; /* from metadata, once known (btpeer-tap.h)      */
     char        *torrent_name;
@@ -217,6 +218,7 @@ static swarm_conn_t *conn_for(swarm_t *sw, const btpeer_tap_t *t)
     c->key = t->conn;
     c->index = sw->conns->len + 1;
     c->first_dir = t->dir;
+    c->initiator = -1;
     g_hash_table_insert(sw->by_conn, (gpointer)t->conn, c);
     g_ptr_array_add(sw->conns, c);
     return c;
@@ -237,6 +239,8 @@ static tap_packet_status swarm_packet(void *tapdata, packet_info *pinfo, epan_di
     set_endpoint(s, &pinfo->src, pinfo->srcport);
     set_endpoint(o, &pinfo->dst, pinfo->destport);
     c->utp |= t->utp;
+    if (c->initiator < 0)
+        c->initiator = t->initiator;
     c->mse |= t->mse;
     if (t->ext_v && !s->ext_v)
         s->ext_v = g_strdup(t->ext_v);
@@ -289,7 +293,7 @@ static void flags_str(const swarm_conn_t *c, int p, char out[16])
         out[n++] = '?';
     if (c->encrypted)
         out[n++] = 'E';
-    if (p == c->first_dir)
+    if (p == (c->initiator >= 0 ? c->initiator : c->first_dir))
         out[n++] = 'I';
     if (c->utp)
         out[n++] = 'T';

@@ -9,6 +9,8 @@
  */
 #include <epan/packet.h>
 #include <epan/tap.h>
+#include <epan/conversation.h>
+#include <epan/dissectors/packet-tcp.h>
 #include <wsutil/bits_count_ones.h>
 
 #include "btpeer.h"
@@ -18,6 +20,32 @@
 
 static int btpeer_tap_id = -1;
 
+/* tcp_flow_t.static_flags bits of packet-tcp.c (not exported): the flow
+ * sent a SYN (TCP_S_SAW_SYN) / a SYN-ACK (TCP_S_SAW_SYNACK). */
+#define TAP_TCP_SENT_SYN    0x02
+#define TAP_TCP_SENT_SYNACK 0x04
+
+/* Which side opened the connection, or -1.  uTP: side 0 is the SYN sender
+ * (btpeer-utp.c).  TCP: from the SYN / SYN-ACK the TCP analysis saw, which
+ * precede any payload, so every pass finds the same answer. */
+static int tap_initiator(packet_info *pinfo, int dir)
+{
+    conversation_t *conv;
+    struct tcp_analysis *tcpd;
+
+    if (pinfo->ptype == PT_UDP)
+        return 0;
+    conv = find_conversation_pinfo(pinfo, 0);
+    tcpd = conv ? get_tcp_conversation_data(conv, pinfo) : NULL;
+    if (!tcpd || !tcpd->fwd || !tcpd->rev)
+        return -1;
+    if (tcpd->fwd->static_flags & TAP_TCP_SENT_SYN)
+        return dir;
+    if ((tcpd->fwd->static_flags & TAP_TCP_SENT_SYNACK) || (tcpd->rev->static_flags & TAP_TCP_SENT_SYN))
+        return 1 - dir;
+    return -1;
+}
+
 static btpeer_tap_t *tap_new(packet_info *pinfo, btpeer_conn_t *conn, int dir, btpeer_tap_kind_t kind)
 {
     btpeer_tap_t *t = wmem_new0(pinfo->pool, btpeer_tap_t);
@@ -26,6 +54,7 @@ static btpeer_tap_t *tap_new(packet_info *pinfo, btpeer_conn_t *conn, int dir, b
     t->dir = dir;
     /* uTP hands its payload to btpeer over UDP; TCP otherwise */
     t->utp = pinfo->ptype == PT_UDP;
+    t->initiator = tap_initiator(pinfo, dir);
     t->mse = conn->state == BTPEER_CONN_ENCRYPTED;
     t->kind = kind;
     t->msg_id = -1;

@@ -28,6 +28,8 @@ typedef struct btpeer_tap {
     int               dir;       /* sending side: 0 = the side that spoke first
                                     (the initiator when the capture has the
                                     start of the connection)                     */
+    int               initiator; /* side that opened the connection (uTP SYN,
+                                    TCP SYN), or -1 when the capture lacks it   */
     gboolean          utp;       /* transport: uTP (else TCP)                   */
     gboolean          mse;       /* the connection began with an MSE/PE exchange */
     btpeer_tap_kind_t kind;
