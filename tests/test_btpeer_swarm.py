@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bttest import facts
+from bttest import facts, vector
 
 TORRENT_CAPTURES = ["torrent-magnet-utp-loss", "torrent-transmission-tcp", "torrent-hybrid-magnet",
                     "torrent-corrupt-seed"]
@@ -198,3 +198,48 @@ def test_flow_utp_one_arrow_per_packet(tshark):
     assert arrows[0][0].startswith("ST_SYN Seq=0") and arrows[0][1] == ">"
     assert sum(1 for lab, _ in arrows if lab.startswith("ST_FIN")) == c["packets"]["FIN"]
     assert sum(1 for lab, _ in arrows if lab.startswith("ST_DATA")) == c["packets"]["DATA"]
+
+
+ALL_Z = ["btpeer_peers,tree", "btpeer_torrents,tree", "flow,btpeer,network", "flow,utp,network"]
+
+
+@pytest.mark.parametrize("rel", ["btpeer/btpeer-malformed.pcap", "btpeer/btpeer-all-messages.pcap",
+                                 "btpeer/btpeer-utp-reordered.pcap"])
+def test_reports_survive_hand_built_vectors(tshark, rel):
+    """Malformed, truncated and reordered peer-wire vectors: every report runs to its end
+    (the run aborts on any dissector bug: WIRESHARK_ABORT_ON_DISSECTOR_BUG)."""
+    args = ["-n", "-r", vector(tshark, rel), "-q"]
+    for z in ALL_Z:
+        args += ["-z", z]
+    out = tshark.run(args).stdout
+    assert out.count("BitTorrent peers:") == 1 and out.count("BitTorrent torrents:") == 1
+
+
+def test_reports_on_hostile_utp_vectors(tshark, utp_vectors_pcap):
+    args = ["-n", "-r", utp_vectors_pcap, "-q"]
+    for z in ALL_Z:
+        args += ["-z", z]
+    proc = tshark.run(args)
+    assert "BitTorrent peers:" in proc.stdout
+
+
+@pytest.mark.parametrize("name", ["torrent-corrupt-seed", "torrent-magnet-utp-loss"])
+def test_swarm_stats_tree_piece_bytes(tshark, name):
+    """Statistics > BitTorrent > Peers (-z btpeer_swarm,tree): the piece bytes and
+    requests under each "from <endpoint>" node are what that side sent."""
+    f = facts(name)
+    got, sender = {}, None
+    for line in report(tshark, name, "btpeer_swarm,tree").splitlines():
+        m = re.match(r"^  from (\S+)\s", line)
+        if m:
+            sender = m.group(1)
+            got[sender] = {}
+        m = re.match(r"^   (Piece bytes|Requests|Unchokes)\s+(\d+)", line)
+        if m and sender:
+            got[sender][m.group(1)] = int(m.group(2))
+    sides = fact_sides(f)
+    assert set(got) == {s[1] for s in sides}
+    for _, peer, _, _, msgs, wire in sides:
+        assert got[peer].get("Piece bytes", 0) == wire["piece_bytes"]
+        assert got[peer].get("Requests", 0) == count(msgs, 6)
+        assert got[peer].get("Unchokes", 0) == count(msgs, 1)

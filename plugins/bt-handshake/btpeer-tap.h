@@ -73,6 +73,8 @@ void btpeer_tap_encrypted(packet_info *pinfo, struct btpeer_conn *conn, int dir,
 
 /* btpeer-swarm.c: -z btpeer_peers,tree and -z btpeer_torrents,tree. */
 void btpeer_register_swarm(void);
+/* btpeer-swarm-tree.c: Statistics > BitTorrent > Peers (-z btpeer_swarm,tree). */
+void btpeer_register_swarm_tree(void);
 /* btpeer-flow.c: the "btpeer" sequence analysis (Flow Graph, -z flow,btpeer). */
 void btpeer_register_flow(void);
 
