@@ -243,3 +243,28 @@ def test_swarm_stats_tree_piece_bytes(tshark, name):
         assert got[peer].get("Piece bytes", 0) == wire["piece_bytes"]
         assert got[peer].get("Requests", 0) == count(msgs, 6)
         assert got[peer].get("Unchokes", 0) == count(msgs, 1)
+
+
+def test_flow_handshake_names_its_discovery(tshark):
+    """The Handshake arrows of -z flow,btpeer say in which earlier frame LSD announced
+    their info hash: the first BEP 14 announce naming it, found by the independent
+    reader tests/discovery_oracle.py."""
+    import discovery_oracle
+    name = "lsd-libtorrent-transmission.pcap"
+    path = tshark.capture(name)
+    announces = discovery_oracle.lsd_announces(path)
+    expected = []
+    for frame, _, _, _, _, ih in discovery_oracle.handshakes(path):
+        first = min((a["frame"] for a in announces if ih in a["infohashes"]), default=None)
+        expected.append(first if first is not None and first < frame else None)
+    assert any(expected)
+    text = tshark.run(["-n", "-r", path, "-q", "-z", "flow,btpeer,network"]).stdout
+    got = []
+    for line in text.splitlines():
+        cells = line.split("|")
+        if len(cells) > 2 and any(c.strip().startswith("Handshake") for c in cells[2:-1]):
+            m = re.search(r"info hash announced in frame (\d+) \((\w+)\)", cells[-1])
+            got.append(int(m.group(1)) if m else None)
+            if m:
+                assert m.group(2) == "LSD"
+    assert got == expected

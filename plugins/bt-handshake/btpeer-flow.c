@@ -5,7 +5,9 @@
  * -z flow,btpeer,network show, per pair of peers, the order of the protocol:
  * handshake (BEP 3) -> extension handshake (BEP 10) -> bitfield / have all
  * (BEP 3, 6) -> interested -> unchoke -> requests / pieces (and BEP 9
- * metadata, BEP 52 hash messages, MSE/PE bytes).  The transport's own
+ * metadata, BEP 52 hash messages, MSE/PE bytes); a handshake's comment says
+ * in which earlier frame LSD (BEP 14) or a tracker (BEP 3, 15) announced its
+ * info hash and the peer (the discovery store, bt-discovery.h).  The transport's own
  * packets (TCP SYN/FIN, uTP SYN/STATE/FIN/RESET) are in the tcp and utp
  * flows (plugins/utp/utp-flow.c).
  *
@@ -94,10 +96,26 @@ static gchar *label_add(const gchar *label, const char *name)
     return g_strdup_printf("%s, %s", label, name);
 }
 
+/* A handshake's comment: what announced its info hash and endpoint before. */
+static gchar *handshake_comment(const char *tr, const btpeer_tap_t *t)
+{
+    GString *s = g_string_new(tr);
+
+    if (t->info_hash_frame)
+        g_string_append_printf(s, "; info hash announced in frame %u (%s)", t->info_hash_frame,
+                               t->info_hash_source ? t->info_hash_source : "?");
+    if (t->peer_frame)
+        g_string_append_printf(s, "; peer announced in frame %u (%s)", t->peer_frame,
+                               t->peer_source ? t->peer_source : "?");
+    return g_string_free(s, FALSE);
+}
+
 static gchar *comment_for(const btpeer_tap_t *t)
 {
     const char *tr = t->utp ? "BT-Peer over uTP" : "BT-Peer over TCP";
 
+    if (t->kind == BTPEER_TAP_HANDSHAKE)
+        return handshake_comment(tr, t);
     if (t->kind != BTPEER_TAP_MESSAGE)
         return g_strdup(tr);
     switch (t->msg_id) {

@@ -15,6 +15,7 @@
 
 #include "btpeer.h"
 #include "btpeer-tap.h"
+#include "discovery/bt-discovery-store.h"
 #include "peerwire.h"
 #include "ws-compat.h"
 
@@ -113,6 +114,31 @@ static void fill_message(packet_info *pinfo, btpeer_tap_t *t, tvbuff_t *tvb, int
     }
 }
 
+/* Where the discovery store saw this handshake's info hash and the
+ * connection's listening endpoint (the destination, else the source)
+ * announced before this frame. */
+static void fill_discovery(btpeer_tap_t *t, tvbuff_t *tvb, packet_info *pinfo)
+{
+    bt_discovery_query_t q;
+
+    memset(&q, 0, sizeof(q));
+    q.info_hash = t->info_hash;
+    q.before_frame = pinfo->num;
+    q.peer_addr = &pinfo->dst;
+    q.peer_port = (guint16)pinfo->destport;
+    bt_discovery_lookup(tvb, pinfo, &q);
+    t->info_hash_frame = q.info_hash_frame;
+    t->info_hash_source = q.info_hash_source;
+    if (!q.peer_frame) {
+        q.info_hash = NULL;
+        q.peer_addr = &pinfo->src;
+        q.peer_port = (guint16)pinfo->srcport;
+        bt_discovery_lookup(tvb, pinfo, &q);
+    }
+    t->peer_frame = q.peer_frame;
+    t->peer_source = q.peer_source;
+}
+
 void btpeer_tap_pdu(struct btpeer_ctx *ctx, btpeer_tap_kind_t kind, guint count)
 {
     btpeer_tap_t *t;
@@ -127,6 +153,7 @@ void btpeer_tap_pdu(struct btpeer_ctx *ctx, btpeer_tap_kind_t kind, guint count)
     if (kind == BTPEER_TAP_HANDSHAKE && len >= BT_HANDSHAKE_LEN) {
         t->info_hash = (const guint8 *)tvb_memdup(ctx->pinfo->pool, tvb, BT_HS_INFOHASH_OFF, BT_INFO_HASH_LEN);
         t->peer_id = (const guint8 *)tvb_memdup(ctx->pinfo->pool, tvb, BT_HS_PEERID_OFF, BT_PEER_ID_LEN);
+        fill_discovery(t, tvb, ctx->pinfo);
     } else if ((kind == BTPEER_TAP_MESSAGE || kind == BTPEER_TAP_PARTIAL) && len > BT_MSG_ID_OFF) {
         fill_message(ctx->pinfo, t, tvb, len, kind == BTPEER_TAP_MESSAGE);
         if (t->msg_id == BT_MSG_EXTENDED && len > BT_MSG_PAYLOAD_OFF)

@@ -45,6 +45,13 @@ typedef struct btpeer_tap {
     const guint8     *bitfield;  /* bitfield: its bits_len / 8 bytes            */
     const guint8     *info_hash; /* handshake: BT_INFO_HASH_LEN bytes           */
     const guint8     *peer_id;   /* handshake: BT_PEER_ID_LEN bytes             */
+    /* handshake: the frame before it that announced its info hash / the
+     * connection's listening endpoint (LSD, tracker: bt-discovery.h), and
+     * by what; 0 / NULL when none did or no discovery plugin is loaded */
+    guint32           info_hash_frame;
+    const char       *info_hash_source;
+    guint32           peer_frame;
+    const char       *peer_source;
     const char       *ext_v;     /* the sender's extension-handshake "v" once
                                     known (file scope), or NULL                 */
     /* Filled when piece verification lands (issue 10 item 3, another
