@@ -21,6 +21,7 @@
 #include <epan/follow.h>
 #include <epan/strutil.h>
 #include <wsutil/pint.h>
+#include <epan/tap.h>
 
 #define BT_WS_AT_LEAST(major, minor) \
     (WIRESHARK_VERSION_MAJOR > (major) || \
@@ -96,5 +97,79 @@ typedef bool (*follow_sub_stream_id_func)(unsigned stream, unsigned sub_stream, 
 #define val_to_str(scope, val, vs, fmt) val_to_str_wmem((scope), (val), (vs), (fmt))
 #define pntohu64 pntoh64
 #endif
+
+/* 4.6: the init callback of a stat_tap_ui (tshark -z) returns bool (false:
+ * the argument was refused); void before.  Declare it
+ *     static bt_stat_init_ret x_init(const char *opt_arg, void *userdata)
+ * and end it with BT_STAT_INIT_RETURN(ok). */
+#if BT_WS_AT_LEAST(4, 6)
+typedef bool bt_stat_init_ret;
+#define BT_STAT_INIT_RETURN(ok) return (ok)
+#else
+typedef void bt_stat_init_ret;
+#define BT_STAT_INIT_RETURN(ok) do { (void)(ok); return; } while (0)
+#endif
+
+/* Sequence analysis (Statistics > Flow Graph, tshark -z flow,NAME,...):
+ * libwireshark exports register_seq_analysis() and its helpers on 4.0, 4.4
+ * and 4.6, but Debian's libwireshark-dev ships no epan/sequence_analysis.h
+ * on any of them, so the declarations are here.  The item layout differs:
+ * has_color_filter and display are gboolean on 4.0 and bool from 4.4 on, and
+ * 4.6 adds a free callback for info_ptr at the end.  Checked against each
+ * release's library: sequence_analysis_create_sai_with_addresses()
+ * allocates 0x90 bytes on 4.0, 0x88 on 4.4, 0x90 on 4.6 (the static asserts
+ * in the files that use it hold these sizes), writes the addresses at 0x08
+ * and 0x28 and the time string at 0x50; sequence_analysis_use_color_filter()
+ * writes fg/bg at 0x64/0x68 and has_color_filter as a byte at 0x6c on 4.4+;
+ * sequence_analysis_info_new() puts the items queue at 0x10 on all three.
+ * Only the leading members of seq_analysis_info_t are declared (the rest
+ * differ: 4.4 adds an occurrence array); it is only ever allocated by
+ * libwireshark. */
+#if BT_WS_AT_LEAST(4, 4)
+typedef bool bt_seq_bool;
+#else
+typedef gboolean bt_seq_bool;
+#endif
+typedef struct _seq_analysis_item {
+    guint32     frame_number;
+    address     src_addr;
+    guint16     port_src;
+    address     dst_addr;
+    guint16     port_dst;
+    gchar      *frame_label;      /* above the arrow (g_malloc: freed by Wireshark) */
+    gchar      *time_str;
+    gchar      *comment;          /* right of the graph (g_malloc)                  */
+    guint16     conv_num;
+    unsigned    fg_color;
+    unsigned    bg_color;
+    bt_seq_bool has_color_filter;
+    bt_seq_bool display;
+    unsigned    src_node;
+    unsigned    dst_node;
+    guint16     line_style;
+    int         info_type;        /* ga_info_type: 0 = none                         */
+    void       *info_ptr;
+#if BT_WS_AT_LEAST(4, 6)
+    void      (*info_ptr_free)(void *);
+#endif
+} seq_analysis_item_t;
+#if BT_WS_AT_LEAST(4, 6)
+#define BT_SEQ_ITEM_SIZE 0x90
+#elif BT_WS_AT_LEAST(4, 4)
+#define BT_SEQ_ITEM_SIZE 0x88
+#else
+#define BT_SEQ_ITEM_SIZE 0x90
+#endif
+typedef struct _seq_analysis_info {
+    const char *name;
+    bt_seq_bool any_addr;
+    int         nconv;
+    GQueue     *items;            /* seq_analysis_item_t *, in frame order          */
+    /* more members follow, different per version: never allocate one */
+} seq_analysis_info_t;
+WS_DLL_PUBLIC void register_seq_analysis(const char *name, const char *ui_name, const int proto_id,
+                                         const char *tap_listener, guint tap_flags, tap_packet_cb tap_func);
+WS_DLL_PUBLIC seq_analysis_item_t *sequence_analysis_create_sai_with_addresses(packet_info *pinfo,
+                                                                               seq_analysis_info_t *sainfo);
 
 #endif /* BT_WS_COMPAT_H */

@@ -20,6 +20,7 @@
 #include <epan/proto_data.h>
 
 #include "btpeer.h"
+#include "btpeer-tap.h"
 #include "discovery/bt-discovery-store.h"
 #include "peerwire.h"
 #include "mse.h"
@@ -181,6 +182,8 @@ static void dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     btpeer_torrent_attach(&ctx);   /* a handshake, or the metadata just completed */
     btpeer_torrent_show(&ctx);
     btpeer_export_frame(&ctx);
+    btpeer_tap_pdu(&ctx, kind == PDU_HANDSHAKE ? BTPEER_TAP_HANDSHAKE : kind == PDU_KEEPALIVES ? BTPEER_TAP_KEEPALIVES
+                         : kind == PDU_PARTIAL ? BTPEER_TAP_PARTIAL : BTPEER_TAP_MESSAGE, count);
 }
 
 /* Number of whole keep-alives (4 zero bytes) from offset on. */
@@ -281,6 +284,7 @@ static int dissect_btpeer_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     if (start.mse == BTPEER_MSE_ALL ||
         (conn->state == BTPEER_CONN_ENCRYPTED && conn->side[dir].mse_key_frame == pinfo->num)) {
         btpeer_dissect_encrypted(tvb, pinfo, tree, conn, dir);
+        btpeer_tap_encrypted(pinfo, conn, dir, (guint)len);
         return len;
     }
     if (start.mse == BTPEER_MSE_THEN_PLAIN) {
@@ -420,6 +424,10 @@ void proto_register_btpeer(void)
     btpeer_register_torrent(proto_btpeer, em, module);
 
     btpeer_utp_register();
+    btpeer_register_tap();
+    btpeer_register_swarm();
+    btpeer_register_swarm_tree();
+    btpeer_register_flow();
     bt_discovery_register();
 }
 

@@ -512,6 +512,7 @@ proto_register_utp(void)
     utp_reassembly_register(proto_utp, em);
     utp_follow_register(proto_utp);
     utp_stats_register();
+    utp_flow_register();
 }
 
 void

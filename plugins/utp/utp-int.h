@@ -286,6 +286,8 @@ void utp_analysis_handoff(void);   /* finds the discovery lookup */
 
 /* ---- utp-stats.c ---- */
 void utp_stats_register(void);
+/* utp-flow.c: the "utp" sequence analysis (Flow Graph, -z flow,utp) */
+void utp_flow_register(void);
 
 /* ---- utp-tables.c ---- */
 extern const value_string utp_type_vals[];
