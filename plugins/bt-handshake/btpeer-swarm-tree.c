@@ -5,8 +5,8 @@
  * over TCP or uTP), under it one node per sending side with its client
  * (BEP 20 peer id) and the counts of what it sent: piece data bytes,
  * chokes, unchokes, interested, requests, cancels, haves, BEP 52 hash
- * messages, and the pieces from it that were verified / failed (filled once
- * piece verification lands).  Counters only grow, so the tree is the same
+ * messages, and the pieces from it that were verified / failed (piece
+ * verification, btpeer-pieces.c).  Counters only grow, so the tree is the same
  * whether the tap runs during the first pass or after it.  The text reports
  * with Transmission's flag letters are in btpeer-swarm.c.
  */

@@ -139,6 +139,28 @@ static void fill_discovery(btpeer_tap_t *t, tvbuff_t *tvb, packet_info *pinfo)
     t->peer_source = q.peer_source;
 }
 
+/* The torrent store's answers for this PDU (btpeer-torrent.c,
+ * btpeer-pieces.c): the torrent once its metadata is known, and the verdict
+ * on a piece this PDU completed. */
+static void fill_torrent(btpeer_tap_t *t, const struct btpeer_ctx *ctx)
+{
+    const btpeer_pdu_t *pdu = ctx->pdu;
+
+    if (!pdu)
+        return;
+    if (pdu->torrent && pdu->torrent->source) {
+        t->torrent_name = pdu->torrent->info.name;
+        t->torrent_size = pdu->torrent->info.total;
+        t->torrent_pieces = pdu->torrent->info.num_pieces;
+    }
+    if (pdu->piece) {
+        if (pdu->piece->verified)
+            t->pieces_verified = 1;
+        else
+            t->pieces_failed = 1;
+    }
+}
+
 void btpeer_tap_pdu(struct btpeer_ctx *ctx, btpeer_tap_kind_t kind, guint count)
 {
     btpeer_tap_t *t;
@@ -160,6 +182,7 @@ void btpeer_tap_pdu(struct btpeer_ctx *ctx, btpeer_tap_kind_t kind, guint count)
             t->ext_name = tvb_get_uint8(tvb, BT_MSG_PAYLOAD_OFF) == 0 ? "handshake"
                         : ctx->pdu ? ctx->pdu->ext_name : NULL;
     }
+    fill_torrent(t, ctx);
     tap_queue_packet(btpeer_tap_id, ctx->pinfo, t);
 }
 

@@ -54,15 +54,15 @@ typedef struct btpeer_tap {
     const char       *peer_source;
     const char       *ext_v;     /* the sender's extension-handshake "v" once
                                     known (file scope), or NULL                 */
-    /* Filled when piece verification lands (issue 10 item 3, another
-     * branch): pieces of this sender that this PDU completed and that
-     * matched / did not match the torrent's hashes.  Always 0 today. */
+    /* Pieces of this sender that this PDU completed and that matched / did
+     * not match the torrent's hashes (btpeer-pieces.c; 0 when piece
+     * verification is off or the torrent's metadata is unknown). */
     guint32           pieces_verified;
     guint32           pieces_failed;
-    /* Filled when torrent metadata lands (issue 10 item 1): the torrent's
-     * name, total size and piece count, or NULL / 0 while unknown.  Always
-     * NULL / 0 today; the swarm view then falls back on the bitfield length
-     * for the piece count. */
+    /* The torrent's name, total size and piece count once its metadata is
+     * known (btpeer-torrent.c: ut_metadata or a .torrent file), else NULL / 0;
+     * the swarm view then falls back on the bitfield length for the piece
+     * count. */
     const char       *torrent_name;
     guint64           torrent_size;
     guint32           torrent_pieces;
