@@ -193,3 +193,20 @@ def test_negative_corpora_claim_nothing(tshark):
     cap = str(write_pcap(tshark.scratch("dht-utp-near-miss.pcap"), frames))
     assert tshark.count(cap, "btdht") == 0
     assert tshark.count(bttest.randpkt(tshark, "dht-randpkt.pcap", "udp", 3000, 1500), "btdht") == 0
+
+
+def test_swarm_view_flags_peers_found_by_dht(tshark):
+    """Transmission's H letter in -z btpeer_peers,tree: the listening side of a
+    connection whose endpoint a get_peers answer named (the independent bdecode of
+    the capture's UDP payloads), and only those."""
+    msgs = oracle.krpc(classic_pcap(tshark, f"{CAP}.pcap"))
+    named = {ep for m in msgs if m["msg"][b"y"] == b"r" for ep in oracle.values(m["msg"])}
+    out = tshark.run(["-n", "-q", "-r", tshark.capture(f"{CAP}.pcap"), "-z", "btpeer_peers,tree"]).stdout
+    rows = re.findall(r"^\d+\s+(\S+):(\d+)\s+\S+\s+(?:TCP|uTP)\s+.*?\s([DdUuK?EIHT]+)\s+\d+\s+\d+\s", out, re.M)
+    assert rows
+    flagged = 0
+    for ip, port, flags in rows:
+        ep = (ip.strip("[]"), int(port))
+        assert ("H" in flags) == (ep in named and "I" not in flags), (ep, flags)
+        flagged += "H" in flags
+    assert flagged >= 2

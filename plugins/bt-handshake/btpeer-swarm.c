@@ -25,9 +25,11 @@
  *   I  P opened the connection (uTP or TCP SYN; without the SYN in the
  *      capture, P's bytes came first): an incoming connection for V
  *   T  uTP
+ *   H  P is the listening side and a DHT get_peers answer (btdht, BEP 5)
+ *      named its endpoint before the connection (the discovery store)
  * Not derivable here: O (optimistic unchoke is the choker's private
- * decision, the wire shows an unchoke either way), X and H (the discovery
- * store records LSD and tracker announces, not ut_pex or DHT).
+ * decision, the wire shows an unchoke either way), X (the discovery store
+ * records LSD, tracker and DHT answers, not ut_pex).
  */
 #include <stdio.h>
 
@@ -39,6 +41,7 @@
 
 #include "btpeer.h"
 #include "btpeer-tap.h"
+#include "bt-discovery.h"
 #include "peerid.h"
 #include "peerwire.h"
 #include "ws-compat.h"
@@ -79,6 +82,8 @@ typedef struct {
     gboolean     utp, mse, encrypted;
     int          first_dir;      /* the side whose PDU came first                 */
     int          initiator;      /* the side that sent the SYN, or -1             */
+    const char  *found_by;       /* discovery source of the listener's endpoint
+                                    (static BT_DISCOVERY_SOURCE_* string), or NULL */
     swarm_side_t side[2];
     guint32      torrent_pieces; /* from metadata, once known (btpeer-tap.h)      */
     char        *torrent_name;
@@ -251,8 +256,11 @@ static tap_packet_status swarm_packet(void *tapdata, packet_info *pinfo, epan_di
         c->torrent_size = t->torrent_size;
         c->torrent_name = g_strdup(t->torrent_name);
     }
-    if (t->kind == BTPEER_TAP_HANDSHAKE)
+    if (t->kind == BTPEER_TAP_HANDSHAKE) {
         handshake(s, t);
+        if (!c->found_by)
+            c->found_by = t->peer_source;
+    }
     else if (t->kind == BTPEER_TAP_ENCRYPTED)
         c->encrypted = TRUE;
     else if (t->kind == BTPEER_TAP_MESSAGE || t->kind == BTPEER_TAP_PARTIAL)
@@ -295,6 +303,8 @@ static void flags_str(const swarm_conn_t *c, int p, char out[16])
         out[n++] = 'E';
     if (p == (c->initiator >= 0 ? c->initiator : c->first_dir))
         out[n++] = 'I';
+    else if (c->found_by && strcmp(c->found_by, BT_DISCOVERY_SOURCE_DHT) == 0)
+        out[n++] = 'H';
     if (c->utp)
         out[n++] = 'T';
     if (!n)
@@ -326,7 +336,7 @@ static void print_peers(const swarm_t *sw)
     printf("BitTorrent peers: each side of each peer-wire connection, as the other side saw it\n");
     printf("Flags: D/d downloading from peer / interested, U/u uploading to peer / peer interested,\n"
            "K peer unchoked us, not interested, ? we unchoked peer, not interested, E encrypted,\n"
-           "I incoming (peer spoke first), T uTP.  Down/Up: piece data bytes from/to the peer;\n"
+           "I incoming (peer spoke first), H found by DHT, T uTP.  Down/Up: piece data bytes from/to the peer;\n"
            "Have: what the peer announced; Chokes..Cancels: messages the peer sent; Pipeline: the\n"
            "peer's longest run of unanswered requests; Verified/Failed: pieces from the peer.\n");
     if (sw->filter)
