@@ -37,7 +37,6 @@ static const value_string msg_type_vals[] = {
 
 static int hf_btpeer_msg_len = -1;
 static int hf_btpeer_msg_type = -1;
-static int hf_btpeer_piece_index = -1;
 static int hf_btpeer_bitfield = -1;
 static int hf_btpeer_bitfield_have = -1;
 static int hf_btpeer_request_index = -1;
@@ -242,7 +241,7 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
     case BT_MSG_HAVE:
     case BT_MSG_SUGGEST:
     case BT_MSG_ALLOWED_FAST:
-        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &v);
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &v);
         btpeer_info(ctx, "%s %u", val_to_str_const(id, msg_type_vals, "?"), v);
         break;
     case BT_MSG_BITFIELD:
@@ -286,9 +285,6 @@ void btpeer_register_messages(int proto, expert_module_t *em)
             "Bytes after the length prefix (0: keep-alive)", HFILL } },
         { &hf_btpeer_msg_type,
           { "Message type", "btpeer.msg_type", FT_UINT8, BASE_DEC, VALS(msg_type_vals), 0x0, NULL, HFILL } },
-        { &hf_btpeer_piece_index,
-          { "Piece index", "btpeer.piece_index", FT_UINT32, BASE_DEC, NULL, 0x0,
-            "Piece of Have, Suggest Piece, Allowed Fast and lt_donthave", HFILL } },
         { &hf_btpeer_bitfield,
           { "Bitfield", "btpeer.bitfield", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_btpeer_bitfield_have,
@@ -304,7 +300,8 @@ void btpeer_register_messages(int proto, expert_module_t *em)
           { "Length", "btpeer.request.length", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Length of the block", HFILL } },
         { &hf_btpeer_piece_idx,
-          { "Piece index", "btpeer.piece.index", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+          { "Piece index", "btpeer.piece.index", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Piece of Piece, Have, Suggest Piece, Allowed Fast and lt_donthave", HFILL } },
         { &hf_btpeer_piece_begin,
           { "Begin", "btpeer.piece.begin", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Offset of the block in the piece", HFILL } },

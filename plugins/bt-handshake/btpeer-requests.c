@@ -16,7 +16,6 @@ static int hf_btpeer_req_answered_in = -1;
 static int hf_btpeer_req_cancelled_in = -1;
 static int hf_btpeer_req_rejected_in = -1;
 static int hf_btpeer_req_request_in = -1;
-static int hf_btpeer_piece_request_in = -1;
 static int hf_btpeer_req_latency = -1;
 
 static expert_field ei_btpeer_req_unanswered = EI_INIT;
@@ -165,7 +164,7 @@ void btpeer_track_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 ind
                         kind == BTPEER_REQ_PIECE ? &ei_btpeer_req_unmatched_piece : &ei_btpeer_req_unmatched);
         return;
     }
-    add_frame(ctx, kind == BTPEER_REQ_PIECE ? hf_btpeer_piece_request_in : hf_btpeer_req_request_in,
+    add_frame(ctx, hf_btpeer_req_request_in,
               req->request_frame);
     if (kind == BTPEER_REQ_PIECE) {
         nstime_t delta;
@@ -193,10 +192,7 @@ void btpeer_register_requests(int proto, expert_module_t *em)
             "Frame of the Reject Request for this request", HFILL } },
         { &hf_btpeer_req_request_in,
           { "Request in", "btpeer.request_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0,
-            "Frame of the Request this Cancel or Reject Request refers to", HFILL } },
-        { &hf_btpeer_piece_request_in,
-          { "Request in", "btpeer.piece.request_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0,
-            "Frame of the Request this Piece answers", HFILL } },
+            "Frame of the Request this Piece, Cancel or Reject Request refers to", HFILL } },
         { &hf_btpeer_req_latency,
           { "Latency", "btpeer.piece.latency", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
             "Time from the Request to this Piece", HFILL } },
