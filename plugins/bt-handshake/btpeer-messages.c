@@ -91,7 +91,7 @@ void btpeer_dissect_too_long(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     }
 }
 
-static void add_block_ref(btpeer_ctx_t *ctx, int offset, const char *what, btpeer_req_kind_t kind)
+static void add_block_ref(btpeer_ctx_t *ctx, int offset, const char *what, bt_req_kind_t kind)
 {
     tvbuff_t *tvb = ctx->tvb;
     guint32 index, begin, length;
@@ -118,7 +118,7 @@ static void dissect_piece(btpeer_ctx_t *ctx, guint32 len)
     if (block)
         proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, block, ENC_NA);
     btpeer_info(ctx, "Piece %u/%u (%u bytes)", index, begin, block);
-    btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
+    btpeer_track_request(ctx, BT_REQ_PIECE, index, begin, block, it);
 }
 
 static void dissect_bitfield(btpeer_ctx_t *ctx, guint32 len)
@@ -190,7 +190,7 @@ void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
         if (avail > BT_MSG_BLOCK_OFF)
             proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, -1, ENC_NA);
         btpeer_info(ctx, "Piece %u/%u (%u bytes, %d here)", index, begin, block, avail - BT_MSG_BLOCK_OFF);
-        btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
+        btpeer_track_request(ctx, BT_REQ_PIECE, index, begin, block, it);
     } else {
         if (avail > BT_MSG_PAYLOAD_OFF)
             proto_tree_add_item(ctx->tree, hf_btpeer_data, tvb, BT_MSG_PAYLOAD_OFF, -1, ENC_NA);
@@ -248,13 +248,13 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
         dissect_bitfield(ctx, len);
         break;
     case BT_MSG_REQUEST:
-        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Request", BTPEER_REQ_REQUEST);
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Request", BT_REQ_REQUEST);
         break;
     case BT_MSG_CANCEL:
-        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Cancel", BTPEER_REQ_CANCEL);
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Cancel", BT_REQ_CANCEL);
         break;
     case BT_MSG_REJECT:
-        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Reject", BTPEER_REQ_REJECT);
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Reject", BT_REQ_REJECT);
         break;
     case BT_MSG_PIECE:
         dissect_piece(ctx, len);
