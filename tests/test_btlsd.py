@@ -35,8 +35,8 @@ def test_every_real_announce_decoded(tshark):
     cap = tshark.capture(REAL)
     expected = oracle.lsd_announces(cap)
     assert len(expected) >= 8, "the capture should hold several announces"
-    rows = by_frame(tshark.fields(cap, ["frame.number", "btlsd.infohash", "btlsd.cookie", "btlsd.port",
-                                        "btlsd.infohash_count"], "btlsd"))
+    rows = by_frame(tshark.fields(cap, ["frame.number", "btlsd.info_hash", "btlsd.cookie", "btlsd.port",
+                                        "btlsd.info_hash_count"], "btlsd"))
     assert sorted(rows) == [a["frame"] for a in expected]
     for a in expected:
         hashes, cookie, port, count = rows[a["frame"]]
@@ -72,7 +72,7 @@ def test_real_transmission_announce(tshark):
     assert tr, "the transmission-daemon node announced"
     for a in tr:
         assert a["cookie"] is None
-        row = tshark.fields(cap, ["btlsd.infohash", "btlsd.cookie", "_ws.expert"],
+        row = tshark.fields(cap, ["btlsd.info_hash", "btlsd.cookie", "_ws.expert"],
                             f"frame.number == {a['frame']}")[0]
         assert row == [a["infohashes"][0], "", ""]
 
@@ -85,7 +85,7 @@ def test_takes_precedence_over_builtin(tshark):
 
 def test_one_pass_equals_two_pass(tshark):
     cap = tshark.capture(REAL)
-    fields = ["frame.number", "btlsd.infohash", "btlsd.cookie", "btlsd.port", "btlsd.group", "btlsd.host"]
+    fields = ["frame.number", "btlsd.info_hash", "btlsd.cookie", "btlsd.port", "btlsd.group", "btlsd.host"]
     assert tshark.fields(cap, fields, "btlsd", two_pass=True) == tshark.fields(cap, fields, "btlsd", two_pass=False)
 
 
@@ -131,7 +131,7 @@ def test_real_connections_follow_announces(tshark):
 
 # ---------------------------------------------------------------- hand-built vectors
 def test_vector_several_infohashes_and_cookie(tshark, vectors):
-    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.infohash", "btlsd.cookie", "btlsd.port",
+    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.info_hash", "btlsd.cookie", "btlsd.port",
                                             "_ws.col.Info"], "frame.number == 1"))
     hashes, cookie, port, info = rows[1]
     assert split(hashes) == IH
@@ -141,7 +141,7 @@ def test_vector_several_infohashes_and_cookie(tshark, vectors):
 
 
 def test_vector_bad_infohash(tshark, vectors):
-    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.infohash", "btlsd.infohash_invalid",
+    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.info_hash", "btlsd.info_hash.text",
                                             "btlsd.header.name", "btlsd.header.value", "_ws.col.Info"],
                                   "frame.number == 2"))
     hashes, invalid, hname, hvalue, info = rows[2]
@@ -153,7 +153,7 @@ def test_vector_bad_infohash(tshark, vectors):
 
 
 def test_vector_ipv6_group(tshark, vectors):
-    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.group", "btlsd.infohash", "btlsd.cookie"],
+    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.group", "btlsd.info_hash", "btlsd.cookie"],
                                   "frame.number == 3"))
     assert rows[3] == ["6", IH[2], ""]
     assert tshark.count(vectors, "frame.number == 3 and _ws.expert") == 0
@@ -161,7 +161,7 @@ def test_vector_ipv6_group(tshark, vectors):
 
 def test_vector_other_destination_noted(tshark, vectors):
     assert tshark.count(vectors, "frame.number == 4 and btlsd.group == 0") == 1
-    assert tshark.count(vectors, "frame.number == 4 and btlsd.infohash") == 1       # still decoded
+    assert tshark.count(vectors, "frame.number == 4 and btlsd.info_hash") == 1       # still decoded
     assert tshark.count(vectors, "frame.number == 4 and _ws.expert.message contains \"multicast group\"") == 1
 
 
@@ -170,7 +170,7 @@ def test_vector_not_lsd_on_6771(tshark, vectors):
 
 
 def test_vector_malformed_lines_rest_decoded(tshark, vectors):
-    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.infohash", "btlsd.cookie", "btlsd.line",
+    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.info_hash", "btlsd.cookie", "btlsd.line",
                                             "btlsd.port"], "frame.number == 6"))
     hashes, cookie, line, port = rows[6]
     assert split(hashes) == [IH[1]]
@@ -183,7 +183,7 @@ def test_vector_malformed_lines_rest_decoded(tshark, vectors):
 
 
 def test_vector_truncated(tshark, vectors):
-    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.infohash", "btlsd.infohash_invalid",
+    rows = by_frame(tshark.fields(vectors, ["frame.number", "btlsd.info_hash", "btlsd.info_hash.text",
                                             "btlsd.port"], "frame.number == 7"))
     assert rows[7] == [IH[0], "0123", "6882"]
 

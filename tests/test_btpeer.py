@@ -9,6 +9,7 @@ clients never sent and malformed input; their expected values come from how
 the script builds them and from the BEPs, not from the dissector's output.
 """
 import ipaddress
+import json
 from collections import Counter, defaultdict
 
 import pytest
@@ -110,7 +111,7 @@ def test_fields_are_prefixed(tshark):
     assert len(mine) > 100
     assert all(r[2] == "btpeer" or r[2].startswith("btpeer.") for r in mine)
     names = {r[2] for r in mine}
-    for f in ["btpeer.pstr", "btpeer.info_hash", "btpeer.peer_id", "btpeer.client", "btpeer.client_version",
+    for f in ["btpeer.pstr", "btpeer.info_hash", "btpeer.peer_id", "btpeer.client", "btpeer.client.version",
               "btpeer.reserved.dht", "btpeer.reserved.fast", "btpeer.reserved.extension", "btpeer.reserved.v2",
               "btpeer.reserved.nat_traversal", "btpeer.reserved.azureus", "btpeer.msg_type", "btpeer.msg_len",
               "btpeer.ext.name", "btpeer.request.index", "btpeer.request.begin", "btpeer.request.length",
@@ -182,7 +183,7 @@ def test_piece_bytes_sum_to_torrent_size(tshark, name):
 def test_handshake_fields_match_facts(tshark, name):
     fx = facts(name)
     rows = tshark.fields(tshark.capture(f"{name}.pcap"),
-                         ["btpeer.info_hash", "btpeer.peer_id", "btpeer.client", "btpeer.client_version",
+                         ["btpeer.info_hash", "btpeer.peer_id", "btpeer.client", "btpeer.client.version",
                           "btpeer.reserved", "btpeer.reserved.extension"], "btpeer.pstr", occurrence="f")
     clients = {"-LT2080-": ("libtorrent-rasterbar", "2.0.8"), "-TR3000-": ("Transmission", "3.00"),
                "-qB": ("qBittorrent", None)}
@@ -221,12 +222,31 @@ def test_extension_names_match_announced(tshark, name):
         assert names in expected
 
 
+def piece_rows(tshark, cap):
+    """(frame, indexes, begins, request_in) of the Piece messages of each frame
+    that has any.  btpeer.request_in is also on a Cancel or Reject Request,
+    which can share a frame with a Piece: the values are read per message
+    (each message is its own btpeer item in tshark's JSON)."""
+    out = tshark.run(["-n", "-2", "-r", cap, "-Y", "btpeer.msg_type == 7", "-T", "json",
+                      "--no-duplicate-keys", "-j", "frame btpeer"]).stdout
+    rows = []
+    for pkt in json.loads(out):
+        layers = pkt["_source"]["layers"]
+        msgs = layers["btpeer"] if isinstance(layers["btpeer"], list) else [layers["btpeer"]]
+        got = [[], [], []]
+        for m in msgs:
+            if m.get("btpeer.msg_type") == "7":
+                for col, f in zip(got, ["btpeer.piece.index", "btpeer.piece.begin", "btpeer.request_in"]):
+                    v = m.get(f, [])
+                    col.extend(v if isinstance(v, list) else [v])
+        rows.append([layers["frame"]["frame.number"], *(",".join(c) for c in got)])
+    return rows
+
+
 @pytest.mark.parametrize("name", params(PLAIN))
 def test_pieces_answer_requests(tshark, name):
-    rows = tshark.fields(tshark.capture(f"{name}.pcap"),
-                         ["frame.number", "btpeer.piece.index", "btpeer.piece.begin", "btpeer.piece.request_in"],
-                         "btpeer.msg_type == 7", occurrence="a")
-    assert rows
+    rows = piece_rows(tshark, tshark.capture(f"{name}.pcap"))
+    assert rows and all(r[1] for r in rows)     # every such frame has its Piece's fields
     req = {int(r[0]): r for r in tshark.fields(tshark.capture(f"{name}.pcap"),
                                                ["frame.number", "btpeer.request.index", "btpeer.request.begin"],
                                                "btpeer.msg_type == 6", occurrence="a")}
@@ -242,7 +262,7 @@ def test_pieces_answer_requests(tshark, name):
 @pytest.mark.parametrize("name", params(PLAIN)[:1] + [p for p in params(PLAIN) if "utp-lossy" in str(p)])
 def test_one_pass_equals_two_pass(tshark, name):
     cap = tshark.capture(f"{name}.pcap")
-    f = ["frame.number", "btpeer.msg_type", "btpeer.ext.name", "btpeer.piece.request_in", "btpeer.request_in",
+    f = ["frame.number", "btpeer.msg_type", "btpeer.ext.name", "btpeer.request_in",
          "btpeer.piece.length"]
     assert tshark.fields(cap, f, "btpeer", two_pass=False) == tshark.fields(cap, f, "btpeer", two_pass=True)
 
@@ -317,14 +337,14 @@ def test_mse_plaintext_selected_aria2(tshark):
     experts = tshark.run(["-n", "-r", cap, "-2", "-z", "expert,note", "-q"]).stdout
     assert "MSE/PE negotiated, plaintext selected" in experts
     # request matching as on any plaintext connection: every piece names its request
-    pieces = tshark.fields(cap, ["btpeer.piece.request_in"], "btpeer.msg_type == 7", occurrence="a")
+    pieces = tshark.fields(cap, ["btpeer.request_in"], "btpeer.msg_type == 7", occurrence="a")
     n_pieces = sum(ref.types[7] for _, ref in truth.values())
     assert sum(len(values(r[0])) for r in pieces) == n_pieces > 0
     # one pass == two passes from the handshakes on (the initiator's first key
     # flight is labelled only on a later pass, as documented)
     first_hs = min(int(r[0]) for r in hs)
     f = ["frame.number", "btpeer.msg_type", "btpeer.pstr", "btpeer.mse.plaintext_selected",
-         "btpeer.piece.request_in", "btpeer.request_in", "btpeer.encrypted"]
+         "btpeer.request_in", "btpeer.encrypted"]
     flt = f"btpeer && frame.number >= {first_hs - 2}"
     assert tshark.fields(cap, f, flt, two_pass=False) == tshark.fields(cap, f, flt, two_pass=True)
 

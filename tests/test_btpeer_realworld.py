@@ -275,7 +275,7 @@ def test_hostile_big_lists_are_bounded(tshark):
                        [(1, small)] * ((len(peers) + 900000) // len(small)))
     proc = tshark.run(["-n", "-r", hostile, "-2", "-V"])
     assert_no_dissector_bug(proc, "big lists")
-    rows = tshark.fields(hostile, ["btpeer.more_items"], "btpeer.more_items", occurrence="a",
+    rows = tshark.fields(hostile, ["btpeer.not_shown"], "btpeer.not_shown", occurrence="a",
                          extra=["-E", "aggregator=,"])
     counts = sorted(int(x) for (v,) in rows for x in v.split(","))
     # the pex list: exactly 1000 itemised; the bencoded list: the budget is
@@ -339,8 +339,8 @@ def test_outstanding_requests_bounded(tshark):
 def test_client_names_side_by_side(tshark):
     """The extension handshake's v is shown beside the peer-id reading, both ways round."""
     cap = tshark.capture("public-ndpi-bittorrent.pcap")
-    f = ["tcp.stream", "tcp.srcport", "btpeer.client_version_ext", "btpeer.ext.hs.v",
-         "btpeer.ext.hs.peer_id_client", "btpeer.client", "btpeer.client_version"]
+    f = ["tcp.stream", "tcp.srcport", "btpeer.client.ext_handshake", "btpeer.ext.hs.v",
+         "btpeer.ext.hs.peer_id_client", "btpeer.client", "btpeer.client.version"]
     hs, ext = {}, {}
     for r in tshark.fields(cap, f, "btpeer.pstr || btpeer.ext.hs.v"):
         key = (r[0], r[1])

@@ -195,7 +195,7 @@ def test_piece_to_file_mapping(tshark):
     path = tshark.capture("torrent-transmission-tcp.pcap")
     rows = tshark.fields(path, ["btpeer.msg_type", "btpeer.piece.index", "btpeer.piece.begin", "btpeer.piece.length",
                                 "btpeer.request.index", "btpeer.request.begin", "btpeer.request.length",
-                                "btpeer.piece_index", "btpeer.piece.file", "btpeer.piece.file_offset"],
+                                "btpeer.piece.index", "btpeer.piece.file", "btpeer.piece.file_offset"],
                          "btpeer.piece.file", extra=prefs(tshark, "torrent-transmission-tcp"))
     checked = Counter()
     for r in rows:

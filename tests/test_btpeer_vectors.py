@@ -31,15 +31,15 @@ def test_vector_handshake_bits_and_clients(tshark, vec):
     p = vec("btpeer-all-messages.pcap")
     f = ["btpeer.reserved.extension", "btpeer.reserved.dht", "btpeer.reserved.fast", "btpeer.reserved.v2",
          "btpeer.reserved.nat_traversal", "btpeer.reserved.azureus", "btpeer.reserved.unknown",
-         "btpeer.client", "btpeer.client_version", "btpeer.client.style"]
+         "btpeer.client", "btpeer.client.version", "btpeer.client.style"]
     a = frame_fields(tshark, p, 4, f)
     assert [a[x] for x in f[:6]] == ["1", "1", "1", "1", "0", "0"]
     assert int(a["btpeer.reserved.unknown"], 16) == 0x0001000000000000   # byte 1, 0x01
-    assert (a["btpeer.client"], a["btpeer.client_version"]) == ("qBittorrent", "4.5.2")
+    assert (a["btpeer.client"], a["btpeer.client.version"]) == ("qBittorrent", "4.5.2")
     b = frame_fields(tshark, p, 5, f)
     assert [b[x] for x in f[:6]] == ["1", "0", "1", "0", "1", "1"]
     assert b["btpeer.reserved.unknown"] == ""
-    assert (b["btpeer.client"], b["btpeer.client_version"], b["btpeer.client.style"]) == \
+    assert (b["btpeer.client"], b["btpeer.client.version"], b["btpeer.client.style"]) == \
         ("BitTorrent (Mainline)", "7.10.2", "Mainline-style")
     i = info(tshark, p)
     assert i[4] == "Handshake qBittorrent 4.5.2 [ext,dht,fast,v2,+1:0x01] ih=a0a1a2a3..."
@@ -71,8 +71,8 @@ def test_vector_every_message_type(tshark, vec):
 def test_vector_request_matching(tshark, vec):
     p = vec("btpeer-all-messages.pcap")
     piece = frame_fields(tshark, p, 28, ["btpeer.piece.index", "btpeer.piece.begin", "btpeer.piece.length",
-                                         "btpeer.piece.request_in", "btpeer.piece.latency"])
-    assert piece["btpeer.piece.length"] == "16384" and piece["btpeer.piece.request_in"] == "11"
+                                         "btpeer.request_in", "btpeer.piece.latency"])
+    assert piece["btpeer.piece.length"] == "16384" and piece["btpeer.request_in"] == "11"
     assert abs(float(piece["btpeer.piece.latency"]) - 0.017) < 0.0005
     assert frame_fields(tshark, p, 29, ["btpeer.request_in"])["btpeer.request_in"] == "12"
     assert frame_fields(tshark, p, 13, ["btpeer.request_in"])["btpeer.request_in"] == "12"
@@ -121,9 +121,9 @@ def test_vector_extensions(tshark, vec):
                                        "btpeer.ext.holepunch.error"])
     assert hp6 == {"btpeer.ext.holepunch.addr_type": "1", "btpeer.ext.holepunch.ip6": "fd00::1",
                    "btpeer.ext.holepunch.error": "2"}
-    one = frame_fields(tshark, p, 35, ["btpeer.ext.name", "btpeer.piece_index", "btpeer.ext.upload_only",
+    one = frame_fields(tshark, p, 35, ["btpeer.ext.name", "btpeer.piece.index", "btpeer.ext.upload_only",
                                        "btpeer.ext.share_mode"])
-    assert one == {"btpeer.ext.name": "lt_donthave,upload_only,share_mode", "btpeer.piece_index": "9",
+    assert one == {"btpeer.ext.name": "lt_donthave,upload_only,share_mode", "btpeer.piece.index": "9",
                    "btpeer.ext.upload_only": "1", "btpeer.ext.share_mode": "0"}
     md = frame_fields(tshark, p, 36, ["btpeer.ext.metadata.msg_type", "btpeer.ext.metadata.total_size",
                                       "btpeer.ext.metadata.data"])

@@ -28,7 +28,7 @@ def test_udp_real_every_message_decoded(tshark):
     msgs = oracle.udp_tracker(cap)
     assert len(msgs) >= 12
     rows = by_frame(tshark.fields(cap, ["frame.number", "bttracker.request", "bttracker.action",
-                                        "bttracker.transaction_id"], "bttracker"))
+                                        "bttracker.udp.transaction_id"], "bttracker"))
     assert sorted(rows) == [m["frame"] for m in msgs]
     for m in msgs:
         req, action, tid = rows[m["frame"]]
@@ -55,9 +55,9 @@ def test_udp_real_connection_ids(tshark):
     """Every announce and scrape carries the id issued by the connect
     response of its conversation."""
     cap = tshark.capture(UDP_REAL)
-    rows = tshark.fields(cap, ["frame.number", "bttracker.connection_id.issued_in", "bttracker.connection_id"],
+    rows = tshark.fields(cap, ["frame.number", "bttracker.udp.connection_id.issued_in", "bttracker.udp.connection_id"],
                          "bttracker.request == 1 and bttracker.action != 0")
-    issued = by_frame(tshark.fields(cap, ["frame.number", "bttracker.connection_id"],
+    issued = by_frame(tshark.fields(cap, ["frame.number", "bttracker.udp.connection_id"],
                                     "bttracker.request == 0 and bttracker.action == 0"))
     assert rows
     for frame, issued_in, cid in rows:
@@ -95,7 +95,7 @@ def test_udp_real_truncated_answer(tshark):
 def test_udp_real_one_pass_equals_two_pass(tshark):
     cap = tshark.capture(UDP_REAL)
     fields = ["frame.number", "bttracker.action", "bttracker.request_in", "bttracker.peer.ip",
-              "bttracker.connection_id.issued_in", "_ws.expert.message"]
+              "bttracker.udp.connection_id.issued_in", "_ws.expert.message"]
     assert tshark.fields(cap, fields, "bttracker", two_pass=False) == tshark.fields(cap, fields, "bttracker")
 
 

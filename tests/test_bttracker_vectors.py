@@ -23,14 +23,14 @@ UDP_REAL, HTTP_REAL = "tracker-udp-libtorrent.pcap", "tracker-http-libtorrent.pc
 def test_udp_vectors_connect_and_announce(tshark):
     cap = vector(tshark, "discovery/tracker-udp-vectors.pcap")
     r = by_frame(tshark.fields(cap, ["frame.number", "bttracker.request_in", "bttracker.response_in",
-                                     "bttracker.connection_id", "bttracker.connection_id.issued_in"],
+                                     "bttracker.udp.connection_id", "bttracker.udp.connection_id.issued_in"],
                                "frame.number <= 4"))
     assert r[1] == ["", "2", "0x0000041727101980", ""]
     assert r[2] == ["1", "", "0x1122334455667788", ""]
     assert r[3] == ["", "4", "0x1122334455667788", "2"]
-    a = tshark.fields(cap, ["bttracker.info_hash", "bttracker.event", "bttracker.num_want", "bttracker.key",
+    a = tshark.fields(cap, ["bttracker.info_hash", "bttracker.event", "bttracker.num_want", "bttracker.udp.key",
                             "bttracker.downloaded", "bttracker.left", "bttracker.uploaded",
-                            "bttracker.option.type", "bttracker.option.url_data", "bttracker.option.data"],
+                            "bttracker.udp.option.type", "bttracker.udp.option.url_data", "bttracker.udp.option.data"],
                       "frame.number == 3")[0]
     assert a == [IH[0], "2", "-1", "0xcafebabe", "1000", "2000", "3000", "1,2,7,0", "/ann", "aabb"]
     b = tshark.fields(cap, ["bttracker.peer.ipv6", "bttracker.peer.port", "bttracker.interval",
@@ -40,7 +40,7 @@ def test_udp_vectors_connect_and_announce(tshark):
 
 def test_udp_vectors_scrape(tshark):
     cap = vector(tshark, "discovery/tracker-udp-vectors.pcap")
-    assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.info_hash_count"], "frame.number == 5")[0] == \
+    assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.udp.info_hash_count"], "frame.number == 5")[0] == \
         [",".join(IH), "3"]
     assert tshark.fields(cap, ["bttracker.info_hash", "bttracker.seeders", "bttracker.completed",
                                "bttracker.leechers", "bttracker.request_in"], "frame.number == 6")[0] == \
@@ -93,9 +93,9 @@ def test_http_vectors_announce(tshark):
                       "frame.number == 1")[0]
     assert a == ["00112233442b66778899aabbccddeeff00112233", b"-XX0001-vectorpeer01".hex(), "6881", "3000",
                  "1000", "2000", "1", "-1", "0", "ab12", "2"]
-    b = tshark.fields(cap, ["bttracker.request_in", "bttracker.interval", "bttracker.min_interval",
+    b = tshark.fields(cap, ["bttracker.request_in", "bttracker.interval", "bttracker.http.min_interval",
                             "bttracker.peer.ip", "bttracker.peer.ipv6", "bttracker.peer.host", "bttracker.peer.port",
-                            "bttracker.peer.peer_id", "bttracker.http.tracker_id", "bttracker.warning_message"],
+                            "bttracker.peer.peer_id", "bttracker.http.tracker_id", "bttracker.http.warning_message"],
                       "frame.number == 2")[0]
     assert b == ["1", "1800", "60", "10.78.0.61", "fd78::62,fd78::63", "example.net", "6881,6882,6883,6884",
                  b"-XX0001-peersixtyone".hex(), "t1d", "be nice!"]

@@ -47,7 +47,7 @@ def test_connection_ids_sharing_low_bits(tshark):
     (g_int64_hash on glib 2.74 hashes only those): 132 s vs 4.6 s (ASAN)."""
     h = check_ratio(tshark, "cid-low32", lambda hostile: gen.udp_connects(40000, hostile))
     # The ids are still told apart: each connect answer's id is its own.
-    rows = tshark.fields(h, ["bttracker.connection_id"], "bttracker.action == 0 && bttracker.request == 0")
+    rows = tshark.fields(h, ["bttracker.udp.connection_id"], "bttracker.action == 0 && bttracker.request == 0")
     assert len({r[0] for r in rows}) == 40000
 
 
@@ -123,7 +123,7 @@ def test_udp_scrape_of_3000_hashes(tshark):
     """A scrape of 3,000 infohashes (60 KB) and its 3,000-entry answer."""
     n = 3000
     h = check_ratio(tshark, "udp-scrape-3000", lambda hostile: gen.udp_scrape(n, hostile), ("-2", "-V"))
-    req = tshark.fields(h, ["bttracker.info_hash_count", "bttracker.not_shown", "bttracker.info_hash"],
+    req = tshark.fields(h, ["bttracker.udp.info_hash_count", "bttracker.not_shown", "bttracker.info_hash"],
                         "bttracker.action == 2 && bttracker.request == 1", occurrence="a")
     assert len(req) == 1
     assert ints(req[0][0]) == [n] and ints(req[0][1]) == [n - MAX_ITEMS]
@@ -139,7 +139,7 @@ def test_lsd_announce_of_1200_infohashes(tshark):
     n = 1200
     frames = lambda hostile: [gen.lsd_announce(n, hostile, seed=i) for i in range(30)]  # noqa: E731
     h = check_ratio(tshark, "lsd-1200", frames, ("-2", "-V"))
-    rows = tshark.fields(h, ["btlsd.infohash_count", "btlsd.not_shown", "btlsd.infohash"], "btlsd", occurrence="a")
+    rows = tshark.fields(h, ["btlsd.info_hash_count", "btlsd.not_shown", "btlsd.info_hash"], "btlsd", occurrence="a")
     assert len(rows) == 30
     for count, not_shown, hashes in rows:
         assert ints(count) == [n]

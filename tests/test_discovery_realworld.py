@@ -108,7 +108,7 @@ def test_lsd_values_kept(tshark):
     stock = tshark.fields(cap, ["frame.number", "lsd.host", "lsd.port", "lsd.infohash", "lsd.cookie"], "lsd",
                           env=stock_env(tshark))
     ours = {int(r[0]): r[1:] for r in tshark.fields(cap, ["frame.number", "btlsd.host", "btlsd.port",
-                                                          "btlsd.infohash", "btlsd.cookie"], "btlsd")}
+                                                          "btlsd.info_hash", "btlsd.cookie"], "btlsd")}
     assert len(stock) == len(ours) == len(oracle.lsd_announces(cap))
     for frame, host, port, infohash, cookie in stock:
         o_host, o_port, o_hashes, o_cookie = ours[int(frame)]

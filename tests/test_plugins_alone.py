@@ -51,7 +51,7 @@ def test_starts_alone(tshark, name):
 def test_btlsd_alone(tshark):
     cap = tshark.capture(LSD_CAP)
     ann = oracle.lsd_announces(cap)
-    rows = tshark.fields(cap, ["frame.number", "btlsd.infohash"], "btlsd", env=alone(tshark, "btlsd"))
+    rows = tshark.fields(cap, ["frame.number", "btlsd.info_hash"], "btlsd", env=alone(tshark, "btlsd"))
     assert [int(r[0]) for r in rows] == [a["frame"] for a in ann]
     assert [r[1].split(",")[0] for r in rows] == [a["infohashes"][0] for a in ann]
 

@@ -7,7 +7,9 @@ has "BitTorrent DHT Protocol" / "BT-DHT" / bt-dht), and a duplicate
 full or short name makes every tshark run abort at start-up.  The oracle is
 the same tshark run without our plugins (an empty WIRESHARK_PLUGIN_DIR).
 """
-from bttest import g_columns, heuristic_short_names, plugin_path, ws_version
+import re
+
+from bttest import ROOT, g_columns, heuristic_short_names, plugin_path, ws_version
 
 OURS = {"utp", "btpeer", "btlsd", "bttracker", "btdht"}
 PLUGINS = ["utp", "bt_handshake", "btlsd", "bttracker", "btdht"]
@@ -62,3 +64,15 @@ def test_plugins_listed(tshark):
         assert f"{p}.so" in names, f"{p}.so not in tshark -G plugins"
         if ws_version() >= (4, 4):   # plugin_describe(): "dissector", not "unknown"
             assert "dissector" in names[f"{p}.so"], names[f"{p}.so"]
+
+
+def test_renamed_fields(tshark):
+    """The README's "Renamed fields" table is true of the built plugins: each
+    new name is registered, no old name is (old names are not kept)."""
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("### Renamed fields", 1)[1].split("\n## ", 1)[0]
+    pairs = re.findall(r"^\| `([\w.]+)`(?: \(expert\))? \| `([\w.]+)` \|$", table, re.M)
+    assert len(pairs) > 20
+    names = {c[2] for c in g_columns(tshark, "fields") if c[0] == "F" and len(c) > 2}
+    assert {new for _, new in pairs} <= names
+    assert not {old for old, _ in pairs} & names

@@ -149,16 +149,6 @@ static const letter_client_t mainline_clients[] = {
     { 'Q', "Queen Bee" },
 };
 
-const char *bt_peerid_azureus_name(const char code[2])
-{
-    size_t i;
-    for (i = 0; i < sizeof(azureus_clients) / sizeof(azureus_clients[0]); i++) {
-        if (azureus_clients[i].code[0] == code[0] && azureus_clients[i].code[1] == code[1])
-            return azureus_clients[i].name;
-    }
-    return NULL;
-}
-
 static const azureus_client_t *azureus_lookup(const uint8_t *code)
 {
     size_t i;
@@ -168,6 +158,12 @@ static const azureus_client_t *azureus_lookup(const uint8_t *code)
             return &azureus_clients[i];
     }
     return NULL;
+}
+
+const char *bt_peerid_azureus_name(const char code[2])
+{
+    const azureus_client_t *c = azureus_lookup((const uint8_t *)code);
+    return c ? c->name : NULL;
 }
 
 static const char *letter_lookup(const letter_client_t *table, size_t n, uint8_t c)

@@ -1,6 +1,6 @@
 /* peerid.h
  * Client name and version from a BitTorrent peer id (BEP 20, "Peer ID
- * Conventions"), for the handshake's btpeer.client / btpeer.client_version.
+ * Conventions"), for the handshake's btpeer.client / btpeer.client.version.
  *
  * Three encodings are recognised:
  *  - Azureus style  "-XXVVVV-"   two-letter client code, four version chars;

@@ -175,7 +175,7 @@ void btpeer_register_bencode(int proto, expert_module_t *em)
         { &hf_btpeer_bencode_bytes,
           { "Bytes", "btpeer.bencode.bytes", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_btpeer_more_items,
-          { "Entries not itemised", "btpeer.more_items", FT_UINT32, BASE_DEC, NULL, 0x0,
+          { "Entries not shown", "btpeer.not_shown", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Entries of a list beyond the first BTPEER_MAX_LIST_ITEMS, counted only", HFILL } },
     };
     static int *ett[] = { &ett_btpeer_bencode, &ett_btpeer_bencode_entry };
@@ -183,7 +183,7 @@ void btpeer_register_bencode(int proto, expert_module_t *em)
         { &ei_btpeer_bencode_invalid,
           { "btpeer.bencode.invalid", PI_MALFORMED, PI_ERROR, "Invalid bencoding", EXPFILL } },
         { &ei_btpeer_more_items,
-          { "btpeer.more_items", PI_UNDECODED, PI_NOTE, "More entries than are itemised", EXPFILL } },
+          { "btpeer.not_shown.expert", PI_UNDECODED, PI_NOTE, "More entries than are itemised", EXPFILL } },
     };
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));

@@ -477,8 +477,8 @@ void btpeer_register_extended(int proto, expert_module_t *em)
 {
     static hf_register_info hf[] = {
         { &hf_btpeer_ext_donthave_piece,
-          { "Piece index", "btpeer.piece_index", FT_UINT32, BASE_DEC, NULL, 0x0,
-            "Piece of Have, Suggest Piece, Allowed Fast and lt_donthave", HFILL } },
+          { "Piece index", "btpeer.piece.index", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Piece of Piece, Have, Suggest Piece, Allowed Fast and lt_donthave", HFILL } },
         { &hf_btpeer_ext_id,
           { "Extended message id", "btpeer.ext.id", FT_UINT8, BASE_DEC, NULL, 0x0,
             "0: extension handshake; others as announced by the receiver", HFILL } },

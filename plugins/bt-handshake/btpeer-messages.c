@@ -37,7 +37,6 @@ static const value_string msg_type_vals[] = {
 
 static int hf_btpeer_msg_len = -1;
 static int hf_btpeer_msg_type = -1;
-static int hf_btpeer_piece_index = -1;
 static int hf_btpeer_bitfield = -1;
 static int hf_btpeer_bitfield_have = -1;
 static int hf_btpeer_request_index = -1;
@@ -92,7 +91,7 @@ void btpeer_dissect_too_long(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     }
 }
 
-static void add_block_ref(btpeer_ctx_t *ctx, int offset, const char *what, btpeer_req_kind_t kind)
+static void add_block_ref(btpeer_ctx_t *ctx, int offset, const char *what, bt_req_kind_t kind)
 {
     tvbuff_t *tvb = ctx->tvb;
     guint32 index, begin, length;
@@ -120,7 +119,7 @@ static void dissect_piece(btpeer_ctx_t *ctx, guint32 len)
     if (block)
         proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, block, ENC_NA);
     btpeer_info(ctx, "Piece %u/%u (%u bytes)", index, begin, block);
-    btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
+    btpeer_track_request(ctx, BT_REQ_PIECE, index, begin, block, it);
     btpeer_piece_files(ctx, index, begin, block);
     btpeer_piece_block(ctx, index, begin, BT_MSG_BLOCK_OFF, (int)block);
 }
@@ -195,7 +194,7 @@ void btpeer_dissect_partial(btpeer_ctx_t *ctx, guint total_len)
         if (avail > BT_MSG_BLOCK_OFF)
             proto_tree_add_item(ctx->tree, hf_btpeer_piece_data, tvb, BT_MSG_BLOCK_OFF, -1, ENC_NA);
         btpeer_info(ctx, "Piece %u/%u (%u bytes, %d here)", index, begin, block, avail - BT_MSG_BLOCK_OFF);
-        btpeer_track_request(ctx, BTPEER_REQ_PIECE, index, begin, block, it);
+        btpeer_track_request(ctx, BT_REQ_PIECE, index, begin, block, it);
         btpeer_piece_files(ctx, index, begin, block);
         /* the bytes at hand count towards the piece; the rest never comes */
         btpeer_piece_block(ctx, index, begin, BT_MSG_BLOCK_OFF, avail - BT_MSG_BLOCK_OFF);
@@ -249,7 +248,7 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
     case BT_MSG_HAVE:
     case BT_MSG_SUGGEST:
     case BT_MSG_ALLOWED_FAST:
-        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_index, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &v);
+        proto_tree_add_item_ret_uint(ctx->tree, hf_btpeer_piece_idx, tvb, BT_MSG_INDEX_OFF, 4, ENC_BIG_ENDIAN, &v);
         btpeer_info(ctx, "%s %u", val_to_str_const(id, msg_type_vals, "?"), v);
         btpeer_piece_files(ctx, v, 0, G_MAXUINT64);
         break;
@@ -257,13 +256,13 @@ void btpeer_dissect_message(btpeer_ctx_t *ctx)
         dissect_bitfield(ctx, len);
         break;
     case BT_MSG_REQUEST:
-        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Request", BTPEER_REQ_REQUEST);
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Request", BT_REQ_REQUEST);
         break;
     case BT_MSG_CANCEL:
-        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Cancel", BTPEER_REQ_CANCEL);
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Cancel", BT_REQ_CANCEL);
         break;
     case BT_MSG_REJECT:
-        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Reject", BTPEER_REQ_REJECT);
+        add_block_ref(ctx, BT_MSG_INDEX_OFF, "Reject", BT_REQ_REJECT);
         break;
     case BT_MSG_PIECE:
         dissect_piece(ctx, len);
@@ -294,9 +293,6 @@ void btpeer_register_messages(int proto, expert_module_t *em)
             "Bytes after the length prefix (0: keep-alive)", HFILL } },
         { &hf_btpeer_msg_type,
           { "Message type", "btpeer.msg_type", FT_UINT8, BASE_DEC, VALS(msg_type_vals), 0x0, NULL, HFILL } },
-        { &hf_btpeer_piece_index,
-          { "Piece index", "btpeer.piece_index", FT_UINT32, BASE_DEC, NULL, 0x0,
-            "Piece of Have, Suggest Piece, Allowed Fast and lt_donthave", HFILL } },
         { &hf_btpeer_bitfield,
           { "Bitfield", "btpeer.bitfield", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_btpeer_bitfield_have,
@@ -312,7 +308,8 @@ void btpeer_register_messages(int proto, expert_module_t *em)
           { "Length", "btpeer.request.length", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Length of the block", HFILL } },
         { &hf_btpeer_piece_idx,
-          { "Piece index", "btpeer.piece.index", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+          { "Piece index", "btpeer.piece.index", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Piece of Piece, Have, Suggest Piece, Allowed Fast and lt_donthave", HFILL } },
         { &hf_btpeer_piece_begin,
           { "Begin", "btpeer.piece.begin", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Offset of the block in the piece", HFILL } },

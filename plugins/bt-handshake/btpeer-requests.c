@@ -10,13 +10,13 @@
  * Forward links ("answered in") exist only once the first pass is complete.
  */
 #include "btpeer.h"
+#include "bthash.h"
 #include "ws-compat.h"
 
 static int hf_btpeer_req_answered_in = -1;
 static int hf_btpeer_req_cancelled_in = -1;
 static int hf_btpeer_req_rejected_in = -1;
 static int hf_btpeer_req_request_in = -1;
-static int hf_btpeer_piece_request_in = -1;
 static int hf_btpeer_req_latency = -1;
 
 static expert_field ei_btpeer_req_unanswered = EI_INIT;
@@ -27,32 +27,15 @@ static expert_field ei_btpeer_req_rejected = EI_INIT;
 static expert_field ei_btpeer_req_length_mismatch = EI_INIT;
 static expert_field ei_btpeer_req_untracked = EI_INIT;
 
-/* Outstanding requests remembered per side.  Answered and rejected requests
- * leave the table; cancelled ones stay until their piece (endgame pieces
- * still arrive) or until replaced.  Clients keep a few hundred requests in
- * flight (libtorrent's default queue is 500, its hard limit a few
- * thousand): 65,536 is far above that and bounds a hostile stream of
- * requests that are never answered. */
-#define BTPEER_MAX_OUTSTANDING 65536
+/* The request tables hash the whole (index << 32 | begin) key with a seed
+ * drawn once per process (bthash.h): glib's g_int64_hash folds only the low
+ * 32 bits on some versions (2.74), so every request with the same begin
+ * would share a bucket, and a fixed function could be collided on purpose. */
+static guint64 btpeer_req_seed;
 
-static guint64 *block_key(guint32 index, guint32 begin)
-{
-    guint64 *key = wmem_new(wmem_file_scope(), guint64);
-    *key = ((guint64)index << 32) | begin;
-    return key;
-}
-
-/* Hashes the whole (index << 32 | begin) key.  g_int64_hash folds only the
- * low 32 bits on some glib versions (2.74), so every request with the same
- * begin would share a bucket: 40,000 of them cost 20 times their control.
- * A 64-bit finaliser mix spreads index and begin over all bits. */
 static guint block_hash(gconstpointer key)
 {
-    guint64 v = *(const guint64 *)key;
-    v ^= v >> 33;
-    v *= G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
-    v ^= v >> 33;
-    return (guint)v;
+    return bthash_u64(*(const guint64 *)key, btpeer_req_seed);
 }
 
 static wmem_map_t *requests_of(btpeer_side_t *side)
@@ -62,58 +45,38 @@ static wmem_map_t *requests_of(btpeer_side_t *side)
     return side->requests;
 }
 
-/* First pass: link this PDU to its request record. */
-static void link_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 index, guint32 begin, guint32 length)
+/* First pass: link this PDU to its request record (decisions in
+ * lib/btcommon/peerwire-requests.c). */
+static void link_request(btpeer_ctx_t *ctx, bt_req_kind_t kind, guint32 index, guint32 begin, guint32 length)
 {
     packet_info *pinfo = ctx->pinfo;
-    /* requests live with the side that sent them */
-    btpeer_side_t *requester = &ctx->conn->side[kind == BTPEER_REQ_REQUEST || kind == BTPEER_REQ_CANCEL
-                                                ? ctx->dir : !ctx->dir];
-    guint64 key = ((guint64)index << 32) | begin;
+    btpeer_side_t *requester = &ctx->conn->side[bt_req_in_senders_table(kind) ? ctx->dir : !ctx->dir];
+    wmem_map_t *table = requests_of(requester);
+    guint64 key = bt_req_key(index, begin);
     btpeer_request_t *req;
 
-    if (kind == BTPEER_REQ_REQUEST) {
-        req = wmem_new0(wmem_file_scope(), btpeer_request_t);
-        req->index = index;
-        req->begin = begin;
-        req->length = length;
-        req->request_frame = pinfo->num;
-        req->request_time = pinfo->abs_ts;
-        if (wmem_map_size(requests_of(requester)) >= BTPEER_MAX_OUTSTANDING &&
-            !wmem_map_contains(requester->requests, &key)) {
+    if (kind == BT_REQ_REQUEST) {
+        guint64 *stored;
+        if (!bt_req_fits(wmem_map_size(table), wmem_map_contains(table, &key))) {
             ctx->pdu->untracked = TRUE;
             return;
         }
+        req = wmem_new0(wmem_file_scope(), btpeer_request_t);
+        bt_req_init(&req->r, index, begin, length, pinfo->num);
+        req->request_time = pinfo->abs_ts;
+        stored = wmem_new(wmem_file_scope(), guint64);
+        *stored = key;
         /* A repeated request replaces the older one, which stays unanswered. */
-        wmem_map_insert(requests_of(requester), block_key(index, begin), req);
+        wmem_map_insert(table, stored, req);
         ctx->pdu->req = req;
         return;
     }
-    req = (btpeer_request_t *)wmem_map_lookup(requests_of(requester), &key);
+    req = (btpeer_request_t *)wmem_map_lookup(table, &key);
     if (!req)
         return;
     ctx->pdu->req = req;
-    switch (kind) {
-    case BTPEER_REQ_PIECE:
-        if (!req->piece_frame) {
-            req->piece_frame = pinfo->num;
-            req->piece_time = pinfo->abs_ts;
-        }
-        /* answered: a later Piece for the same block is a new story */
-        wmem_map_remove(requester->requests, &key);
-        break;
-    case BTPEER_REQ_CANCEL:
-        if (!req->cancel_frame)
-            req->cancel_frame = pinfo->num;
-        break;
-    case BTPEER_REQ_REJECT:
-        if (!req->reject_frame)
-            req->reject_frame = pinfo->num;
-        wmem_map_remove(requester->requests, &key);
-        break;
-    case BTPEER_REQ_REQUEST:
-        break;
-    }
+    if (bt_req_answer(&req->r, kind, pinfo->num))
+        wmem_map_remove(table, &key);
 }
 
 static void add_frame(btpeer_ctx_t *ctx, int hf, guint32 frame)
@@ -125,23 +88,24 @@ static void add_frame(btpeer_ctx_t *ctx, int hf, guint32 frame)
 static void show_request(btpeer_ctx_t *ctx, const btpeer_request_t *req, proto_item *anchor)
 {
     packet_info *pinfo = ctx->pinfo;
+    /* only after the first pass is it known that nothing ever answered */
+    unsigned fate = bt_req_fate(&req->r, PINFO_FD_VISITED(pinfo));
 
-    if (req->piece_frame)
-        add_frame(ctx, hf_btpeer_req_answered_in, req->piece_frame);
-    if (req->cancel_frame) {
-        add_frame(ctx, hf_btpeer_req_cancelled_in, req->cancel_frame);
+    if (fate & BT_REQ_ANSWERED)
+        add_frame(ctx, hf_btpeer_req_answered_in, req->r.piece_frame);
+    if (fate & BT_REQ_CANCELLED) {
+        add_frame(ctx, hf_btpeer_req_cancelled_in, req->r.cancel_frame);
         expert_add_info(pinfo, anchor, &ei_btpeer_req_cancelled);
     }
-    if (req->reject_frame) {
-        add_frame(ctx, hf_btpeer_req_rejected_in, req->reject_frame);
+    if (fate & BT_REQ_REJECTED) {
+        add_frame(ctx, hf_btpeer_req_rejected_in, req->r.reject_frame);
         expert_add_info(pinfo, anchor, &ei_btpeer_req_rejected);
     }
-    /* Only after the first pass is it known that nothing ever answered. */
-    if (PINFO_FD_VISITED(pinfo) && !req->piece_frame && !req->reject_frame && !req->cancel_frame)
+    if (fate & BT_REQ_UNANSWERED)
         expert_add_info(pinfo, anchor, &ei_btpeer_req_unanswered);
 }
 
-void btpeer_track_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 index, guint32 begin,
+void btpeer_track_request(btpeer_ctx_t *ctx, bt_req_kind_t kind, guint32 index, guint32 begin,
                           guint32 length, proto_item *anchor)
 {
     const btpeer_request_t *req;
@@ -154,29 +118,28 @@ void btpeer_track_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 ind
     req = ctx->pdu->req;
     if (ctx->pdu->untracked)
         expert_add_info_format(ctx->pinfo, anchor, &ei_btpeer_req_untracked,
-                               "Not matched: more than %u requests outstanding on this side", BTPEER_MAX_OUTSTANDING);
-    if (kind == BTPEER_REQ_REQUEST) {
+                               "Not matched: more than %u requests outstanding on this side", BT_REQ_MAX_OUTSTANDING);
+    if (kind == BT_REQ_REQUEST) {
         if (req)
             show_request(ctx, req, anchor);
         return;
     }
     if (!req) {
         expert_add_info(ctx->pinfo, anchor,
-                        kind == BTPEER_REQ_PIECE ? &ei_btpeer_req_unmatched_piece : &ei_btpeer_req_unmatched);
+                        kind == BT_REQ_PIECE ? &ei_btpeer_req_unmatched_piece : &ei_btpeer_req_unmatched);
         return;
     }
-    add_frame(ctx, kind == BTPEER_REQ_PIECE ? hf_btpeer_piece_request_in : hf_btpeer_req_request_in,
-              req->request_frame);
-    if (kind == BTPEER_REQ_PIECE) {
+    add_frame(ctx, hf_btpeer_req_request_in, req->r.request_frame);
+    if (kind == BT_REQ_PIECE) {
         nstime_t delta;
         nstime_delta(&delta, &ctx->pinfo->abs_ts, &req->request_time);
         it = proto_tree_add_time(ctx->tree, hf_btpeer_req_latency, ctx->tvb, 0, 0, &delta);
         proto_item_set_generated(it);
     }
-    if (kind != BTPEER_REQ_CANCEL && req->length != length)
+    if (bt_req_length_differs(&req->r, kind, length))
         expert_add_info_format(ctx->pinfo, anchor, &ei_btpeer_req_length_mismatch,
                                "Length %u differs from the %u bytes requested in frame %u",
-                               length, req->length, req->request_frame);
+                               length, req->r.length, req->r.request_frame);
 }
 
 void btpeer_register_requests(int proto, expert_module_t *em)
@@ -193,10 +156,7 @@ void btpeer_register_requests(int proto, expert_module_t *em)
             "Frame of the Reject Request for this request", HFILL } },
         { &hf_btpeer_req_request_in,
           { "Request in", "btpeer.request_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0,
-            "Frame of the Request this Cancel or Reject Request refers to", HFILL } },
-        { &hf_btpeer_piece_request_in,
-          { "Request in", "btpeer.piece.request_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0,
-            "Frame of the Request this Piece answers", HFILL } },
+            "Frame of the Request this Piece, Cancel or Reject Request refers to", HFILL } },
         { &hf_btpeer_req_latency,
           { "Latency", "btpeer.piece.latency", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
             "Time from the Request to this Piece", HFILL } },
@@ -217,6 +177,7 @@ void btpeer_register_requests(int proto, expert_module_t *em)
         { &ei_btpeer_req_untracked,
           { "btpeer.request.untracked", PI_SEQUENCE, PI_NOTE, "Too many outstanding requests to match this one", EXPFILL } },
     };
+    btpeer_req_seed = (guint64)g_random_int() << 32 | g_random_int();
     proto_register_field_array(proto, hf, array_length(hf));
     expert_register_field_array(em, ei, array_length(ei));
 }

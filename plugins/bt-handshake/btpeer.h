@@ -29,6 +29,7 @@
 #include "btwire.h"
 #include "rangeset.h"
 #include "torrent-info.h"
+#include "peerwire-requests.h"
 #include "ws-compat.h"
 
 #define BTPEER_SHORT_NAME "BT-Peer"
@@ -86,13 +87,8 @@ typedef struct btpeer_conn {
 /* Per-request record shared by the request, piece, cancel and reject PDUs
  * that concern it; filled on the first pass. */
 typedef struct btpeer_request {
-    guint32  index, begin, length;
-    guint32  request_frame;
+    bt_req_t r;                  /* frames and block (lib/btcommon/peerwire-requests.h) */
     nstime_t request_time;
-    guint32  piece_frame;
-    nstime_t piece_time;
-    guint32  cancel_frame;
-    guint32  reject_frame;
 } btpeer_request_t;
 
 /* One torrent, keyed by its (v1, or v2 truncated) info hash; file scope.
@@ -211,8 +207,7 @@ gboolean btpeer_bencode(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int
 
 /* btpeer-requests.c */
 void btpeer_register_requests(int proto, expert_module_t *em);
-typedef enum { BTPEER_REQ_REQUEST, BTPEER_REQ_PIECE, BTPEER_REQ_CANCEL, BTPEER_REQ_REJECT } btpeer_req_kind_t;
-void btpeer_track_request(btpeer_ctx_t *ctx, btpeer_req_kind_t kind, guint32 index, guint32 begin,
+void btpeer_track_request(btpeer_ctx_t *ctx, bt_req_kind_t kind, guint32 index, guint32 begin,
                           guint32 length, proto_item *anchor);
 
 /* btpeer-resync.c: shows the bytes up to the first message boundary at or

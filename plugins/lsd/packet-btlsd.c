@@ -73,7 +73,7 @@ static expert_field ei_btlsd_store_full = EI_INIT;
  * BEP 14 announces carry one Infohash line per torrent and real clients
  * send a handful; a 64 KB datagram could carry about 1,260.  Lines past the
  * bound are counted in one item with an expert; their valid infohashes are
- * still counted in btlsd.infohash_count and recorded for discovery links. */
+ * still counted in btlsd.info_hash_count and recorded for discovery links. */
 #define BTLSD_MAX_LINES 1000
 
 static dissector_handle_t btlsd_handle;
@@ -341,13 +341,13 @@ void proto_register_btlsd(void)
         { &hf_btlsd_port,
           { "Port", "btlsd.port", FT_UINT16, BASE_DEC, NULL, 0x0, "The announcing peer's listen port", HFILL } },
         { &hf_btlsd_infohash,
-          { "Infohash", "btlsd.infohash", FT_BYTES, BASE_NONE, NULL, 0x0,
+          { "Info hash", "btlsd.info_hash", FT_BYTES, BASE_NONE, NULL, 0x0,
             "Announced torrent (one per Infohash line)", HFILL } },
         { &hf_btlsd_infohash_text,
-          { "Invalid infohash", "btlsd.infohash_invalid", FT_STRING, BASE_NONE, NULL, 0x0,
+          { "Invalid info hash", "btlsd.info_hash.text", FT_STRING, BASE_NONE, NULL, 0x0,
             "Infohash value that is not 40 hex digits", HFILL } },
         { &hf_btlsd_infohash_count,
-          { "Infohash count", "btlsd.infohash_count", FT_UINT32, BASE_DEC, NULL, 0x0,
+          { "Info hash count", "btlsd.info_hash_count", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Valid Infohash lines", HFILL } },
         { &hf_btlsd_cookie,
           { "Cookie", "btlsd.cookie", FT_STRING, BASE_NONE, NULL, 0x0,
@@ -372,7 +372,7 @@ void proto_register_btlsd(void)
         { &ei_btlsd_bad_request,
           { "btlsd.request.invalid", PI_MALFORMED, PI_WARN, "Request line is not \"" LSD_MAGIC "\"", EXPFILL } },
         { &ei_btlsd_bad_infohash,
-          { "btlsd.infohash.invalid", PI_MALFORMED, PI_WARN, "Infohash is not 40 hex digits", EXPFILL } },
+          { "btlsd.info_hash.invalid", PI_MALFORMED, PI_WARN, "Infohash is not 40 hex digits", EXPFILL } },
         { &ei_btlsd_bad_port,
           { "btlsd.port.invalid", PI_MALFORMED, PI_WARN, "Port is not a number from 1 to 65535", EXPFILL } },
         { &ei_btlsd_bad_host,

@@ -26,6 +26,8 @@
 
 expert_field ei_bthttp_bad_number = EI_INIT;
 expert_field ei_bthttp_bad_hash_len = EI_INIT;
+static int hf_bthttp_min_interval = -1;
+static int hf_bthttp_warning_message = -1;
 static int hf_bthttp_tracker_id = -1;
 static int hf_bthttp_other_key = -1;
 static int hf_bthttp_peer_host = -1;
@@ -33,7 +35,6 @@ static int hf_bthttp_peer_peer_id = -1;
 
 static expert_field ei_bthttp_bencode = EI_INIT;
 static expert_field ei_bthttp_not_dict = EI_INIT;
-static expert_field ei_bthttp_failure = EI_INIT;
 static expert_field ei_bthttp_wrong_type = EI_INIT;
 static expert_field ei_bthttp_body_bounded = EI_INIT;
 
@@ -310,7 +311,7 @@ void bttracker_http_dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree
             continue;
         switch (key) {
         case BTHTTP_KEY_INTERVAL:     add_int(tree, pinfo, tvb, hf_bttracker_interval, &v, "interval"); break;
-        case BTHTTP_KEY_MIN_INTERVAL: add_int(tree, pinfo, tvb, hf_bttracker_min_interval, &v, "min interval"); break;
+        case BTHTTP_KEY_MIN_INTERVAL: add_int(tree, pinfo, tvb, hf_bthttp_min_interval, &v, "min interval"); break;
         case BTHTTP_KEY_COMPLETE:     add_int(tree, pinfo, tvb, hf_bttracker_seeders, &v, "complete"); break;
         case BTHTTP_KEY_INCOMPLETE:   add_int(tree, pinfo, tvb, hf_bttracker_leechers, &v, "incomplete"); break;
         case BTHTTP_KEY_DOWNLOADED:   add_int(tree, pinfo, tvb, hf_bttracker_completed, &v, "downloaded"); break;
@@ -318,12 +319,12 @@ void bttracker_http_dissect_answer(tvbuff_t *tvb, packet_info *pinfo, proto_tree
             if (expect_type(pinfo, tree, tvb, &v, BENC_STR, "failure reason")) {
                 failure = bstr(pinfo, tvb, &v);
                 it = proto_tree_add_string(tree, hf_bttracker_failure_reason, tvb, (int)v.str_off, (int)v.str_len, failure);
-                expert_add_info_format(pinfo, it, &ei_bthttp_failure, "Tracker failure: %s", failure);
+                expert_add_info_format(pinfo, it, &ei_bttracker_failure, "Tracker failure: %s", failure);
             }
             break;
         case BTHTTP_KEY_WARNING:
             if (expect_type(pinfo, tree, tvb, &v, BENC_STR, "warning message"))
-                proto_tree_add_string(tree, hf_bttracker_warning_message, tvb, (int)v.str_off, (int)v.str_len,
+                proto_tree_add_string(tree, hf_bthttp_warning_message, tvb, (int)v.str_off, (int)v.str_len,
                                       bstr(pinfo, tvb, &v));
             break;
         case BTHTTP_KEY_TRACKER_ID:
@@ -395,6 +396,11 @@ gboolean bttracker_http_looks_like_answer(tvbuff_t *tvb)
 void bttracker_http_answer_register(void)
 {
     static hf_register_info hf[] = {
+        { &hf_bthttp_min_interval,
+          { "Minimum interval", "bttracker.http.min_interval", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Least seconds between announces (the answer's \"min interval\" key)", HFILL } },
+        { &hf_bthttp_warning_message,
+          { "Warning message", "bttracker.http.warning_message", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_bthttp_tracker_id,
           { "Tracker ID", "bttracker.http.tracker_id", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_bthttp_other_key,
@@ -415,8 +421,6 @@ void bttracker_http_answer_register(void)
         { &ei_bthttp_not_dict,
           { "bttracker.http.not_dict", PI_MALFORMED, PI_ERROR, "Tracker answer is not a bencoded dictionary",
             EXPFILL } },
-        { &ei_bthttp_failure,
-          { "bttracker.failure_reason.http", PI_RESPONSE_CODE, PI_NOTE, "Tracker failure", EXPFILL } },
         { &ei_bthttp_wrong_type,
           { "bttracker.http.type.invalid", PI_MALFORMED, PI_WARN, "Wrong bencode type", EXPFILL } },
         { &ei_bthttp_body_bounded,

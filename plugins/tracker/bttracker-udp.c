@@ -50,7 +50,6 @@ static expert_field ei_btudp_action_mismatch = EI_INIT;
 static expert_field ei_btudp_unknown_cid = EI_INIT;
 static expert_field ei_btudp_option_truncated = EI_INIT;
 static expert_field ei_btudp_too_many_hashes = EI_INIT;
-static expert_field ei_btudp_error = EI_INIT;
 
 static dissector_handle_t btudp_handle;
 
@@ -393,7 +392,7 @@ static void dissect_response(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         int mlen = (int)tvb_reported_length(tvb) - BTUDP_ERROR_HDR;
         it = proto_tree_add_item_ret_string(tree, hf_bttracker_failure_reason, tvb, BTUDP_ERROR_HDR, mlen,
                                             ENC_UTF_8, pinfo->pool, &msg);
-        expert_add_info_format(pinfo, it, &ei_btudp_error, "Tracker error: %s", msg);
+        expert_add_info_format(pinfo, it, &ei_bttracker_failure, "Tracker error: %s", msg);
         col_append_fstr(pinfo->cinfo, COL_INFO, ": %s", msg);
         break;
     }
@@ -469,60 +468,58 @@ void bttracker_udp_register(void)
 {
     static hf_register_info hf[] = {
         { &hf_btudp_connection_id,
-          { "Connection ID", "bttracker.connection_id", FT_UINT64, BASE_HEX, NULL, 0x0, NULL, HFILL } },
+          { "Connection ID", "bttracker.udp.connection_id", FT_UINT64, BASE_HEX, NULL, 0x0, NULL, HFILL } },
         { &hf_btudp_transaction_id,
-          { "Transaction ID", "bttracker.transaction_id", FT_UINT32, BASE_HEX, NULL, 0x0, NULL, HFILL } },
+          { "Transaction ID", "bttracker.udp.transaction_id", FT_UINT32, BASE_HEX, NULL, 0x0, NULL, HFILL } },
         { &hf_btudp_cid_issued_in,
-          { "Connection ID issued in", "bttracker.connection_id.issued_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+          { "Connection ID issued in", "bttracker.udp.connection_id.issued_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
             "The connect response that gave this connection ID", HFILL } },
         { &hf_btudp_ip,
-          { "IP address", "bttracker.ip", FT_IPv4, BASE_NONE, NULL, 0x0, "0: the sender's address", HFILL } },
+          { "IP address", "bttracker.udp.ip", FT_IPv4, BASE_NONE, NULL, 0x0, "0: the sender's address", HFILL } },
         { &hf_btudp_key,
-          { "Key", "bttracker.key", FT_UINT32, BASE_HEX, NULL, 0x0, NULL, HFILL } },
+          { "Key", "bttracker.udp.key", FT_UINT32, BASE_HEX, NULL, 0x0, NULL, HFILL } },
         { &hf_btudp_option,
-          { "Option", "bttracker.option", FT_NONE, BASE_NONE, NULL, 0x0, "BEP 41 announce option", HFILL } },
+          { "Option", "bttracker.udp.option", FT_NONE, BASE_NONE, NULL, 0x0, "BEP 41 announce option", HFILL } },
         { &hf_btudp_option_type,
-          { "Type", "bttracker.option.type", FT_UINT8, BASE_DEC, VALS(btudp_option_vals), 0x0, NULL, HFILL } },
+          { "Type", "bttracker.udp.option.type", FT_UINT8, BASE_DEC, VALS(btudp_option_vals), 0x0, NULL, HFILL } },
         { &hf_btudp_option_length,
-          { "Length", "bttracker.option.length", FT_UINT8, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+          { "Length", "bttracker.udp.option.length", FT_UINT8, BASE_DEC, NULL, 0x0, NULL, HFILL } },
         { &hf_btudp_option_url_data,
-          { "URL data", "bttracker.option.url_data", FT_STRING, BASE_NONE, NULL, 0x0,
+          { "URL data", "bttracker.udp.option.url_data", FT_STRING, BASE_NONE, NULL, 0x0,
             "Path and query of the tracker URL", HFILL } },
         { &hf_btudp_option_data,
-          { "Data", "bttracker.option.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+          { "Data", "bttracker.udp.option.data", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_btudp_hash_count,
-          { "Info hash count", "bttracker.info_hash_count", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
+          { "Info hash count", "bttracker.udp.info_hash_count", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
         { &hf_btudp_trailing,
-          { "Trailing bytes", "bttracker.trailing", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+          { "Trailing bytes", "bttracker.udp.trailing", FT_BYTES, BASE_NONE, NULL, 0x0, NULL, HFILL } },
     };
     static int *ett[] = { &ett_btudp_option };
     static ei_register_info ei[] = {
         { &ei_btudp_truncated,
-          { "bttracker.truncated", PI_MALFORMED, PI_ERROR, "Message shorter than its fixed part", EXPFILL } },
+          { "bttracker.udp.truncated", PI_MALFORMED, PI_ERROR, "Message shorter than its fixed part", EXPFILL } },
         { &ei_btudp_header_only,
-          { "bttracker.truncated.header_only", PI_RESPONSE_CODE, PI_WARN,
+          { "bttracker.udp.truncated.header_only", PI_RESPONSE_CODE, PI_WARN,
             "Announce answer of its 8-byte header only (opentracker: torrent not served)", EXPFILL } },
         { &ei_btudp_trailing,
-          { "bttracker.trailing.bytes", PI_MALFORMED, PI_WARN, "Bytes after the last whole entry", EXPFILL } },
+          { "bttracker.udp.trailing.bytes", PI_MALFORMED, PI_WARN, "Bytes after the last whole entry", EXPFILL } },
         { &ei_btudp_unknown_action,
           { "bttracker.action.unknown", PI_PROTOCOL, PI_WARN, "Unknown action", EXPFILL } },
         { &ei_btudp_tid_mismatch,
-          { "bttracker.transaction_id.mismatch", PI_SEQUENCE, PI_WARN,
+          { "bttracker.udp.transaction_id.mismatch", PI_SEQUENCE, PI_WARN,
             "Transaction ID matches no request of this conversation", EXPFILL } },
         { &ei_btudp_action_mismatch,
           { "bttracker.action.mismatch", PI_SEQUENCE, PI_WARN, "Response action differs from the request's",
             EXPFILL } },
         { &ei_btudp_unknown_cid,
-          { "bttracker.connection_id.unknown", PI_SEQUENCE, PI_WARN,
+          { "bttracker.udp.connection_id.unknown", PI_SEQUENCE, PI_WARN,
             "Connection ID not issued by a connect response of this conversation", EXPFILL } },
         { &ei_btudp_option_truncated,
-          { "bttracker.option.truncated", PI_MALFORMED, PI_WARN, "Option runs past the end of the datagram",
+          { "bttracker.udp.option.truncated", PI_MALFORMED, PI_WARN, "Option runs past the end of the datagram",
             EXPFILL } },
         { &ei_btudp_too_many_hashes,
-          { "bttracker.info_hash_count.large", PI_PROTOCOL, PI_NOTE,
+          { "bttracker.udp.info_hash_count.large", PI_PROTOCOL, PI_NOTE,
             "More info hashes than BEP 15's limit of about 74 per scrape", EXPFILL } },
-        { &ei_btudp_error,
-          { "bttracker.failure_reason.expert", PI_RESPONSE_CODE, PI_NOTE, "Tracker error", EXPFILL } },
     };
     expert_module_t *expert = expert_register_protocol(proto_bttracker);
 

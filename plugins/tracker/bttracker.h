@@ -42,12 +42,10 @@ extern int hf_bttracker_event;
 extern int hf_bttracker_port;
 extern int hf_bttracker_num_want;
 extern int hf_bttracker_interval;
-extern int hf_bttracker_min_interval;
 extern int hf_bttracker_seeders;
 extern int hf_bttracker_leechers;
 extern int hf_bttracker_completed;
 extern int hf_bttracker_failure_reason;
-extern int hf_bttracker_warning_message;
 extern int hf_bttracker_peer;
 extern int hf_bttracker_peer_ip;
 extern int hf_bttracker_peer_ipv6;
@@ -62,6 +60,8 @@ extern int ett_bttracker_peer;
 extern int ett_bttracker_scrape;
 extern expert_field ei_bttracker_peers_trailing;
 extern expert_field ei_bttracker_no_request;
+/* the tracker reported a failure (UDP error action, HTTP failure reason) */
+extern expert_field ei_bttracker_failure;
 
 extern const value_string bttracker_event_vals[];
 

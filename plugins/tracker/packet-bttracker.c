@@ -32,12 +32,10 @@ int hf_bttracker_event = -1;
 int hf_bttracker_port = -1;
 int hf_bttracker_num_want = -1;
 int hf_bttracker_interval = -1;
-int hf_bttracker_min_interval = -1;
 int hf_bttracker_seeders = -1;
 int hf_bttracker_leechers = -1;
 int hf_bttracker_completed = -1;
 int hf_bttracker_failure_reason = -1;
-int hf_bttracker_warning_message = -1;
 int hf_bttracker_peer = -1;
 int hf_bttracker_peer_ip = -1;
 int hf_bttracker_peer_ipv6 = -1;
@@ -55,6 +53,7 @@ int ett_bttracker_scrape = -1;
 
 expert_field ei_bttracker_peers_trailing = EI_INIT;
 expert_field ei_bttracker_no_request = EI_INIT;
+expert_field ei_bttracker_failure = EI_INIT;
 static expert_field ei_bttracker_not_shown = EI_INIT;
 static expert_field ei_bttracker_discovery_full = EI_INIT;
 
@@ -220,8 +219,6 @@ void proto_register_bttracker(void)
         { &hf_bttracker_interval,
           { "Interval", "bttracker.interval", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Seconds to wait before the next announce", HFILL } },
-        { &hf_bttracker_min_interval,
-          { "Minimum interval", "bttracker.min_interval", FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL } },
         { &hf_bttracker_seeders,
           { "Seeders", "bttracker.seeders", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Peers with the whole torrent (HTTP: complete)", HFILL } },
@@ -234,8 +231,6 @@ void proto_register_bttracker(void)
         { &hf_bttracker_failure_reason,
           { "Failure reason", "bttracker.failure_reason", FT_STRING, BASE_NONE, NULL, 0x0,
             "UDP error message or HTTP failure reason", HFILL } },
-        { &hf_bttracker_warning_message,
-          { "Warning message", "bttracker.warning_message", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
         { &hf_bttracker_peer,
           { "Peer", "bttracker.peer", FT_BYTES, BASE_NONE, NULL, 0x0, "One peer returned by the tracker", HFILL } },
         { &hf_bttracker_peer_ip,
@@ -269,6 +264,8 @@ void proto_register_bttracker(void)
         { &ei_bttracker_no_request,
           { "bttracker.request_in.missing", PI_SEQUENCE, PI_NOTE,
             "Response with no request in this capture", EXPFILL } },
+        { &ei_bttracker_failure,
+          { "bttracker.failure_reason.expert", PI_RESPONSE_CODE, PI_NOTE, "Tracker failure", EXPFILL } },
         { &ei_bttracker_discovery_full,
           { "bttracker.discovery.full", PI_UNDECODED, PI_NOTE,
             "Discovery store full: later announcements are not linked", EXPFILL } },

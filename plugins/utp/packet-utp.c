@@ -204,6 +204,35 @@ dissect_utp_extensions(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     }
 }
 
+/* Where the header's fields are (offset, length), in the BEP 29 layout after
+ * the type/version byte, and in the pre-BEP-29 (version 0) layout. */
+typedef struct {
+    int *hf;
+    gint off, len;
+} utp_hdr_field_t;
+
+static const utp_hdr_field_t utp_v1_fields[] = {
+    { &hf_utp_ext, 1, 1 },           { &hf_utp_connection_id, 2, 2 },
+    { &hf_utp_timestamp_us, 4, 4 },  { &hf_utp_timestamp_diff_us, 8, 4 },
+    { &hf_utp_wnd_size, 12, 4 },     { &hf_utp_seq_raw, 16, 2 },
+    { &hf_utp_ack_raw, 18, 2 },
+};
+
+static const utp_hdr_field_t utp_v0_fields[] = {
+    { &hf_utp_v0_connection_id, 0, 4 }, { &hf_utp_v0_timestamp_sec, 4, 4 },
+    { &hf_utp_timestamp_us, 8, 4 },     { &hf_utp_timestamp_diff_us, 12, 4 },
+    { &hf_utp_v0_wnd, 16, 1 },          { &hf_utp_ext, 17, 1 },
+    { &hf_utp_type, 18, 1 },            { &hf_utp_seq_raw, 19, 2 },
+    { &hf_utp_ack_raw, 21, 2 },
+};
+
+static void
+utp_add_fields(proto_tree *ut, tvbuff_t *tvb, const utp_hdr_field_t *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        proto_tree_add_item(ut, *f[i].hf, tvb, f[i].off, f[i].len, ENC_BIG_ENDIAN);
+}
+
 static proto_tree *
 dissect_utp_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_header_t *h)
 {
@@ -217,27 +246,13 @@ dissect_utp_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
         /* type and version share byte 0: values from the parser */
         proto_tree_add_uint(ut, hf_utp_type, tvb, 0, 1, h->type);
         proto_tree_add_uint(ut, hf_utp_ver, tvb, 0, 1, h->version);
-        proto_tree_add_item(ut, hf_utp_ext, tvb, 1, 1, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_connection_id, tvb, 2, 2, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_timestamp_us, tvb, 4, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_timestamp_diff_us, tvb, 8, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_wnd_size, tvb, 12, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_seq_raw, tvb, 16, 2, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_ack_raw, tvb, 18, 2, ENC_BIG_ENDIAN);
+        utp_add_fields(ut, tvb, utp_v1_fields, array_length(utp_v1_fields));
     } else {
         /* version 0: the pre-BEP-29 layout libutp still uses in some RESETs */
         proto_item *vi = proto_tree_add_uint(ut, hf_utp_ver, tvb, 0, 0, 0);
         proto_item_set_generated(vi);
         expert_add_info(pinfo, vi, &ei_utp_version0);
-        proto_tree_add_item(ut, hf_utp_v0_connection_id, tvb, 0, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_v0_timestamp_sec, tvb, 4, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_timestamp_us, tvb, 8, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_timestamp_diff_us, tvb, 12, 4, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_v0_wnd, tvb, 16, 1, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_ext, tvb, 17, 1, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_type, tvb, 18, 1, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_seq_raw, tvb, 19, 2, ENC_BIG_ENDIAN);
-        proto_tree_add_item(ut, hf_utp_ack_raw, tvb, 21, 2, ENC_BIG_ENDIAN);
+        utp_add_fields(ut, tvb, utp_v0_fields, array_length(utp_v0_fields));
     }
     return ut;
 }

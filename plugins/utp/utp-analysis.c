@@ -17,13 +17,7 @@
 #include "utp-int.h"
 #include "utp-seq.h"
 #include "bt-discovery.h"
-#include "utp-sack.h"
 #include "ws-compat.h"
-
-/* Unwrapped sequence numbers start at 2^16 + the first raw value, so that
- * "one before the first packet" (the relative base of a side first seen
- * through a non-SYN packet) is still a positive number. */
-#define UTP_ABS_START 0x10000u
 
 static guint32 utp_stream_count;
 
@@ -80,7 +74,7 @@ utp_conn_new(packet_info *pinfo, int dir)
     c->port[dir] = pinfo->srcport;
     c->port[!dir] = pinfo->destport;
     for (int i = 0; i < 2; i++)
-        utp_sentq_init(&c->flow[i].sentq, &utp_file_allocator);
+        utp_seqside_init(&c->flow[i].seq, &utp_file_allocator);
     return c;
 }
 
@@ -181,153 +175,6 @@ utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create)
     return c;
 }
 
-/* A number already seen again: the same packet (a retransmission, linked to
- * the latest earlier transmission) or a different one reusing the number
- * (libtorrent sends DATA with the number of its FIN), which is no
- * retransmission and becomes the packet the number stands for. */
-static void
-utp_analyze_repeat(packet_info *pinfo, utp_flow_t *flow, utp_frame_t *fa, guint64 s, guint32 len, guint32 sig)
-{
-    utp_sent_t *orig = utp_sentq_find(&flow->sentq, s);
-
-    if (orig) {
-        guint32 latest = orig->last_frame ? orig->last_frame : orig->frame;
-        if (orig->len == len && orig->sig == sig) {
-            fa->flags |= UTP_A_RETRANS;
-            fa->retrans_of = latest;
-            orig->retransmitted = TRUE;
-            orig->last_frame = pinfo->num;
-        } else {
-            fa->flags |= UTP_A_SEQ_REUSED;
-            fa->retrans_of = latest;
-            utp_sentq_replace(&flow->sentq, orig, pinfo->num, len, sig);
-        }
-    } else if (flow->last_acked_frame && flow->last_acked_seq == s &&
-               (flow->last_acked_len != len || flow->last_acked_sig != sig)) {
-        fa->flags |= UTP_A_SEQ_REUSED;
-        fa->retrans_of = flow->last_acked_frame;
-        flow->last_acked_frame = pinfo->num;
-        flow->last_acked_len = len;
-        flow->last_acked_sig = sig;
-    } else {
-        fa->flags |= UTP_A_RETRANS | UTP_A_SPURIOUS;   /* already cumulatively acknowledged */
-    }
-}
-
-/* Sequence analysis of a packet that consumes a number (SYN, DATA, FIN). */
-static void
-utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp_frame_t *fa)
-{
-    guint64 s = fa->abs_seq;
-    utp_sent_t e = { 0 };
-
-    e.seq = s;
-    e.frame = pinfo->num;
-    e.len = (guint32)h->payload_len;
-    e.sig = utp_packet_sig(h->type, h->payload, h->payload_len);
-    e.t_sec = pinfo->abs_ts.secs;
-    e.t_nsec = pinfo->abs_ts.nsecs;
-
-    if (!flow->any_seq || s > flow->highest) {
-        if (flow->any_seq && s > flow->highest + 1) {
-            fa->flags |= UTP_A_LOST;
-            fa->lost_count = (guint32)MIN(s - flow->highest - 1, G_MAXUINT32);
-        }
-        if (!flow->any_seq) {
-            flow->any_seq = TRUE;
-            flow->highest = s;
-            utp_seen_set(flow, s, TRUE);
-        } else {
-            utp_seen_advance(flow, s);
-        }
-        utp_sentq_push(&flow->sentq, &e);
-    } else if (utp_seen_get(flow, s)) {
-        utp_analyze_repeat(pinfo, flow, fa, s, e.len, e.sig);
-    } else {
-        fa->flags |= UTP_A_OOO;
-        utp_seen_set(flow, s, TRUE);
-        if (!flow->acked_set || s > flow->acked)
-            utp_sentq_insert(&flow->sentq, &e);   /* in flight too */
-    }
-    if (h->payload_len) {
-        fa->bytes_in_flight = (guint32)MIN(utp_sentq_bytes(&flow->sentq), G_MAXUINT32);
-        fa->flags |= UTP_A_IN_FLIGHT;
-    }
-}
-
-/* What this packet's ack_nr (and SACK) says about the other side's packets. */
-static void
-utp_analyze_ack(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow,
-                utp_flow_t *peer, utp_frame_t *fa)
-{
-    guint64 ack_abs;
-
-    if (!peer->base_set) {
-        /* The other side has not been seen: its last in-order packet
-         * becomes its relative 0. */
-        peer->base = UTP_ABS_START + h->ack;
-        peer->ref = peer->base;
-        peer->base_set = TRUE;
-    }
-    ack_abs = utp_seq_unwrap(peer->ref, h->ack);
-    fa->rel_ack = (guint32)(ack_abs - peer->base);
-    fa->flags |= UTP_A_REL_ACK;
-
-    if (peer->any_seq) {
-        utp_sent_t last;
-        if (ack_abs > peer->highest)
-            fa->flags |= UTP_A_ACK_UNSEEN;
-        if (utp_sentq_ack(&peer->sentq, ack_abs, &last)) {
-            peer->last_acked_seq = last.seq;
-            peer->last_acked_frame = last.last_frame ? last.last_frame : last.frame;
-            peer->last_acked_len = last.len;
-            peer->last_acked_sig = last.sig;
-            fa->flags |= UTP_A_ACKS;
-            fa->acks_frame = last.frame;
-            if (!last.retransmitted) {   /* Karn: no RTT from an ambiguous ACK */
-                nstime_t sent = { (time_t)last.t_sec, last.t_nsec };
-                nstime_delta(&fa->ack_rtt, &pinfo->abs_ts, &sent);
-                fa->flags |= UTP_A_RTT;
-            }
-        }
-    }
-    if (ack_abs > peer->ref)
-        peer->ref = ack_abs;
-    if (!peer->acked_set || ack_abs > peer->acked) {
-        peer->acked = ack_abs;
-        peer->acked_set = TRUE;
-    }
-
-    /* Packets selectively acknowledged for the first time */
-    for (size_t i = 0; i < MIN(h->n_ext, (size_t)UTP_MAX_EXT); i++) {
-        const utp_ext_t *e = &h->ext[i];
-        if (e->type != UTP_EXT_SACK || !e->len)
-            continue;
-        guint16 acked[UTP_SACK_MAX_BITS];
-        size_t n = utp_sack_decode(h->ack, e->data, e->len, acked, UTP_SACK_MAX_BITS);
-        for (size_t j = 0; j < n; j++) {
-            /* acked[j] lies 2..2041 past ack_nr: unwrap it from ack_abs */
-            if (utp_sentq_sack(&peer->sentq, ack_abs + (guint16)(acked[j] - h->ack)))
-                fa->sacked_new++;
-        }
-    }
-
-    /* Duplicate ACK: a STATE repeating this side's last ack_nr while the
-     * other side has packets beyond it in flight. */
-    if (h->type == UTP_ST_STATE && flow->ack_set && h->ack == flow->last_ack &&
-        peer->any_seq && ack_abs < peer->highest) {
-        flow->dup_acks++;
-        fa->flags |= UTP_A_DUP_ACK;
-        fa->dup_ack_num = flow->dup_acks;
-        fa->dup_ack_of = flow->last_ack_frame;
-    } else if (!flow->ack_set || h->ack != flow->last_ack) {
-        flow->ack_set = TRUE;
-        flow->last_ack = h->ack;
-        flow->last_ack_frame = pinfo->num;
-        flow->dup_acks = 0;
-    }
-}
-
 /* The discovery store's lookup dissector (bt-discovery.h), found once at
  * handoff; NULL when no plugin that carries the store is loaded. */
 static dissector_handle_t discovery_lookup;
@@ -426,13 +273,35 @@ utp_note_milestones(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, ut
     }
 }
 
+/* The library's verdict, kept with the frame. */
+static void
+utp_frame_set_verdict(packet_info *pinfo, utp_frame_t *fa, const utp_seqan_verdict_t *v)
+{
+    fa->flags |= v->flags;
+    fa->abs_seq = v->abs_seq;
+    fa->rel_seq = v->rel_seq;
+    fa->rel_ack = v->rel_ack;
+    fa->acks_frame = v->acks_frame;
+    fa->retrans_of = v->retrans_of;
+    fa->lost_count = v->lost_count;
+    fa->bytes_in_flight = v->bytes_in_flight;
+    fa->sacked_new = v->sacked_new;
+    fa->dup_ack_num = v->dup_ack_num;
+    fa->dup_ack_of = v->dup_ack_of;
+    if (v->flags & UTP_A_RTT) {
+        nstime_t sent = { (time_t)v->acked_t_sec, v->acked_t_nsec };
+        nstime_delta(&fa->ack_rtt, &pinfo->abs_ts, &sent);
+    }
+}
+
 utp_frame_t *
 utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn)
 {
     utp_frame_t *fa = wmem_new0(wmem_file_scope(), utp_frame_t);
     int dir = utp_dir(pinfo);
     utp_flow_t *flow = &conn->flow[dir], *peer = &conn->flow[!dir];
-    gboolean consumes = h->type == UTP_ST_DATA || h->type == UTP_ST_FIN || h->type == UTP_ST_SYN;
+    utp_seqan_packet_t p;
+    utp_seqan_verdict_t v;
 
     fa->conn = conn;
     fa->dir = (guint8)dir;
@@ -449,45 +318,15 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
 
     utp_note_milestones(pinfo, tvb, h, conn, dir);
 
-    /* A RESET (and libutp's version-0 one in particular) often answers a
-     * packet the sender knows nothing of, echoing that packet's numbers: it
-     * takes no part in the sequence analysis. */
-    if (h->version == 0 || h->type == UTP_ST_RESET)
-        return fa;
-
-    /* relative sequence number: SYN is 0, a side's first data is 1 */
-    if (!flow->base_set) {
-        guint64 first = UTP_ABS_START + h->seq;
-        flow->base = (h->type == UTP_ST_SYN) ? first : first - 1;
-        flow->ref = first;
-        flow->base_set = TRUE;
-    }
-    fa->abs_seq = utp_seq_unwrap(flow->ref, h->seq);
-    if (fa->abs_seq > flow->ref)
-        flow->ref = fa->abs_seq;
-    fa->rel_seq = (guint32)(fa->abs_seq - flow->base);
-    fa->flags |= UTP_A_REL_SEQ;
-
-
-    if (!utp_pref_analyze_seq)
-        return fa;
-
-    if (consumes)
-        utp_analyze_seq(pinfo, h, flow, fa);
-    if (h->type != UTP_ST_SYN)
-        utp_analyze_ack(pinfo, h, flow, peer, fa);
-
-    /* windows: this packet advertises this side's; data is limited by the peer's */
-    if (h->version == 1) {
-        if (h->wnd == 0 && (h->type == UTP_ST_DATA || h->type == UTP_ST_STATE))
-            fa->flags |= UTP_A_ZERO_WIN;
-        if ((fa->flags & UTP_A_IN_FLIGHT) && peer->wnd_set && peer->wnd &&
-            fa->bytes_in_flight >= peer->wnd)
-            fa->flags |= UTP_A_WIN_FULL;
-        flow->wnd = h->wnd;
-        flow->wnd_set = TRUE;
-
+    /* sequence numbers, ACKs, windows (lib/btcommon/utp-seqan.c); a RESET
+     * and a version-0 packet take no part */
+    p.h = h;
+    p.frame = pinfo->num;
+    p.t_sec = pinfo->abs_ts.secs;
+    p.t_nsec = pinfo->abs_ts.nsecs;
+    utp_seqan_packet(&flow->seq, &peer->seq, &p, utp_pref_analyze_seq, &v);
+    utp_frame_set_verdict(pinfo, fa, &v);
+    if (utp_pref_analyze_seq && (v.flags & UTP_A_REL_SEQ))
         utp_analyze_delay(pinfo, h, flow, fa);
-    }
     return fa;
 }

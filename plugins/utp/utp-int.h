@@ -11,6 +11,7 @@
 
 #include "utp-header.h"
 #include "utp-sentq.h"
+#include "utp-seqan.h"
 #include "utp-delay.h"
 #include "ws-compat.h"
 
@@ -108,27 +109,7 @@ typedef struct {
 } utp_conv_t;
 
 typedef struct utp_flow {
-    gboolean base_set;
-    guint64  base;             /* unwrapped seq shown as relative 0 */
-    guint64  ref;              /* unwrap reference for this side's seq numbers */
-    gboolean any_seq;          /* has sent a SYN/DATA/FIN */
-    guint64  highest;          /* highest unwrapped seq sent */
-    guint8  *seen;             /* ring of seen_cap bits: which recent seqs were seen */
-    guint32  seen_cap;         /* bits, a power of two, at most 65536 (utp-analysis.c) */
-    guint64  seen_lo;          /* lowest number the ring tracks */
-    utp_sentq_t sentq;         /* sent, not yet cumulatively acked */
-    /* the highest packet the last cumulative ACK removed from sentq: a
-     * number reused right after a FIN is told apart even once it is acked */
-    guint64  last_acked_seq;
-    guint32  last_acked_frame, last_acked_len, last_acked_sig;
-    gboolean acked_set;
-    guint64  acked;            /* highest seq the other side acked cumulatively */
-    gboolean ack_set;
-    guint16  last_ack;
-    guint32  last_ack_frame;
-    guint32  dup_acks;
-    gboolean wnd_set;
-    guint32  wnd;              /* last window this side advertised */
+    utp_seqside_t seq;         /* sequence analysis state (lib/btcommon/utp-seqan.h) */
     utp_delay_hist_t *delay;   /* LEDBAT base-delay window, allocated at the first sample */
     gboolean fin_seen;
     utp_reasm_flow_t reasm;
@@ -166,23 +147,7 @@ typedef struct utp_conn {
     heur_dtbl_entry_t *payload_heur;
 } utp_conn_t;
 
-#define UTP_A_RETRANS     0x0001
-#define UTP_A_SPURIOUS    0x0002   /* retransmission of an already acked packet */
-#define UTP_A_OOO         0x0004
-#define UTP_A_LOST        0x0008   /* packets before this one were not captured */
-#define UTP_A_ACK_UNSEEN  0x0010
-#define UTP_A_DUP_ACK     0x0020
-#define UTP_A_ZERO_WIN    0x0040
-#define UTP_A_WIN_FULL    0x0080
-#define UTP_A_ACKS        0x0100
-#define UTP_A_RTT         0x0200
-#define UTP_A_DELAY       0x0400
-#define UTP_A_REL_ACK     0x0800
-#define UTP_A_IN_FLIGHT   0x1000
-#define UTP_A_REL_SEQ     0x2000
-#define UTP_A_LATE        0x10000  /* claimed once a later packet confirmed the connection */
-#define UTP_A_SEQ_REUSED  0x8000   /* a different packet with a number already used */
-#define UTP_A_DELAY_BAD   0x4000   /* timestamp_diff_us is no delay sample (see delay_status) */
+/* analysis flags UTP_A_*: lib/btcommon/utp-seqan.h */
 
 typedef struct utp_frame {
     /* (one per uTP frame: members ordered by size, no padding) */
@@ -244,13 +209,6 @@ void        utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
 void        utp_follow_register(int proto);
 /* New in-order bytes of a connection, for Follow uTP Stream. */
 void        utp_follow_queue(packet_info *pinfo, tvbuff_t *bytes);
-
-/* ---- utp-seen.c ---- */
-gboolean    utp_seen_get(const utp_flow_t *f, guint64 seq);
-void        utp_seen_set(utp_flow_t *f, guint64 seq, gboolean v);
-/* a new highest number sent by this side */
-void        utp_seen_advance(utp_flow_t *f, guint64 new_highest);
-void        utp_flow_note_seq(utp_flow_t *f, guint64 s);
 
 /* ---- utp-midstream.c ---- */
 void        utp_midstream_init(void);

@@ -28,9 +28,6 @@
 #include "utp-seq.h"
 #include "ws-compat.h"
 
-/* Unwrapped numbers start here (as in utp-analysis.c) */
-#define UTP_ABS_START 0x10000u
-
 /* frame number -> utp_frame_t of the packets claimed after the fact */
 static wmem_map_t *utp_late_frames;
 
@@ -53,9 +50,9 @@ utp_midstream_agrees(const utp_conn_t *t, int tdir, const utp_header_t *h)
     if (!utp_pref_analyze_seq)
         return TRUE;    /* no numbers kept to compare: ids alone, as before */
     /* unwrapped numbers are 2^16 + raw: the low 16 bits are the raw value */
-    if (!f->base_set || !f->ack_set)
+    if (!f->seq.base_set || !f->seq.ack_set)
         return FALSE;
-    return utp_seq_agree(h->seq, h->ack, (guint16)f->ref, f->last_ack);
+    return utp_seq_agree(h->seq, h->ack, (guint16)f->seq.ref, f->seq.last_ack);
 }
 
 static utp_conv_t *
@@ -89,24 +86,24 @@ utp_cand_adopt(utp_conn_t *conn, int dir, utp_cand_t *c, guint32 confirming)
 
     if (!utp_late_frames)
         utp_late_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-    if (!f->base_set) {
-        f->base = UTP_ABS_START + c->seqs[0] - 1;   /* the first captured DATA is 1 */
-        f->ref = UTP_ABS_START + c->seqs[0];
-        f->base_set = TRUE;
+    if (!f->seq.base_set) {
+        f->seq.base = UTP_ABS_START + c->seqs[0] - 1;   /* the first captured DATA is 1 */
+        f->seq.ref = UTP_ABS_START + c->seqs[0];
+        f->seq.base_set = TRUE;
     }
     for (guint32 i = 0; i < c->n; i++) {
         utp_frame_t *fa = wmem_new0(wmem_file_scope(), utp_frame_t);
-        guint64 s = utp_seq_unwrap(f->ref, c->seqs[i]);
-        if (s > f->ref)
-            f->ref = s;
+        guint64 s = utp_seq_unwrap(f->seq.ref, c->seqs[i]);
+        if (s > f->seq.ref)
+            f->seq.ref = s;
         fa->conn = conn;
         fa->dir = (guint8)dir;
         fa->abs_seq = s;
-        fa->rel_seq = (guint32)(s - f->base);
+        fa->rel_seq = (guint32)(s - f->seq.base);
         fa->flags = UTP_A_REL_SEQ | UTP_A_LATE;
         fa->confirmed_in = confirming;
         fa->rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
-        utp_flow_note_seq(f, s);
+        utp_seqside_note_seq(&f->seq, s);
         utp_reasm_preload(&f->reasm, s, c->frame[i], c->bytes[i], c->len[i], fa->rf);
         c->bytes[i] = NULL;            /* now owned by the reassembly */
         lowest = MIN(lowest, s);

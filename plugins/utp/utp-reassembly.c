@@ -502,7 +502,7 @@ utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, cons
         /* the stream starts after the SYN; without one, at the first
          * DATA captured (which may begin inside a message) */
         r->started = TRUE;
-        r->next_seq = conn->flow[fa->dir].base + 1;
+        r->next_seq = conn->flow[fa->dir].seq.base + 1;
         if (!conn->syn_frame) {
             r->next_seq = fa->abs_seq;
             r->mid_pending = TRUE;
@@ -516,7 +516,7 @@ utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, cons
         /* The receiver has cumulatively acknowledged the packet the
          * stream waits for: it was delivered but not captured, and no
          * retransmission will come to fill the gap. */
-        gboolean acked_unseen = flow->acked_set && flow->acked >= r->next_seq;
+        gboolean acked_unseen = flow->seq.acked_set && flow->seq.acked >= r->next_seq;
         if (full || acked_unseen || (r->ooo_count && wmem_tree_lookup32(r->ooo, (guint32)r->next_seq)))
             utp_deliver_held(r, pinfo, fa, rf);   /* give up on a gap, or packets preloaded */
     } else {
