@@ -48,7 +48,6 @@ static int hf_utp_completeness_fin = -1;
 static int hf_utp_completeness_reset = -1;
 
 static gint ett_utp_analysis = -1;
-static gint ett_utp_completeness = -1;
 
 static expert_field ei_utp_delay_ignored = EI_INIT;
 
@@ -198,26 +197,50 @@ utp_gen_time(proto_tree *tree, int hf, tvbuff_t *tvb, const nstime_t *t)
     proto_item_set_generated(proto_tree_add_time(tree, hf, tvb, 0, 0, t));
 }
 
+/* "Connection completeness" names every combination of its five bits (one
+ * line in the tree: "SYN, STATE answering SYN, Data (0x07)"), built once at
+ * registration; the bits are also their own (hidden) fields for filters. */
+#define UTP_COMPL_BITS 5
+static value_string utp_compl_vals[(1u << UTP_COMPL_BITS) + 1];
+
+static void
+utp_compl_names_init(void)
+{
+    static const char *names[UTP_COMPL_BITS] = { "SYN", "STATE answering SYN", "Data", "FIN", "RESET" };
+    for (guint v = 0; v < (1u << UTP_COMPL_BITS); v++) {
+        GString *s = g_string_new(v ? NULL : "none");
+        for (guint b = 0; b < UTP_COMPL_BITS; b++)
+            if (v & (1u << b))
+                g_string_append_printf(s, "%s%s", s->len ? ", " : "", names[b]);
+        utp_compl_vals[v].value = v;
+        utp_compl_vals[v].strptr = g_string_free(s, FALSE);   /* kept for the program's life */
+    }
+}
+
 /* Connection-wide facts and this packet's place in the connection. */
 static void
-utp_print_conn(proto_tree *tree, tvbuff_t *tvb, const utp_frame_t *fa)
+utp_print_conn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const utp_frame_t *fa)
 {
-    static int * const compl_bits[] = {
-        &hf_utp_completeness_reset, &hf_utp_completeness_fin, &hf_utp_completeness_data,
-        &hf_utp_completeness_synack, &hf_utp_completeness_syn, NULL
+    static int * const compl_bits[UTP_COMPL_BITS] = {
+        &hf_utp_completeness_syn, &hf_utp_completeness_synack, &hf_utp_completeness_data,
+        &hf_utp_completeness_fin, &hf_utp_completeness_reset
     };
     const utp_conn_t *c = fa->conn;
+    nstime_t t;
 
     utp_gen_uint(tree, hf_utp_stream, tvb, c->stream);
-    proto_item_set_generated(proto_tree_add_bitmask_value_with_flags(tree, tvb, 0, hf_utp_analysis_completeness,
-                             ett_utp_completeness, compl_bits, c->completeness, BMT_NO_APPEND));
+    utp_gen_uint(tree, hf_utp_analysis_completeness, tvb, c->completeness);
+    for (guint b = 0; b < UTP_COMPL_BITS; b++)
+        proto_item_set_hidden(proto_tree_add_boolean(tree, *compl_bits[b], tvb, 0, 0, c->completeness));
     if (utp_pref_analyze_seq && (fa->flags & UTP_A_REL_SEQ)) {
         utp_gen_uint(tree, hf_utp_seq, tvb, fa->rel_seq);
         if (fa->flags & UTP_A_REL_ACK)
             utp_gen_uint(tree, hf_utp_ack, tvb, fa->rel_ack);
     }
-    utp_gen_time(tree, hf_utp_time_relative, tvb, &fa->ts_rel);
-    utp_gen_time(tree, hf_utp_time_delta, tvb, &fa->ts_delta);
+    nstime_delta(&t, &pinfo->abs_ts, &c->first_time);
+    utp_gen_time(tree, hf_utp_time_relative, tvb, &t);
+    utp_ns_to_nstime(&t, fa->ts_delta_ns);
+    utp_gen_time(tree, hf_utp_time_delta, tvb, &t);
     if (c->have_close_reason)
         utp_gen_uint(tree, hf_utp_analysis_close_reason, tvb, c->close_reason);
 }
@@ -243,8 +266,11 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
         utp_gen_time(at, hf_utp_analysis_initial_rtt, tvb, &c->irtt);
     if (fa->flags & UTP_A_ACKS) {
         utp_gen_uint(at, hf_utp_analysis_acks_frame, tvb, fa->acks_frame);
-        if (fa->flags & UTP_A_RTT)
-            utp_gen_time(at, hf_utp_analysis_ack_rtt, tvb, &fa->ack_rtt);
+        if (fa->flags & UTP_A_RTT) {
+            nstime_t rtt;
+            utp_ns_to_nstime(&rtt, fa->ack_rtt_ns);
+            utp_gen_time(at, hf_utp_analysis_ack_rtt, tvb, &rtt);
+        }
     }
     if (fa->flags & UTP_A_IN_FLIGHT)
         utp_gen_uint(at, hf_utp_analysis_bytes_in_flight, tvb, fa->bytes_in_flight);
@@ -252,14 +278,17 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
         utp_gen_uint(at, hf_utp_analysis_sacked, tvb, fa->sacked_new);
 }
 
-/* LEDBAT (BEP 29): the delay this packet reports and what it means. */
+/* LEDBAT (BEP 29): the delay this packet reports and what it means.  The
+ * one-way delay is the header's timestamp_diff_us: a hidden field (for
+ * filters) unless it was not taken as a sample; the queuing delay is what
+ * it has above the base. */
 static void
 utp_print_delay(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_frame_t *fa)
 {
     if (fa->flags & UTP_A_DELAY) {
-        utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay);
+        proto_item_set_hidden(utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay));
         utp_gen_uint(at, hf_utp_analysis_base_delay, tvb, fa->base_delay);
-        utp_gen_uint(at, hf_utp_analysis_queuing_delay, tvb, fa->queuing_delay);
+        utp_gen_uint(at, hf_utp_analysis_queuing_delay, tvb, fa->one_way_delay - fa->base_delay);
     } else if (fa->flags & UTP_A_DELAY_BAD) {
         utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay);
         expert_add_info(pinfo, utp_gen_uint(at, hf_utp_analysis_delay_ignored, tvb, fa->delay_status),
@@ -273,7 +302,7 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
     proto_item *it;
     proto_tree *at;
 
-    utp_print_conn(tree, tvb, fa);
+    utp_print_conn(tree, pinfo, tvb, fa);
     if (!utp_pref_analyze_seq)
         return;
     it = proto_tree_add_item(tree, hf_utp_analysis, tvb, 0, 0, ENC_NA);
@@ -310,7 +339,7 @@ utp_analysis_tree_register(int proto, expert_module_t *em)
         { &hf_utp_analysis_base_delay, { "Base delay (us)", "utp.analysis.base_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "Lowest one-way delay this side reported in the last two minutes (LEDBAT base delay, BEP 29)", HFILL } },
         { &hf_utp_analysis_queuing_delay, { "Queuing delay (us)", "utp.analysis.queuing_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "One-way delay minus base delay (LEDBAT target: 100000)", HFILL } },
         { &hf_utp_analysis_delay_ignored, { "Not a delay sample", "utp.analysis.delay_ignored", FT_UINT8, BASE_DEC, VALS(utp_delay_status_vals), 0x0, "This timestamp_diff_us was not used for the base delay", HFILL } },
-        { &hf_utp_analysis_completeness, { "Connection completeness", "utp.completeness", FT_UINT8, BASE_HEX, NULL, 0x0, "Which packet kinds the connection showed: SYN 1, STATE answering SYN 2, DATA 4, FIN 8, RESET 16", HFILL } },
+        { &hf_utp_analysis_completeness, { "Connection completeness", "utp.completeness", FT_UINT8, BASE_HEX, VALS(utp_compl_vals), 0x0, "Which packet kinds the connection showed: SYN 1, STATE answering SYN 2, DATA 4, FIN 8, RESET 16", HFILL } },
         { &hf_utp_completeness_syn, { "SYN", "utp.completeness.syn", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYN, NULL, HFILL } },
         { &hf_utp_completeness_synack, { "STATE answering SYN", "utp.completeness.syn_ack", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYNACK, NULL, HFILL } },
         { &hf_utp_completeness_data, { "Data", "utp.completeness.data", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_DATA, NULL, HFILL } },
@@ -319,11 +348,12 @@ utp_analysis_tree_register(int proto, expert_module_t *em)
         { &hf_utp_analysis_close_reason, { "Connection close reason", "utp.analysis.close_reason", FT_UINT16, BASE_DEC, VALS(utp_close_reason_vals), 0x0, "Close reason sent on this connection (libtorrent)", HFILL } },
         { &hf_utp_analysis_confirmed_in, { "Connection recognised in frame", "utp.analysis.confirmed_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Its SYN was not captured: this DATA was taken as uTP once the other direction's packet in that frame agreed with it (ids and numbers). A one-pass run does not show it as uTP.", HFILL } },
     };
-    static gint *ett[] = { &ett_utp_analysis, &ett_utp_completeness };
+    static gint *ett[] = { &ett_utp_analysis };
     static ei_register_info ei[] = {
         { &ei_utp_delay_ignored, { "utp.analysis.delay_ignored.expert", PI_SEQUENCE, PI_CHAT, "timestamp_diff_us is not a delay sample: not used for the base delay", EXPFILL } },
     };
 
+    utp_compl_names_init();
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert_register_field_array(em, ei, array_length(ei));

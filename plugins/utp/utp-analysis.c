@@ -285,8 +285,9 @@ utp_analyze_ack(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow,
             fa->flags |= UTP_A_ACKS;
             fa->acks_frame = last.frame;
             if (!last.retransmitted) {   /* Karn: no RTT from an ambiguous ACK */
-                nstime_t sent = { (time_t)last.t_sec, last.t_nsec };
-                nstime_delta(&fa->ack_rtt, &pinfo->abs_ts, &sent);
+                nstime_t sent = { (time_t)last.t_sec, last.t_nsec }, rtt;
+                nstime_delta(&rtt, &pinfo->abs_ts, &sent);
+                fa->ack_rtt_ns = utp_nstime_to_ns(&rtt);
                 fa->flags |= UTP_A_RTT;
             }
         }
@@ -368,6 +369,7 @@ utp_analyze_delay(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, u
 {
     utp_delay_status_t st;
     guint64 now_us;
+    guint32 queuing;
 
     if (h->type == UTP_ST_SYN || !h->ts_diff_us)
         return;
@@ -375,7 +377,7 @@ utp_analyze_delay(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, u
     if (!flow->delay && h->ts_diff_us != UTP_DELAY_PLACEHOLDER)
         flow->delay = wmem_new0(wmem_file_scope(), utp_delay_hist_t);
     now_us = (guint64)MAX(pinfo->abs_ts.secs, 0) * 1000000u + (guint64)pinfo->abs_ts.nsecs / 1000u;
-    st = flow->delay ? utp_delay_add(flow->delay, now_us, h->ts_diff_us, &fa->base_delay, &fa->queuing_delay)
+    st = flow->delay ? utp_delay_add(flow->delay, now_us, h->ts_diff_us, &fa->base_delay, &queuing)
                      : UTP_DELAY_IS_PLACEHOLDER;
     fa->delay_status = (guint8)st;
     fa->flags |= (st == UTP_DELAY_OK) ? UTP_A_DELAY : UTP_A_DELAY_BAD;
@@ -443,8 +445,11 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         conn->first_time = pinfo->abs_ts;
         conn->last_time = pinfo->abs_ts;
     }
-    nstime_delta(&fa->ts_rel, &pinfo->abs_ts, &conn->first_time);
-    nstime_delta(&fa->ts_delta, &pinfo->abs_ts, &conn->last_time);
+    {
+        nstime_t delta;
+        nstime_delta(&delta, &pinfo->abs_ts, &conn->last_time);
+        fa->ts_delta_ns = utp_nstime_to_ns(&delta);
+    }
     conn->last_time = pinfo->abs_ts;
 
     utp_note_milestones(pinfo, tvb, h, conn, dir);

@@ -185,13 +185,15 @@ typedef struct utp_conn {
 #define UTP_A_DELAY_BAD   0x4000   /* timestamp_diff_us is no delay sample (see delay_status) */
 
 typedef struct utp_frame {
-    /* (one per uTP frame: members ordered by size, no padding) */
+    /* (one per uTP frame: members ordered by size, no padding; what can be
+     * computed on display is not stored: the time since the connection's
+     * first frame, the queuing delay) */
     utp_conn_t *conn;
     utp_reasm_frame_t *rf;
     utp_reasm_frame_t *rf_peer;  /* RESET: the other direction's unfinished PDU */
     guint64  abs_seq;
-    nstime_t ts_rel, ts_delta;
-    nstime_t ack_rtt;
+    gint64   ts_delta_ns;      /* time since the previous frame of the connection */
+    gint64   ack_rtt_ns;       /* RTT: time from the acked packet to this one */
     guint32  flags;
     guint32  rel_seq, rel_ack;
     guint32  acks_frame;
@@ -200,12 +202,26 @@ typedef struct utp_frame {
     guint32  lost_count;
     guint32  sacked_new;
     guint32  bytes_in_flight;
-    guint32  one_way_delay, base_delay, queuing_delay;
+    guint32  one_way_delay, base_delay;   /* queuing delay: their difference */
     guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
     guint8   dir;
     guint8   v0;               /* decoded with the version-0 layout */
     guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
 } utp_frame_t;
+
+/* Times kept as nanoseconds in the per-frame record (8 bytes, not 16) */
+static inline gint64
+utp_nstime_to_ns(const nstime_t *t)
+{
+    return (gint64)t->secs * 1000000000 + t->nsecs;
+}
+
+static inline void
+utp_ns_to_nstime(nstime_t *t, gint64 ns)
+{
+    t->secs = (time_t)(ns / 1000000000);
+    t->nsecs = (int)(ns % 1000000000);
+}
 
 /* Tap record for utp (conversation table, stats tree) */
 typedef struct utp_tap_info {

@@ -65,7 +65,13 @@ static void
 utp_pend_append(utp_reasm_flow_t *r, const guint8 *p, guint32 len)
 {
     if (r->pend_len + len > r->pend_cap) {
+        /* A PDU of known length never grows past its length plus what the
+         * completing packet brings beyond it (doubling, which keeps appends
+         * linear, would leave the kept buffer up to twice the PDU); only a
+         * length still unknown ("one more segment") doubles freely. */
         guint32 ncap = MAX(r->pend_cap * 2, r->pend_len + len);
+        if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT)
+            ncap = MAX(r->pend_len + len, MIN(ncap, r->pend_need));
         r->pend = (guint8 *)wmem_realloc(wmem_file_scope(), r->pend, ncap);
         r->pend_cap = ncap;
     }
@@ -80,6 +86,11 @@ utp_pend_reset(utp_reasm_flow_t *r)
     r->pend = NULL;
     r->pend_len = r->pend_cap = 0;
     r->pend_need = 0;
+    /* their contents were copied into the completing frame's record */
+    if (r->pend_frames)
+        wmem_destroy_array(r->pend_frames);
+    if (r->pend_rfs)
+        wmem_destroy_array(r->pend_rfs);
     r->pend_frames = NULL;
     r->pend_rfs = NULL;
 }
