@@ -183,18 +183,34 @@ utp_print_flags(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
 
 /* ---- the other printers ---- */
 
+/* A generated value, added only when someone looks at it: a shown tree
+ * (GUI details, tshark -V, PDML), a filter, a column or a -T fields -e that
+ * names the field.  Otherwise (packet list, -T fields of other fields)
+ * Wireshark would only fake the item, at a cost per item; skipping it
+ * changes nothing anyone sees.  Frame links are never skipped (utp_gen_link):
+ * adding one marks the frame as depended upon, which exports keep. */
 static proto_item *
 utp_gen_uint(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 v)
 {
-    proto_item *it = proto_tree_add_uint(tree, hf, tvb, 0, 0, v);
+    proto_item *it;
+    if (!proto_field_is_referenced(tree, hf))
+        return NULL;
+    it = proto_tree_add_uint(tree, hf, tvb, 0, 0, v);
     proto_item_set_generated(it);
     return it;
 }
 
 static void
+utp_gen_link(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 frame)
+{
+    proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, frame));
+}
+
+static void
 utp_gen_time(proto_tree *tree, int hf, tvbuff_t *tvb, const nstime_t *t)
 {
-    proto_item_set_generated(proto_tree_add_time(tree, hf, tvb, 0, 0, t));
+    if (proto_field_is_referenced(tree, hf))
+        proto_item_set_generated(proto_tree_add_time(tree, hf, tvb, 0, 0, t));
 }
 
 /* "Connection completeness" names every combination of its five bits (one
@@ -231,7 +247,8 @@ utp_print_conn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const utp_fr
     utp_gen_uint(tree, hf_utp_stream, tvb, c->stream);
     utp_gen_uint(tree, hf_utp_analysis_completeness, tvb, c->completeness);
     for (guint b = 0; b < UTP_COMPL_BITS; b++)
-        proto_item_set_hidden(proto_tree_add_boolean(tree, *compl_bits[b], tvb, 0, 0, c->completeness));
+        if (proto_field_is_referenced(tree, *compl_bits[b]))
+            proto_item_set_hidden(proto_tree_add_boolean(tree, *compl_bits[b], tvb, 0, 0, c->completeness));
     if (utp_pref_analyze_seq && (fa->flags & UTP_A_REL_SEQ)) {
         utp_gen_uint(tree, hf_utp_seq, tvb, fa->rel_seq);
         if (fa->flags & UTP_A_REL_ACK)
@@ -252,9 +269,9 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
     const utp_conn_t *c = fa->conn;
 
     if (fa->flags & UTP_A_LATE)
-        utp_gen_uint(at, hf_utp_analysis_confirmed_in, tvb, fa->confirmed_in);
+        utp_gen_link(at, hf_utp_analysis_confirmed_in, tvb, fa->confirmed_in);
     if (c->syn_frame && pinfo->num != c->syn_frame)
-        utp_gen_uint(at, hf_utp_analysis_syn_frame, tvb, c->syn_frame);
+        utp_gen_link(at, hf_utp_analysis_syn_frame, tvb, c->syn_frame);
     if (c->peer_frame && pinfo->num >= c->syn_frame) {
         proto_item_set_generated(proto_tree_add_uint_format_value(at, hf_utp_analysis_peer_discovered_in, tvb, 0, 0,
                                  c->peer_frame, "%u (%s)", c->peer_frame, c->peer_source ? c->peer_source : "?"));
@@ -265,7 +282,7 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
     if (c->synack_frame && pinfo->num >= c->synack_frame)
         utp_gen_time(at, hf_utp_analysis_initial_rtt, tvb, &c->irtt);
     if (fa->flags & UTP_A_ACKS) {
-        utp_gen_uint(at, hf_utp_analysis_acks_frame, tvb, fa->acks_frame);
+        utp_gen_link(at, hf_utp_analysis_acks_frame, tvb, fa->acks_frame);
         if (fa->flags & UTP_A_RTT) {
             nstime_t rtt;
             utp_ns_to_nstime(&rtt, fa->ack_rtt_ns);
@@ -278,21 +295,28 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
         utp_gen_uint(at, hf_utp_analysis_sacked, tvb, fa->sacked_new);
 }
 
-/* LEDBAT (BEP 29): the delay this packet reports and what it means.  The
- * one-way delay is the header's timestamp_diff_us: a hidden field (for
- * filters) unless it was not taken as a sample; the queuing delay is what
- * it has above the base. */
+/* LEDBAT (BEP 29): the delay this packet reports and what it means, on one
+ * line: "Queuing delay (us): 419 (one-way 423 - base 4)".  The one-way delay
+ * (the header's timestamp_diff_us) and the base delay are hidden fields for
+ * filters, named in that line; the one-way delay has its own line when it
+ * was not taken as a sample. */
 static void
 utp_print_delay(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_frame_t *fa)
 {
     if (fa->flags & UTP_A_DELAY) {
+        guint32 queuing = fa->one_way_delay - fa->base_delay;
         proto_item_set_hidden(utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay));
-        utp_gen_uint(at, hf_utp_analysis_base_delay, tvb, fa->base_delay);
-        utp_gen_uint(at, hf_utp_analysis_queuing_delay, tvb, fa->one_way_delay - fa->base_delay);
+        proto_item_set_hidden(utp_gen_uint(at, hf_utp_analysis_base_delay, tvb, fa->base_delay));
+        if (proto_field_is_referenced(at, hf_utp_analysis_queuing_delay))
+            proto_item_set_generated(proto_tree_add_uint_format_value(at, hf_utp_analysis_queuing_delay, tvb, 0, 0,
+                                     queuing, "%u (one-way %u - base %u)", queuing, fa->one_way_delay,
+                                     fa->base_delay));
     } else if (fa->flags & UTP_A_DELAY_BAD) {
         utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay);
-        expert_add_info(pinfo, utp_gen_uint(at, hf_utp_analysis_delay_ignored, tvb, fa->delay_status),
-                        &ei_utp_delay_ignored);
+        /* always added: it carries an expert */
+        proto_item *it = proto_tree_add_uint(at, hf_utp_analysis_delay_ignored, tvb, 0, 0, fa->delay_status);
+        proto_item_set_generated(it);
+        expert_add_info(pinfo, it, &ei_utp_delay_ignored);
     }
 }
 

@@ -27,10 +27,40 @@
 
 static guint32 utp_stream_count;
 
+/* The per-frame records, indexed by frame number: one pointer per frame up
+ * to the highest uTP frame (at most the frames of the file), in file scope,
+ * grown by doubling.  Cheaper than p_add_proto_data (a record and a list
+ * node per frame, and a list walk per lookup). */
+static utp_frame_t **utp_frames;
+static guint32 utp_frames_cap;
+
 void
 utp_analysis_init(void)
 {
     utp_stream_count = 0;
+    utp_frames = NULL;      /* the old array went with the previous file scope */
+    utp_frames_cap = 0;
+}
+
+void
+utp_frame_store(guint32 num, utp_frame_t *fa)
+{
+    if (num >= utp_frames_cap) {
+        guint32 cap = MAX(utp_frames_cap * 2, 1024u);
+        while (cap <= num)
+            cap *= 2;
+        utp_frames = (utp_frame_t **)wmem_realloc(wmem_file_scope(), utp_frames, cap * sizeof *utp_frames);
+        memset(utp_frames + utp_frames_cap, 0, (cap - utp_frames_cap) * sizeof *utp_frames);
+        utp_frames_cap = cap;
+    }
+    utp_frames[num] = fa;
+}
+
+utp_frame_t *
+utp_frame_lookup(guint32 num)
+{
+    utp_frame_t *fa = num < utp_frames_cap ? utp_frames[num] : NULL;
+    return fa ? fa : utp_midstream_frame(num);
 }
 
 /* Connections numbered so far (utp.stream runs from 0 to this - 1). */

@@ -238,6 +238,10 @@ extern bt_pref_bool utp_pref_analyze_seq, utp_pref_relative_seq, utp_pref_reasse
 
 /* ---- utp-analysis.c ---- */
 void        utp_analysis_init(void);
+/* The first pass's record of a frame (also of frames claimed after the
+ * fact, utp-midstream.c); NULL when the frame is not uTP. */
+void        utp_frame_store(guint32 num, utp_frame_t *fa);
+utp_frame_t *utp_frame_lookup(guint32 num);
 uint32_t    utp_analysis_stream_count(void);
 int         utp_dir(const packet_info *pinfo);
 /* Finds (or, when create is set, creates) the connection of this packet;
