@@ -86,8 +86,8 @@ utp_print_retrans(utp_flag_row_t *row, proto_tree *at, packet_info *pinfo, tvbuf
                   const utp_frame_t *fa)
 {
     utp_flag_item(row, at, pinfo, tvb);
-    if (fa->retrans_of)
-        proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_retrans_of, tvb, 0, 0, fa->retrans_of));
+    if (UTP_RARE(fa, retrans_of))
+        proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_retrans_of, tvb, 0, 0, UTP_RARE(fa, retrans_of)));
 }
 
 static void
@@ -98,18 +98,18 @@ utp_print_seq_reused(utp_flag_row_t *row, proto_tree *at, packet_info *pinfo, tv
     proto_item_set_generated(it);
     expert_add_info_format(pinfo, it, &row->ei_id,
                            "Sequence number of frame %u reused by a different packet (not a retransmission)",
-                           fa->retrans_of);
-    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_seq_reused_frame, tvb, 0, 0, fa->retrans_of));
+                           UTP_RARE(fa, retrans_of));
+    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_seq_reused_frame, tvb, 0, 0, UTP_RARE(fa, retrans_of)));
 }
 
 static void
 utp_print_lost(utp_flag_row_t *row, proto_tree *at, packet_info *pinfo, tvbuff_t *tvb,
                const utp_frame_t *fa)
 {
-    proto_item *it = proto_tree_add_uint(at, row->hf_id, tvb, 0, 0, fa->lost_count);
+    proto_item *it = proto_tree_add_uint(at, row->hf_id, tvb, 0, 0, UTP_RARE(fa, lost_count));
     proto_item_set_generated(it);
     expert_add_info(pinfo, it, &row->ei_id);
-    col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Lost %u] ", fa->lost_count);
+    col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Lost %u] ", UTP_RARE(fa, lost_count));
 }
 
 static void
@@ -117,12 +117,12 @@ utp_print_dup_ack(utp_flag_row_t *row, proto_tree *at, packet_info *pinfo, tvbuf
                   const utp_frame_t *fa)
 {
     proto_item *it = proto_tree_add_none_format(at, row->hf_id, tvb, 0, 0, "This is a duplicate ACK (#%u)",
-                                                fa->dup_ack_num);
+                                                UTP_RARE(fa, dup_ack_num));
     proto_item_set_generated(it);
-    expert_add_info_format(pinfo, it, &row->ei_id, "Duplicate ACK (#%u)", fa->dup_ack_num);
-    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_num, tvb, 0, 0, fa->dup_ack_num));
-    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_frame, tvb, 0, 0, fa->dup_ack_of));
-    col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Dup ACK %u#%u] ", fa->dup_ack_of, fa->dup_ack_num);
+    expert_add_info_format(pinfo, it, &row->ei_id, "Duplicate ACK (#%u)", UTP_RARE(fa, dup_ack_num));
+    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_num, tvb, 0, 0, UTP_RARE(fa, dup_ack_num)));
+    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_frame, tvb, 0, 0, UTP_RARE(fa, dup_ack_of)));
+    col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Dup ACK %u#%u] ", UTP_RARE(fa, dup_ack_of), UTP_RARE(fa, dup_ack_num));
 }
 
 /* In display order (each Info tag goes in front of the ones before it). */
@@ -269,7 +269,7 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
     const utp_conn_t *c = fa->conn;
 
     if (fa->flags & UTP_A_LATE)
-        utp_gen_link(at, hf_utp_analysis_confirmed_in, tvb, fa->confirmed_in);
+        utp_gen_link(at, hf_utp_analysis_confirmed_in, tvb, UTP_RARE(fa, confirmed_in));
     if (c->syn_frame && pinfo->num != c->syn_frame)
         utp_gen_link(at, hf_utp_analysis_syn_frame, tvb, c->syn_frame);
     if (c->peer_frame && pinfo->num >= c->syn_frame) {

@@ -224,18 +224,18 @@ utp_analyze_repeat(packet_info *pinfo, utp_flow_t *flow, utp_frame_t *fa, guint6
         guint32 latest = orig->last_frame ? orig->last_frame : orig->frame;
         if (orig->len == len && orig->sig == sig) {
             fa->flags |= UTP_A_RETRANS;
-            fa->retrans_of = latest;
+            utp_rare(fa)->retrans_of = latest;
             orig->retransmitted = TRUE;
             orig->last_frame = pinfo->num;
         } else {
             fa->flags |= UTP_A_SEQ_REUSED;
-            fa->retrans_of = latest;
+            utp_rare(fa)->retrans_of = latest;
             utp_sentq_replace(&flow->sentq, orig, pinfo->num, len, sig);
         }
     } else if (flow->last_acked_frame && flow->last_acked_seq == s &&
                (flow->last_acked_len != len || flow->last_acked_sig != sig)) {
         fa->flags |= UTP_A_SEQ_REUSED;
-        fa->retrans_of = flow->last_acked_frame;
+        utp_rare(fa)->retrans_of = flow->last_acked_frame;
         flow->last_acked_frame = pinfo->num;
         flow->last_acked_len = len;
         flow->last_acked_sig = sig;
@@ -261,7 +261,7 @@ utp_analyze_seq(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, utp
     if (!flow->any_seq || s > flow->highest) {
         if (flow->any_seq && s > flow->highest + 1) {
             fa->flags |= UTP_A_LOST;
-            fa->lost_count = (guint32)MIN(s - flow->highest - 1, G_MAXUINT32);
+            utp_rare(fa)->lost_count = (guint32)MIN(s - flow->highest - 1, G_MAXUINT32);
         }
         if (!flow->any_seq) {
             flow->any_seq = TRUE;
@@ -349,8 +349,8 @@ utp_analyze_ack(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow,
         peer->any_seq && ack_abs < peer->highest) {
         flow->dup_acks++;
         fa->flags |= UTP_A_DUP_ACK;
-        fa->dup_ack_num = flow->dup_acks;
-        fa->dup_ack_of = flow->last_ack_frame;
+        utp_rare(fa)->dup_ack_num = flow->dup_acks;
+        fa->rare->dup_ack_of = flow->last_ack_frame;
     } else if (!flow->ack_set || h->ack != flow->last_ack) {
         flow->ack_set = TRUE;
         flow->last_ack = h->ack;

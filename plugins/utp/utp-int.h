@@ -45,7 +45,6 @@ typedef struct utp_reasm_frame {
     /* DELIVER after a gap: the unfinished PDU the gap cut off, handed on as
      * it is before the bytes after the gap (NULL when none was pending) */
     struct utp_reasm_frame *cut;
-    guint32  deliver_frame;    /* SEGMENT/BUFFERED: where the bytes are dissected */
     guint32  tail_frame;       /* DELIVER: frame completing the unfinished tail */
     guint32  chunk_len;
     guint32  skipped;          /* packets given up as missing before this one */
@@ -61,7 +60,7 @@ typedef struct utp_ooo {
     guint32  frame;
     guint8  *bytes;
     guint32  len;
-    utp_reasm_frame_t *rf;
+    guint32 *deliver_slot;     /* the held frame's deliver_frame (utp_frame_t) */
 } utp_ooo_t;
 
 typedef struct utp_reasm_flow {
@@ -79,7 +78,10 @@ typedef struct utp_reasm_flow {
     guint64  pend_off;
     guint32  pend_need;        /* total bytes wanted, or DESEGMENT_ONE_MORE_SEGMENT */
     wmem_array_t *pend_frames; /* guint32 frame numbers */
-    wmem_array_t *pend_rfs;    /* utp_reasm_frame_t * to tell where it completed */
+    /* guint32 *: where to write the frame that completes the PDU (a held
+     * segment's utp_frame_t.deliver_frame, or a delivering frame's
+     * utp_reasm_frame_t.tail_frame) */
+    wmem_array_t *pend_rfs;
 } utp_reasm_flow_t;
 
 /* ---- connections (utp-analysis.c) ---- */
@@ -184,30 +186,50 @@ typedef struct utp_conn {
 #define UTP_A_SEQ_REUSED  0x8000   /* a different packet with a number already used */
 #define UTP_A_DELAY_BAD   0x4000   /* timestamp_diff_us is no delay sample (see delay_status) */
 
+/* What few frames have (a retransmission, a gap before them, a duplicate
+ * ACK, a claim after the fact, a RESET that ends both directions), kept
+ * apart so that the record every frame has stays small. */
+typedef struct utp_frame_rare {
+    utp_reasm_frame_t *rf_peer;  /* RESET: the other direction's unfinished PDU */
+    guint32  retrans_of;       /* RETRANS: latest earlier frame of this packet; SEQ_REUSED: of the other packet */
+    guint32  dup_ack_num, dup_ack_of;
+    guint32  lost_count;
+    guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
+} utp_frame_rare_t;
+
 typedef struct utp_frame {
     /* (one per uTP frame: members ordered by size, no padding; what can be
      * computed on display is not stored: the time since the connection's
      * first frame, the queuing delay) */
     utp_conn_t *conn;
     utp_reasm_frame_t *rf;
-    utp_reasm_frame_t *rf_peer;  /* RESET: the other direction's unfinished PDU */
+    utp_frame_rare_t *rare;    /* NULL: all its members are 0 (UTP_RARE, utp_rare) */
     guint64  abs_seq;
     gint64   ts_delta_ns;      /* time since the previous frame of the connection */
     gint64   ack_rtt_ns;       /* RTT: time from the acked packet to this one */
     guint32  flags;
     guint32  rel_seq, rel_ack;
     guint32  acks_frame;
-    guint32  retrans_of;       /* RETRANS: latest earlier frame of this packet; SEQ_REUSED: of the other packet */
-    guint32  dup_ack_num, dup_ack_of;
-    guint32  lost_count;
     guint32  sacked_new;
     guint32  bytes_in_flight;
     guint32  one_way_delay, base_delay;   /* queuing delay: their difference */
-    guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
+    guint32  deliver_frame;    /* DATA held (SEGMENT, BUFFERED): where its bytes are dissected */
+    guint8   rkind;            /* DATA: utp_rf_kind_t; rf is NULL for a SEGMENT, BUFFERED or
+                                * DUPLICATE frame that needs nothing more (most of them) */
     guint8   dir;
     guint8   v0;               /* decoded with the version-0 layout */
     guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
 } utp_frame_t;
+
+#define UTP_RARE(fa, member) ((fa)->rare ? (fa)->rare->member : 0)
+
+static inline utp_frame_rare_t *
+utp_rare(utp_frame_t *fa)
+{
+    if (!fa->rare)
+        fa->rare = wmem_new0(wmem_file_scope(), utp_frame_rare_t);
+    return fa->rare;
+}
 
 /* Times kept as nanoseconds in the per-frame record (8 bytes, not 16) */
 static inline gint64
@@ -300,7 +322,7 @@ void utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_
 /* Puts a packet claimed after the fact in front of the stream of its
  * direction (the stream then starts at the lowest such packet). */
 void utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes, guint32 len,
-                       utp_reasm_frame_t *rf);
+                       utp_frame_t *fa);
 void utp_reassembly_handoff(void);
 void utp_analysis_handoff(void);   /* finds the discovery lookup */
 
