@@ -141,11 +141,17 @@ void utp_sentq_replace(utp_sentq_t *q, utp_sent_t *e, uint32_t frame, uint32_t l
     e->retransmitted = false;
 }
 
-/* FNV-1a over 8-byte words, then the tail bytes: one multiply per 8 bytes
- * instead of per byte (it runs over every DATA payload on the first pass),
- * each step folding the high half back so that every byte reaches the
- * 32 bits returned.  Words are read in host order: signatures are only
- * compared with each other within one run. */
+static inline uint64_t rotl64(uint64_t x, unsigned r) { return x << r | x >> (64 - r); }
+
+/* FNV-1a-like over 32-byte blocks, then 8-byte words, then the tail bytes
+ * (it runs over every DATA payload on the first pass).  A block's four
+ * words are first combined so that each word alone changes the result
+ * (every step is a bijection in that word: add, xor, rotate), then folded
+ * in with one multiply: any change confined to one word of a block (a
+ * flipped bit, say) always changes the block's value.  Each step folds the
+ * high half back so that every byte reaches the 32 bits returned.  Words
+ * are read in host order: signatures are only compared with each other
+ * within one run. */
 uint32_t utp_packet_sig(uint8_t type, const uint8_t *payload, size_t len)
 {
     const uint64_t prime = 1099511628211ull;
@@ -154,6 +160,12 @@ uint32_t utp_packet_sig(uint8_t type, const uint8_t *payload, size_t len)
 
     h = (h ^ type) * prime;
     h = (h ^ (uint64_t)len) * prime;
+    for (; i + 32 <= len; i += 32) {
+        uint64_t w[4];
+        memcpy(w, payload + i, sizeof w);
+        h = (h ^ (((w[0] + rotl64(w[1], 21)) ^ rotl64(w[2], 42)) + w[3])) * prime;
+        h ^= h >> 32;
+    }
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
         memcpy(&w, payload + i, 8);

@@ -26,7 +26,6 @@
 #include <epan/prefs.h>
 #include <epan/expert.h>
 #include <epan/conversation.h>
-#include <epan/proto_data.h>
 #include <epan/tap.h>
 #include <wsutil/str_util.h>
 
@@ -111,7 +110,8 @@ dissect_utp_sack(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ext_tree, proto_
     acked = wmem_alloc_array(pinfo->pool, guint16, UTP_SACK_MAX_BITS);
     n = utp_sack_decode(h->ack, mask, e->len, acked, UTP_SACK_MAX_BITS);
     shown = MIN(n, UTP_SACK_MAX_BITS);
-    proto_item_append_text(mask_item, " (%u packet%s acknowledged)", (guint)n, plurality(n, "", "s"));
+    if (ext_tree && PTREE_DATA(ext_tree)->visible)
+        proto_item_append_text(mask_item, " (%u packet%s acknowledged)", (guint)n, plurality(n, "", "s"));
     proto_item_set_generated(proto_tree_add_uint(sack_tree, hf_utp_ext_sack_count, tvb,
                                                  (gint)e->data_off, e->len, (guint32)n));
     for (size_t i = 0; i < shown; i++) {
@@ -239,9 +239,12 @@ dissect_utp_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
     proto_item *ti = proto_tree_add_item(tree, proto_utp, tvb, 0, -1, ENC_NA);
     proto_tree *ut = proto_item_add_subtree(ti, ett_utp);
 
-    proto_item_append_text(ti, ", Type: %s, Conn: %u, Seq: %u, Ack: %u, Len: %u",
-                           val_to_str_const(h->type, utp_type_vals, "?"), h->conn_id, h->seq, h->ack,
-                           (guint)h->payload_len);
+    /* the summary is text for a shown tree only (not worth formatting for a
+     * filter or -T fields, which never read it) */
+    if (tree && PTREE_DATA(tree)->visible)
+        proto_item_append_text(ti, ", Type: %s, Conn: %u, Seq: %u, Ack: %u, Len: %u",
+                               val_to_str_const(h->type, utp_type_vals, "?"), h->conn_id, h->seq, h->ack,
+                               (guint)h->payload_len);
     if (h->version == 1) {
         /* type and version share byte 0: values from the parser */
         proto_tree_add_uint(ut, hf_utp_type, tvb, 0, 1, h->type);
@@ -278,13 +281,10 @@ utp_set_info(packet_info *pinfo, const utp_header_t *h, const utp_frame_t *fa)
         col_append_str(pinfo->cinfo, COL_INFO, " [v0]");
 }
 
-/* The first pass's record of this frame (also for frames claimed after the
- * fact, utp-midstream.c). */
 static utp_frame_t *
 utp_frame_record(packet_info *pinfo)
 {
-    utp_frame_t *fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
-    return fa ? fa : utp_midstream_frame(pinfo->num);
+    return utp_frame_lookup(pinfo->num);
 }
 
 static int
@@ -299,7 +299,7 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
         if (!PINFO_FD_VISITED(pinfo)) {
             fa = utp_analyze(pinfo, tvb, h, conn);
             fa->v0 = (h->version == 0);
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_utp, 0, fa);
+            utp_frame_store(pinfo->num, fa);
         } else {
             fa = utp_frame_record(pinfo);
         }

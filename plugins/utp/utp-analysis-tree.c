@@ -48,7 +48,6 @@ static int hf_utp_completeness_fin = -1;
 static int hf_utp_completeness_reset = -1;
 
 static gint ett_utp_analysis = -1;
-static gint ett_utp_completeness = -1;
 
 static expert_field ei_utp_delay_ignored = EI_INIT;
 
@@ -87,8 +86,8 @@ utp_print_retrans(utp_flag_row_t *row, proto_tree *at, packet_info *pinfo, tvbuf
                   const utp_frame_t *fa)
 {
     utp_flag_item(row, at, pinfo, tvb);
-    if (fa->retrans_of)
-        proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_retrans_of, tvb, 0, 0, fa->retrans_of));
+    if (UTP_RARE(fa, retrans_of))
+        proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_retrans_of, tvb, 0, 0, UTP_RARE(fa, retrans_of)));
 }
 
 static void
@@ -99,18 +98,18 @@ utp_print_seq_reused(utp_flag_row_t *row, proto_tree *at, packet_info *pinfo, tv
     proto_item_set_generated(it);
     expert_add_info_format(pinfo, it, &row->ei_id,
                            "Sequence number of frame %u reused by a different packet (not a retransmission)",
-                           fa->retrans_of);
-    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_seq_reused_frame, tvb, 0, 0, fa->retrans_of));
+                           UTP_RARE(fa, retrans_of));
+    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_seq_reused_frame, tvb, 0, 0, UTP_RARE(fa, retrans_of)));
 }
 
 static void
 utp_print_lost(utp_flag_row_t *row, proto_tree *at, packet_info *pinfo, tvbuff_t *tvb,
                const utp_frame_t *fa)
 {
-    proto_item *it = proto_tree_add_uint(at, row->hf_id, tvb, 0, 0, fa->lost_count);
+    proto_item *it = proto_tree_add_uint(at, row->hf_id, tvb, 0, 0, UTP_RARE(fa, lost_count));
     proto_item_set_generated(it);
     expert_add_info(pinfo, it, &row->ei_id);
-    col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Lost %u] ", fa->lost_count);
+    col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Lost %u] ", UTP_RARE(fa, lost_count));
 }
 
 static void
@@ -118,12 +117,12 @@ utp_print_dup_ack(utp_flag_row_t *row, proto_tree *at, packet_info *pinfo, tvbuf
                   const utp_frame_t *fa)
 {
     proto_item *it = proto_tree_add_none_format(at, row->hf_id, tvb, 0, 0, "This is a duplicate ACK (#%u)",
-                                                fa->dup_ack_num);
+                                                UTP_RARE(fa, dup_ack_num));
     proto_item_set_generated(it);
-    expert_add_info_format(pinfo, it, &row->ei_id, "Duplicate ACK (#%u)", fa->dup_ack_num);
-    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_num, tvb, 0, 0, fa->dup_ack_num));
-    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_frame, tvb, 0, 0, fa->dup_ack_of));
-    col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Dup ACK %u#%u] ", fa->dup_ack_of, fa->dup_ack_num);
+    expert_add_info_format(pinfo, it, &row->ei_id, "Duplicate ACK (#%u)", UTP_RARE(fa, dup_ack_num));
+    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_num, tvb, 0, 0, UTP_RARE(fa, dup_ack_num)));
+    proto_item_set_generated(proto_tree_add_uint(at, hf_utp_analysis_duplicate_ack_frame, tvb, 0, 0, UTP_RARE(fa, dup_ack_of)));
+    col_prepend_fence_fstr(pinfo->cinfo, COL_INFO, "[Dup ACK %u#%u] ", UTP_RARE(fa, dup_ack_of), UTP_RARE(fa, dup_ack_num));
 }
 
 /* In display order (each Info tag goes in front of the ones before it). */
@@ -184,40 +183,81 @@ utp_print_flags(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
 
 /* ---- the other printers ---- */
 
+/* A generated value, added only when someone looks at it: a shown tree
+ * (GUI details, tshark -V, PDML), a filter, a column or a -T fields -e that
+ * names the field.  Otherwise (packet list, -T fields of other fields)
+ * Wireshark would only fake the item, at a cost per item; skipping it
+ * changes nothing anyone sees.  Frame links are never skipped (utp_gen_link):
+ * adding one marks the frame as depended upon, which exports keep. */
 static proto_item *
 utp_gen_uint(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 v)
 {
-    proto_item *it = proto_tree_add_uint(tree, hf, tvb, 0, 0, v);
+    proto_item *it;
+    if (!proto_field_is_referenced(tree, hf))
+        return NULL;
+    it = proto_tree_add_uint(tree, hf, tvb, 0, 0, v);
     proto_item_set_generated(it);
     return it;
 }
 
 static void
+utp_gen_link(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 frame)
+{
+    proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, frame));
+}
+
+static void
 utp_gen_time(proto_tree *tree, int hf, tvbuff_t *tvb, const nstime_t *t)
 {
-    proto_item_set_generated(proto_tree_add_time(tree, hf, tvb, 0, 0, t));
+    if (proto_field_is_referenced(tree, hf))
+        proto_item_set_generated(proto_tree_add_time(tree, hf, tvb, 0, 0, t));
+}
+
+/* "Connection completeness" names every combination of its five bits (one
+ * line in the tree: "SYN, STATE answering SYN, Data (0x07)"), built once at
+ * registration; the bits are also their own (hidden) fields for filters. */
+#define UTP_COMPL_BITS 5
+static value_string utp_compl_vals[(1u << UTP_COMPL_BITS) + 1];
+
+static void
+utp_compl_names_init(void)
+{
+    static const char *names[UTP_COMPL_BITS] = { "SYN", "STATE answering SYN", "Data", "FIN", "RESET" };
+    for (guint v = 0; v < (1u << UTP_COMPL_BITS); v++) {
+        GString *s = g_string_new(v ? NULL : "none");
+        for (guint b = 0; b < UTP_COMPL_BITS; b++)
+            if (v & (1u << b))
+                g_string_append_printf(s, "%s%s", s->len ? ", " : "", names[b]);
+        utp_compl_vals[v].value = v;
+        utp_compl_vals[v].strptr = g_string_free(s, FALSE);   /* kept for the program's life */
+    }
 }
 
 /* Connection-wide facts and this packet's place in the connection. */
 static void
-utp_print_conn(proto_tree *tree, tvbuff_t *tvb, const utp_frame_t *fa)
+utp_print_conn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const utp_frame_t *fa)
 {
-    static int * const compl_bits[] = {
-        &hf_utp_completeness_reset, &hf_utp_completeness_fin, &hf_utp_completeness_data,
-        &hf_utp_completeness_synack, &hf_utp_completeness_syn, NULL
+    static int * const compl_bits[UTP_COMPL_BITS] = {
+        &hf_utp_completeness_syn, &hf_utp_completeness_synack, &hf_utp_completeness_data,
+        &hf_utp_completeness_fin, &hf_utp_completeness_reset
     };
     const utp_conn_t *c = fa->conn;
+    nstime_t t;
 
     utp_gen_uint(tree, hf_utp_stream, tvb, c->stream);
-    proto_item_set_generated(proto_tree_add_bitmask_value_with_flags(tree, tvb, 0, hf_utp_analysis_completeness,
-                             ett_utp_completeness, compl_bits, c->completeness, BMT_NO_APPEND));
+    utp_gen_uint(tree, hf_utp_analysis_completeness, tvb, c->completeness);
+    for (guint b = 0; b < UTP_COMPL_BITS; b++)
+        if (proto_field_is_referenced(tree, *compl_bits[b]))
+            proto_item_set_hidden(proto_tree_add_boolean(tree, *compl_bits[b], tvb, 0, 0, c->completeness));
     if (utp_pref_analyze_seq && (fa->flags & UTP_A_REL_SEQ)) {
         utp_gen_uint(tree, hf_utp_seq, tvb, fa->rel_seq);
         if (fa->flags & UTP_A_REL_ACK)
             utp_gen_uint(tree, hf_utp_ack, tvb, fa->rel_ack);
     }
-    utp_gen_time(tree, hf_utp_time_relative, tvb, &fa->ts_rel);
-    utp_gen_time(tree, hf_utp_time_delta, tvb, &fa->ts_delta);
+    nstime_delta(&t, &pinfo->abs_ts, &c->first_time);
+    utp_gen_time(tree, hf_utp_time_relative, tvb, &t);
+    utp_ns_to_nstime(&t, fa->ts_delta_ns);
+    utp_gen_time(tree, hf_utp_time_delta, tvb, &t);
     if (c->have_close_reason)
         utp_gen_uint(tree, hf_utp_analysis_close_reason, tvb, c->close_reason);
 }
@@ -229,9 +269,9 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
     const utp_conn_t *c = fa->conn;
 
     if (fa->flags & UTP_A_LATE)
-        utp_gen_uint(at, hf_utp_analysis_confirmed_in, tvb, fa->confirmed_in);
+        utp_gen_link(at, hf_utp_analysis_confirmed_in, tvb, UTP_RARE(fa, confirmed_in));
     if (c->syn_frame && pinfo->num != c->syn_frame)
-        utp_gen_uint(at, hf_utp_analysis_syn_frame, tvb, c->syn_frame);
+        utp_gen_link(at, hf_utp_analysis_syn_frame, tvb, c->syn_frame);
     if (c->peer_frame && pinfo->num >= c->syn_frame) {
         proto_item_set_generated(proto_tree_add_uint_format_value(at, hf_utp_analysis_peer_discovered_in, tvb, 0, 0,
                                  c->peer_frame, "%u (%s)", c->peer_frame, c->peer_source ? c->peer_source : "?"));
@@ -242,9 +282,12 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
     if (c->synack_frame && pinfo->num >= c->synack_frame)
         utp_gen_time(at, hf_utp_analysis_initial_rtt, tvb, &c->irtt);
     if (fa->flags & UTP_A_ACKS) {
-        utp_gen_uint(at, hf_utp_analysis_acks_frame, tvb, fa->acks_frame);
-        if (fa->flags & UTP_A_RTT)
-            utp_gen_time(at, hf_utp_analysis_ack_rtt, tvb, &fa->ack_rtt);
+        utp_gen_link(at, hf_utp_analysis_acks_frame, tvb, fa->acks_frame);
+        if (fa->flags & UTP_A_RTT) {
+            nstime_t rtt;
+            utp_ns_to_nstime(&rtt, fa->ack_rtt_ns);
+            utp_gen_time(at, hf_utp_analysis_ack_rtt, tvb, &rtt);
+        }
     }
     if (fa->flags & UTP_A_IN_FLIGHT)
         utp_gen_uint(at, hf_utp_analysis_bytes_in_flight, tvb, fa->bytes_in_flight);
@@ -252,18 +295,28 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
         utp_gen_uint(at, hf_utp_analysis_sacked, tvb, fa->sacked_new);
 }
 
-/* LEDBAT (BEP 29): the delay this packet reports and what it means. */
+/* LEDBAT (BEP 29): the delay this packet reports and what it means, on one
+ * line: "Queuing delay (us): 419 (one-way 423 - base 4)".  The one-way delay
+ * (the header's timestamp_diff_us) and the base delay are hidden fields for
+ * filters, named in that line; the one-way delay has its own line when it
+ * was not taken as a sample. */
 static void
 utp_print_delay(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_frame_t *fa)
 {
     if (fa->flags & UTP_A_DELAY) {
-        utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay);
-        utp_gen_uint(at, hf_utp_analysis_base_delay, tvb, fa->base_delay);
-        utp_gen_uint(at, hf_utp_analysis_queuing_delay, tvb, fa->queuing_delay);
+        guint32 queuing = fa->one_way_delay - fa->base_delay;
+        proto_item_set_hidden(utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay));
+        proto_item_set_hidden(utp_gen_uint(at, hf_utp_analysis_base_delay, tvb, fa->base_delay));
+        if (proto_field_is_referenced(at, hf_utp_analysis_queuing_delay))
+            proto_item_set_generated(proto_tree_add_uint_format_value(at, hf_utp_analysis_queuing_delay, tvb, 0, 0,
+                                     queuing, "%u (one-way %u - base %u)", queuing, fa->one_way_delay,
+                                     fa->base_delay));
     } else if (fa->flags & UTP_A_DELAY_BAD) {
         utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay);
-        expert_add_info(pinfo, utp_gen_uint(at, hf_utp_analysis_delay_ignored, tvb, fa->delay_status),
-                        &ei_utp_delay_ignored);
+        /* always added: it carries an expert */
+        proto_item *it = proto_tree_add_uint(at, hf_utp_analysis_delay_ignored, tvb, 0, 0, fa->delay_status);
+        proto_item_set_generated(it);
+        expert_add_info(pinfo, it, &ei_utp_delay_ignored);
     }
 }
 
@@ -273,7 +326,7 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
     proto_item *it;
     proto_tree *at;
 
-    utp_print_conn(tree, tvb, fa);
+    utp_print_conn(tree, pinfo, tvb, fa);
     if (!utp_pref_analyze_seq)
         return;
     it = proto_tree_add_item(tree, hf_utp_analysis, tvb, 0, 0, ENC_NA);
@@ -310,7 +363,7 @@ utp_analysis_tree_register(int proto, expert_module_t *em)
         { &hf_utp_analysis_base_delay, { "Base delay (us)", "utp.analysis.base_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "Lowest one-way delay this side reported in the last two minutes (LEDBAT base delay, BEP 29)", HFILL } },
         { &hf_utp_analysis_queuing_delay, { "Queuing delay (us)", "utp.analysis.queuing_delay", FT_UINT32, BASE_DEC, NULL, 0x0, "One-way delay minus base delay (LEDBAT target: 100000)", HFILL } },
         { &hf_utp_analysis_delay_ignored, { "Not a delay sample", "utp.analysis.delay_ignored", FT_UINT8, BASE_DEC, VALS(utp_delay_status_vals), 0x0, "This timestamp_diff_us was not used for the base delay", HFILL } },
-        { &hf_utp_analysis_completeness, { "Connection completeness", "utp.completeness", FT_UINT8, BASE_HEX, NULL, 0x0, "Which packet kinds the connection showed: SYN 1, STATE answering SYN 2, DATA 4, FIN 8, RESET 16", HFILL } },
+        { &hf_utp_analysis_completeness, { "Connection completeness", "utp.completeness", FT_UINT8, BASE_HEX, VALS(utp_compl_vals), 0x0, "Which packet kinds the connection showed: SYN 1, STATE answering SYN 2, DATA 4, FIN 8, RESET 16", HFILL } },
         { &hf_utp_completeness_syn, { "SYN", "utp.completeness.syn", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYN, NULL, HFILL } },
         { &hf_utp_completeness_synack, { "STATE answering SYN", "utp.completeness.syn_ack", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_SYNACK, NULL, HFILL } },
         { &hf_utp_completeness_data, { "Data", "utp.completeness.data", FT_BOOLEAN, 8, TFS(&tfs_utp_present), UTP_COMPL_DATA, NULL, HFILL } },
@@ -319,11 +372,12 @@ utp_analysis_tree_register(int proto, expert_module_t *em)
         { &hf_utp_analysis_close_reason, { "Connection close reason", "utp.analysis.close_reason", FT_UINT16, BASE_DEC, VALS(utp_close_reason_vals), 0x0, "Close reason sent on this connection (libtorrent)", HFILL } },
         { &hf_utp_analysis_confirmed_in, { "Connection recognised in frame", "utp.analysis.confirmed_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0, "Its SYN was not captured: this DATA was taken as uTP once the other direction's packet in that frame agreed with it (ids and numbers). A one-pass run does not show it as uTP.", HFILL } },
     };
-    static gint *ett[] = { &ett_utp_analysis, &ett_utp_completeness };
+    static gint *ett[] = { &ett_utp_analysis };
     static ei_register_info ei[] = {
         { &ei_utp_delay_ignored, { "utp.analysis.delay_ignored.expert", PI_SEQUENCE, PI_CHAT, "timestamp_diff_us is not a delay sample: not used for the base delay", EXPFILL } },
     };
 
+    utp_compl_names_init();
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert_register_field_array(em, ei, array_length(ei));

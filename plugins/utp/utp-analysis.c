@@ -21,10 +21,40 @@
 
 static guint32 utp_stream_count;
 
+/* The per-frame records, indexed by frame number: one pointer per frame up
+ * to the highest uTP frame (at most the frames of the file), in file scope,
+ * grown by doubling.  Cheaper than p_add_proto_data (a record and a list
+ * node per frame, and a list walk per lookup). */
+static utp_frame_t **utp_frames;
+static guint32 utp_frames_cap;
+
 void
 utp_analysis_init(void)
 {
     utp_stream_count = 0;
+    utp_frames = NULL;      /* the old array went with the previous file scope */
+    utp_frames_cap = 0;
+}
+
+void
+utp_frame_store(guint32 num, utp_frame_t *fa)
+{
+    if (num >= utp_frames_cap) {
+        guint32 cap = MAX(utp_frames_cap * 2, 1024u);
+        while (cap <= num)
+            cap *= 2;
+        utp_frames = (utp_frame_t **)wmem_realloc(wmem_file_scope(), utp_frames, cap * sizeof *utp_frames);
+        memset(utp_frames + utp_frames_cap, 0, (cap - utp_frames_cap) * sizeof *utp_frames);
+        utp_frames_cap = cap;
+    }
+    utp_frames[num] = fa;
+}
+
+utp_frame_t *
+utp_frame_lookup(guint32 num)
+{
+    utp_frame_t *fa = num < utp_frames_cap ? utp_frames[num] : NULL;
+    return fa ? fa : utp_midstream_frame(num);
 }
 
 /* Connections numbered so far (utp.stream runs from 0 to this - 1). */
@@ -215,6 +245,7 @@ utp_analyze_delay(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, u
 {
     utp_delay_status_t st;
     guint64 now_us;
+    guint32 queuing;
 
     if (h->type == UTP_ST_SYN || !h->ts_diff_us)
         return;
@@ -222,7 +253,7 @@ utp_analyze_delay(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, u
     if (!flow->delay && h->ts_diff_us != UTP_DELAY_PLACEHOLDER)
         flow->delay = wmem_new0(wmem_file_scope(), utp_delay_hist_t);
     now_us = (guint64)MAX(pinfo->abs_ts.secs, 0) * 1000000u + (guint64)pinfo->abs_ts.nsecs / 1000u;
-    st = flow->delay ? utp_delay_add(flow->delay, now_us, h->ts_diff_us, &fa->base_delay, &fa->queuing_delay)
+    st = flow->delay ? utp_delay_add(flow->delay, now_us, h->ts_diff_us, &fa->base_delay, &queuing)
                      : UTP_DELAY_IS_PLACEHOLDER;
     fa->delay_status = (guint8)st;
     fa->flags |= (st == UTP_DELAY_OK) ? UTP_A_DELAY : UTP_A_DELAY_BAD;
@@ -282,15 +313,20 @@ utp_frame_set_verdict(packet_info *pinfo, utp_frame_t *fa, const utp_seqan_verdi
     fa->rel_seq = v->rel_seq;
     fa->rel_ack = v->rel_ack;
     fa->acks_frame = v->acks_frame;
-    fa->retrans_of = v->retrans_of;
-    fa->lost_count = v->lost_count;
     fa->bytes_in_flight = v->bytes_in_flight;
     fa->sacked_new = v->sacked_new;
-    fa->dup_ack_num = v->dup_ack_num;
-    fa->dup_ack_of = v->dup_ack_of;
+    /* what few frames have goes to the side record (utp_rare) */
+    if (v->retrans_of || v->lost_count || v->dup_ack_num || v->dup_ack_of) {
+        utp_frame_rare_t *r = utp_rare(fa);
+        r->retrans_of = v->retrans_of;
+        r->lost_count = v->lost_count;
+        r->dup_ack_num = v->dup_ack_num;
+        r->dup_ack_of = v->dup_ack_of;
+    }
     if (v->flags & UTP_A_RTT) {
-        nstime_t sent = { (time_t)v->acked_t_sec, v->acked_t_nsec };
-        nstime_delta(&fa->ack_rtt, &pinfo->abs_ts, &sent);
+        nstime_t sent = { (time_t)v->acked_t_sec, v->acked_t_nsec }, rtt;
+        nstime_delta(&rtt, &pinfo->abs_ts, &sent);
+        fa->ack_rtt_ns = utp_nstime_to_ns(&rtt);
     }
 }
 
@@ -312,8 +348,11 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
         conn->first_time = pinfo->abs_ts;
         conn->last_time = pinfo->abs_ts;
     }
-    nstime_delta(&fa->ts_rel, &pinfo->abs_ts, &conn->first_time);
-    nstime_delta(&fa->ts_delta, &pinfo->abs_ts, &conn->last_time);
+    {
+        nstime_t delta;
+        nstime_delta(&delta, &pinfo->abs_ts, &conn->last_time);
+        fa->ts_delta_ns = utp_nstime_to_ns(&delta);
+    }
     conn->last_time = pinfo->abs_ts;
 
     utp_note_milestones(pinfo, tvb, h, conn, dir);

@@ -6,7 +6,6 @@
 #include <epan/packet.h>
 #include <epan/tap.h>
 #include <epan/follow.h>
-#include <epan/proto_data.h>
 #include <epan/to_str.h>
 
 #include "utp-int.h"
@@ -24,7 +23,7 @@ utp_follow_queue(packet_info *pinfo, tvbuff_t *bytes)
 static gchar *
 utp_follow_conv_filter(epan_dissect_t *edt _U_, packet_info *pinfo, guint *stream, guint *sub_stream _U_)
 {
-    utp_frame_t *fa = (utp_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_utp, 0);
+    utp_frame_t *fa = utp_frame_lookup(pinfo->num);
     if (!fa)
         return NULL;
     *stream = fa->conn->stream;

@@ -46,7 +46,6 @@ typedef struct utp_reasm_frame {
     /* DELIVER after a gap: the unfinished PDU the gap cut off, handed on as
      * it is before the bytes after the gap (NULL when none was pending) */
     struct utp_reasm_frame *cut;
-    guint32  deliver_frame;    /* SEGMENT/BUFFERED: where the bytes are dissected */
     guint32  tail_frame;       /* DELIVER: frame completing the unfinished tail */
     guint32  chunk_len;
     guint32  skipped;          /* packets given up as missing before this one */
@@ -62,7 +61,7 @@ typedef struct utp_ooo {
     guint32  frame;
     guint8  *bytes;
     guint32  len;
-    utp_reasm_frame_t *rf;
+    guint32 *deliver_slot;     /* the held frame's deliver_frame (utp_frame_t) */
 } utp_ooo_t;
 
 typedef struct utp_reasm_flow {
@@ -80,7 +79,10 @@ typedef struct utp_reasm_flow {
     guint64  pend_off;
     guint32  pend_need;        /* total bytes wanted, or DESEGMENT_ONE_MORE_SEGMENT */
     wmem_array_t *pend_frames; /* guint32 frame numbers */
-    wmem_array_t *pend_rfs;    /* utp_reasm_frame_t * to tell where it completed */
+    /* guint32 *: where to write the frame that completes the PDU (a held
+     * segment's utp_frame_t.deliver_frame, or a delivering frame's
+     * utp_reasm_frame_t.tail_frame) */
+    wmem_array_t *pend_rfs;
 } utp_reasm_flow_t;
 
 /* ---- connections (utp-analysis.c) ---- */
@@ -149,28 +151,64 @@ typedef struct utp_conn {
 
 /* analysis flags UTP_A_*: lib/btcommon/utp-seqan.h */
 
-typedef struct utp_frame {
-    /* (one per uTP frame: members ordered by size, no padding) */
-    utp_conn_t *conn;
-    utp_reasm_frame_t *rf;
+/* What few frames have (a retransmission, a gap before them, a duplicate
+ * ACK, a claim after the fact, a RESET that ends both directions), kept
+ * apart so that the record every frame has stays small. */
+typedef struct utp_frame_rare {
     utp_reasm_frame_t *rf_peer;  /* RESET: the other direction's unfinished PDU */
-    guint64  abs_seq;
-    nstime_t ts_rel, ts_delta;
-    nstime_t ack_rtt;
-    guint32  flags;
-    guint32  rel_seq, rel_ack;
-    guint32  acks_frame;
     guint32  retrans_of;       /* RETRANS: latest earlier frame of this packet; SEQ_REUSED: of the other packet */
     guint32  dup_ack_num, dup_ack_of;
     guint32  lost_count;
+    guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
+} utp_frame_rare_t;
+
+typedef struct utp_frame {
+    /* (one per uTP frame: members ordered by size, no padding; what can be
+     * computed on display is not stored: the time since the connection's
+     * first frame, the queuing delay) */
+    utp_conn_t *conn;
+    utp_reasm_frame_t *rf;
+    utp_frame_rare_t *rare;    /* NULL: all its members are 0 (UTP_RARE, utp_rare) */
+    guint64  abs_seq;
+    gint64   ts_delta_ns;      /* time since the previous frame of the connection */
+    gint64   ack_rtt_ns;       /* RTT: time from the acked packet to this one */
+    guint32  flags;
+    guint32  rel_seq, rel_ack;
+    guint32  acks_frame;
     guint32  sacked_new;
     guint32  bytes_in_flight;
-    guint32  one_way_delay, base_delay, queuing_delay;
-    guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
+    guint32  one_way_delay, base_delay;   /* queuing delay: their difference */
+    guint32  deliver_frame;    /* DATA held (SEGMENT, BUFFERED): where its bytes are dissected */
+    guint8   rkind;            /* DATA: utp_rf_kind_t; rf is NULL for a SEGMENT, BUFFERED or
+                                * DUPLICATE frame that needs nothing more (most of them) */
     guint8   dir;
     guint8   v0;               /* decoded with the version-0 layout */
     guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
 } utp_frame_t;
+
+#define UTP_RARE(fa, member) ((fa)->rare ? (fa)->rare->member : 0)
+
+static inline utp_frame_rare_t *
+utp_rare(utp_frame_t *fa)
+{
+    if (!fa->rare)
+        fa->rare = wmem_new0(wmem_file_scope(), utp_frame_rare_t);
+    return fa->rare;
+}
+
+/* Times kept as nanoseconds in the per-frame record (8 bytes, not 16) */
+static inline gint64
+utp_nstime_to_ns(const nstime_t *t)
+{
+    return (gint64)t->secs * 1000000000 + t->nsecs;
+}
+
+static inline void
+utp_ns_to_nstime(nstime_t *t, gint64 ns)
+{
+    t->secs = (time_t)(ns / 1000000000);
+    t->nsecs = (int)(ns % 1000000000);
+}
 
 /* Tap record for utp (conversation table, stats tree) */
 typedef struct utp_tap_info {
@@ -187,6 +225,10 @@ extern bt_pref_bool utp_pref_analyze_seq, utp_pref_relative_seq, utp_pref_reasse
 
 /* ---- utp-analysis.c ---- */
 void        utp_analysis_init(void);
+/* The first pass's record of a frame (also of frames claimed after the
+ * fact, utp-midstream.c); NULL when the frame is not uTP. */
+void        utp_frame_store(guint32 num, utp_frame_t *fa);
+utp_frame_t *utp_frame_lookup(guint32 num);
 uint32_t    utp_analysis_stream_count(void);
 int         utp_dir(const packet_info *pinfo);
 /* Finds (or, when create is set, creates) the connection of this packet;
@@ -238,7 +280,7 @@ void utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_
 /* Puts a packet claimed after the fact in front of the stream of its
  * direction (the stream then starts at the lowest such packet). */
 void utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes, guint32 len,
-                       utp_reasm_frame_t *rf);
+                       utp_frame_t *fa);
 void utp_reassembly_handoff(void);
 void utp_analysis_handoff(void);   /* finds the discovery lookup */
 

@@ -101,10 +101,9 @@ utp_cand_adopt(utp_conn_t *conn, int dir, utp_cand_t *c, guint32 confirming)
         fa->abs_seq = s;
         fa->rel_seq = (guint32)(s - f->seq.base);
         fa->flags = UTP_A_REL_SEQ | UTP_A_LATE;
-        fa->confirmed_in = confirming;
-        fa->rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
+        utp_rare(fa)->confirmed_in = confirming;
         utp_seqside_note_seq(&f->seq, s);
-        utp_reasm_preload(&f->reasm, s, c->frame[i], c->bytes[i], c->len[i], fa->rf);
+        utp_reasm_preload(&f->reasm, s, c->frame[i], c->bytes[i], c->len[i], fa);
         c->bytes[i] = NULL;            /* now owned by the reassembly */
         lowest = MIN(lowest, s);
         wmem_map_insert(utp_late_frames, GUINT_TO_POINTER(c->frame[i]), fa);

@@ -65,7 +65,13 @@ static void
 utp_pend_append(utp_reasm_flow_t *r, const guint8 *p, guint32 len)
 {
     if (r->pend_len + len > r->pend_cap) {
+        /* A PDU of known length never grows past its length plus what the
+         * completing packet brings beyond it (doubling, which keeps appends
+         * linear, would leave the kept buffer up to twice the PDU); only a
+         * length still unknown ("one more segment") doubles freely. */
         guint32 ncap = MAX(r->pend_cap * 2, r->pend_len + len);
+        if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT)
+            ncap = MAX(r->pend_len + len, MIN(ncap, r->pend_need));
         r->pend = (guint8 *)wmem_realloc(wmem_file_scope(), r->pend, ncap);
         r->pend_cap = ncap;
     }
@@ -80,6 +86,11 @@ utp_pend_reset(utp_reasm_flow_t *r)
     r->pend = NULL;
     r->pend_len = r->pend_cap = 0;
     r->pend_need = 0;
+    /* their contents were copied into the completing frame's record */
+    if (r->pend_frames)
+        wmem_destroy_array(r->pend_frames);
+    if (r->pend_rfs)
+        wmem_destroy_array(r->pend_rfs);
     r->pend_frames = NULL;
     r->pend_rfs = NULL;
 }
@@ -119,7 +130,7 @@ utp_collect_chunk(utp_reasm_flow_t *r, packet_info *pinfo, guint32 own_frame, co
         }
         wmem_array_append(extra, o->bytes, o->len);
         wmem_array_append_one(frames, o->frame);
-        o->rf->deliver_frame = pinfo->num;
+        *o->deliver_slot = pinfo->num;
         wmem_free(wmem_file_scope(), o->bytes);
         r->next_seq++;
     }
@@ -139,7 +150,7 @@ utp_collect_chunk(utp_reasm_flow_t *r, packet_info *pinfo, guint32 own_frame, co
  * the lowest held packet and an unfinished PDU is abandoned. */
 static gboolean
 utp_hold(utp_reasm_flow_t *r, packet_info *pinfo, guint64 seq, const guint8 *p, guint32 len,
-         utp_reasm_frame_t *rf)
+         utp_reasm_frame_t *rf, guint32 *deliver_slot)
 {
     utp_ooo_t *o;
 
@@ -153,7 +164,7 @@ utp_hold(utp_reasm_flow_t *r, packet_info *pinfo, guint64 seq, const guint8 *p, 
     o->frame = pinfo->num;
     o->bytes = (guint8 *)wmem_memdup(wmem_file_scope(), p, len);
     o->len = len;
-    o->rf = rf;
+    o->deliver_slot = deliver_slot;
     wmem_tree_insert32(r->ooo, (guint32)seq, o);
     r->ooo_count++;
     rf->kind = UTP_RF_BUFFERED;
@@ -162,15 +173,15 @@ utp_hold(utp_reasm_flow_t *r, packet_info *pinfo, guint64 seq, const guint8 *p, 
 
 void
 utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes, guint32 len,
-                  utp_reasm_frame_t *rf)
+                  utp_frame_t *fa)
 {
     utp_ooo_t *o;
 
     if (!r->ooo)
         r->ooo = wmem_tree_new(wmem_file_scope());
-    rf->kind = UTP_RF_BUFFERED;
+    fa->rkind = UTP_RF_BUFFERED;    /* no reassembly record: the kind says it all */
     if (wmem_tree_lookup32(r->ooo, (guint32)seq)) {
-        rf->kind = UTP_RF_DUPLICATE;
+        fa->rkind = UTP_RF_DUPLICATE;
         wmem_free(wmem_file_scope(), bytes);
         return;
     }
@@ -178,7 +189,7 @@ utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes
     o->frame = frame;
     o->bytes = bytes;
     o->len = len;
-    o->rf = rf;
+    o->deliver_slot = &fa->deliver_frame;
     wmem_tree_insert32(r->ooo, (guint32)seq, o);
     r->ooo_count++;
 }
@@ -250,9 +261,11 @@ utp_set_segments(utp_reasm_frame_t *rf, wmem_array_t *frames)
 }
 
 /* `frames`: the frames whose bytes make up the chunk (this one first). */
+/* `deliver_slot`: the frame's utp_frame_t.deliver_frame, told where a
+ * held segment is dissected. */
 static void
 utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, guint32 chunk_len,
-                  wmem_array_t *frames, utp_reasm_frame_t *rf)
+                  wmem_array_t *frames, utp_reasm_frame_t *rf, guint32 *deliver_slot)
 {
     if (utp_pref_reassemble && r->pend_len) {
         guint32 f = pinfo->num;
@@ -264,20 +277,15 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
             rf->as_data = UTP_AS_DATA_UNACCEPTED;
         else if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT && r->pend_len < r->pend_need) {
             rf->kind = UTP_RF_SEGMENT;
-            wmem_array_append_one(r->pend_rfs, rf);
+            wmem_array_append_one(r->pend_rfs, deliver_slot);
             return;
         }
         if (rf->as_data == UTP_AS_DATA_UNACCEPTED)
             r->refused = TRUE;
         /* complete (or given up on): this frame dissects it */
         utp_set_segments(rf, r->pend_frames);
-        for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
-            utp_reasm_frame_t *prf = *(utp_reasm_frame_t **)wmem_array_index(r->pend_rfs, i);
-            if (prf->kind == UTP_RF_SEGMENT)
-                prf->deliver_frame = f;
-            else
-                prf->tail_frame = f;
-        }
+        for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++)
+            **(guint32 **)wmem_array_index(r->pend_rfs, i) = f;
         /* the buffer becomes the frame's record: no copy */
         rf->data = r->pend;
         rf->data_len = r->pend_len;
@@ -333,8 +341,11 @@ utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data
     r->pend_need = (pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT)
                    ? DESEGMENT_ONE_MORE_SEGMENT : (guint32)need;
     r->pend_frames = wmem_array_new(wmem_file_scope(), sizeof(guint32));
-    r->pend_rfs = wmem_array_new(wmem_file_scope(), sizeof(utp_reasm_frame_t *));
-    wmem_array_append_one(r->pend_rfs, rf);
+    r->pend_rfs = wmem_array_new(wmem_file_scope(), sizeof(guint32 *));
+    {
+        guint32 *tail_slot = &rf->tail_frame;
+        wmem_array_append_one(r->pend_rfs, tail_slot);
+    }
     /* the tail's bytes came with this frame */
     wmem_array_append_one(r->pend_frames, pinfo->num);
 }
@@ -343,7 +354,7 @@ static void
 utp_show_segments(tvbuff_t *rtvb, proto_tree *tree, const utp_reasm_frame_t *rf)
 {
     proto_item *ti = proto_tree_add_none_format(tree, hf_utp_segments, rtvb, 0, -1,
-                                                "[%u Reassembled uTP Segments (%u bytes)]",
+                                                "%u Reassembled uTP Segments (%u bytes)",
                                                 rf->nsegments, rf->data_len);
     proto_tree *st = proto_item_add_subtree(ti, ett_utp_segments);
     proto_item_set_generated(ti);
@@ -390,13 +401,8 @@ utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur, 
     rf->kind = UTP_RF_DELIVER;
     rf->as_data = why;
     utp_set_segments(rf, r->pend_frames);
-    for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++) {
-        utp_reasm_frame_t *prf = *(utp_reasm_frame_t **)wmem_array_index(r->pend_rfs, i);
-        if (prf->kind == UTP_RF_SEGMENT)
-            prf->deliver_frame = pinfo->num;
-        else
-            prf->tail_frame = pinfo->num;
-    }
+    for (guint i = 0; i < wmem_array_get_count(r->pend_rfs); i++)
+        **(guint32 **)wmem_array_index(r->pend_rfs, i) = pinfo->num;
     rf->data = r->pend;
     rf->data_len = rf->consumed = r->pend_len;
     rf->data_off = r->pend_off;
@@ -410,7 +416,7 @@ utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur, 
  * missing before it (none, when the held packets were preloaded), and the
  * run from there is delivered in this frame. */
 static void
-utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, const utp_frame_t *fa, utp_reasm_frame_t *rf)
+utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, utp_frame_t *fa, utp_reasm_frame_t *rf)
 {
     guint64 lowest = r->next_seq;
     utp_ooo_t *o;
@@ -428,7 +434,7 @@ utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, const utp_frame_t *fa,
     if (o) {
         utp_reasm_frame_t tmp = { 0 };
         wmem_array_t *frames = utp_collect_chunk(r, pinfo, o->frame, o->bytes, o->len, &tmp);
-        o->rf->deliver_frame = pinfo->num;
+        *o->deliver_slot = pinfo->num;
         rf->kind = UTP_RF_NONE;
         if (tmp.chunk) {
             rf->chunk = tmp.chunk;
@@ -438,7 +444,7 @@ utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, const utp_frame_t *fa,
         }
         rf->chunk_len = tmp.chunk_len;
         rf->chunk_off = tmp.chunk_off;
-        utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, frames, rf);
+        utp_deliver_first(r, pinfo, rf->chunk, rf->chunk_len, frames, rf, &fa->deliver_frame);
     }
 }
 
@@ -480,13 +486,13 @@ utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree 
         if (h->type == UTP_ST_RESET || ((fa->flags & UTP_A_REL_SEQ) && fa->abs_seq == r->next_seq))
             fa->rf = utp_end_flush(r, pinfo, conn->payload_heur, UTP_AS_DATA_ENDED);
         if (h->type == UTP_ST_RESET)
-            fa->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo, conn->payload_heur,
+            utp_rare(fa)->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo, conn->payload_heur,
                                          UTP_AS_DATA_ENDED);
     }
     if (fa->rf)
         utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, fa->dir, fa->rf);
-    if (fa->rf_peer)
-        utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, !fa->dir, fa->rf_peer);
+    if (UTP_RARE(fa, rf_peer))
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, !fa->dir, fa->rare->rf_peer);
 }
 
 /* First pass: where this frame's payload goes in its direction's stream
@@ -512,7 +518,8 @@ utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, cons
         rf->kind = UTP_RF_DUPLICATE;
     } else if (fa->abs_seq > r->next_seq) {
         const utp_flow_t *flow = &conn->flow[fa->dir];
-        gboolean full = utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf);
+        gboolean full = utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf,
+                                 &fa->deliver_frame);
         /* The receiver has cumulatively acknowledged the packet the
          * stream waits for: it was delivered but not captured, and no
          * retransmission will come to fill the gap. */
@@ -522,7 +529,16 @@ utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, cons
     } else {
         wmem_array_t *frames = utp_collect_chunk(r, pinfo, pinfo->num, own_bytes,
                                                  (guint32)h->payload_len, rf);
-        utp_deliver_first(r, pinfo, rf->chunk ? rf->chunk : own_bytes, rf->chunk_len, frames, rf);
+        utp_deliver_first(r, pinfo, rf->chunk ? rf->chunk : own_bytes, rf->chunk_len, frames, rf,
+                          &fa->deliver_frame);
+    }
+    /* Most frames are held segments, buffered or duplicate packets whose
+     * record would say nothing but its kind (and deliver_frame, kept in
+     * fa): only the kind is kept, not the record (96 bytes a frame). */
+    fa->rkind = rf->kind;
+    if (rf->kind != UTP_RF_DELIVER && !rf->chunk && !rf->skipped && !rf->cut) {
+        wmem_free(wmem_file_scope(), rf);
+        fa->rf = NULL;
     }
 }
 
@@ -531,24 +547,23 @@ utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, cons
 static gboolean
 utp_show_not_delivered(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *own, const utp_frame_t *fa)
 {
-    const utp_reasm_frame_t *rf = fa->rf;
     proto_item *ti;
 
-    switch (rf->kind) {
+    switch (fa->rkind) {
     case UTP_RF_DUPLICATE:
         ti = proto_tree_add_item(utp_tree, hf_utp_payload_duplicate, own, 0, -1, ENC_NA);
         proto_item_set_generated(ti);
         col_append_str(pinfo->cinfo, COL_INFO, " [payload already delivered]");
         return TRUE;
     case UTP_RF_BUFFERED:
-        if (rf->deliver_frame)
-            proto_item_set_generated(proto_tree_add_uint(utp_tree, hf_utp_delivered_in, own, 0, 0, rf->deliver_frame));
+        if (fa->deliver_frame)
+            proto_item_set_generated(proto_tree_add_uint(utp_tree, hf_utp_delivered_in, own, 0, 0, fa->deliver_frame));
         col_append_str(pinfo->cinfo, COL_INFO, (fa->flags & UTP_A_LATE) ?
                        " [held until the connection was recognised]" : " [held until the gap is filled]");
         return TRUE;
     case UTP_RF_SEGMENT:
-        if (rf->deliver_frame)
-            proto_item_set_generated(proto_tree_add_uint(utp_tree, hf_utp_reassembled_in, own, 0, 0, rf->deliver_frame));
+        if (fa->deliver_frame)
+            proto_item_set_generated(proto_tree_add_uint(utp_tree, hf_utp_reassembled_in, own, 0, 0, fa->deliver_frame));
         col_append_str(pinfo->cinfo, COL_INFO, " [uTP segment of a reassembled PDU]");
         proto_tree_add_item(utp_tree, hf_utp_segment_data, own, 0, -1, ENC_NA);
         return TRUE;
@@ -559,6 +574,9 @@ utp_show_not_delivered(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *own, 
     }
 }
 
+/* What a frame without a reassembly record has: nothing but its kind. */
+static const utp_reasm_frame_t utp_rf_none;
+
 void
 utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
             const utp_header_t *h, utp_frame_t *fa)
@@ -566,6 +584,7 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     utp_conn_t *conn = fa->conn;
     utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
     utp_reasm_frame_t *rf = fa->rf;
+    const utp_reasm_frame_t *rd;
     tvbuff_t *own = tvb_new_subset_remaining(tvb, (gint)h->payload_off);
     const guint8 *own_bytes = h->payload;   /* the parser's view of the payload */
     proto_item *ti;
@@ -574,28 +593,29 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         utp_order_first(pinfo, h, fa, own_bytes);
         rf = fa->rf;
     }
-    if (!rf)
+    if (!rf && fa->rkind == UTP_RF_NONE)
         return;
+    rd = rf ? rf : &utp_rf_none;
 
-    if (rf->skipped) {
+    if (rd->skipped) {
         ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_skipped, tvb, 0, 0,
-                                          "Reassembly gave up on %u missing packet(s)", rf->skipped);
+                                          "Reassembly gave up on %u missing packet(s)", rd->skipped);
         proto_item_set_generated(ti);
     }
-    if (rf->cut)
-        utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->conn, fa->dir, rf->cut);
+    if (rd->cut)
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->conn, fa->dir, rd->cut);
 
     /* Follow Stream gets each new in-order byte exactly once */
-    if (rf->kind == UTP_RF_DELIVER || rf->kind == UTP_RF_SEGMENT) {
+    if (fa->rkind == UTP_RF_DELIVER || fa->rkind == UTP_RF_SEGMENT) {
         tvbuff_t *ctvb = own;
-        if (rf->chunk) {
-            ctvb = tvb_new_child_real_data(tvb, rf->chunk, rf->chunk_len, rf->chunk_len);
+        if (rd->chunk) {
+            ctvb = tvb_new_child_real_data(tvb, rd->chunk, rd->chunk_len, rd->chunk_len);
         }
         utp_follow_queue(pinfo, ctvb);
     }
 
-    if (utp_show_not_delivered(pinfo, utp_tree, own, fa))
-        return;
+    if (utp_show_not_delivered(pinfo, utp_tree, own, fa) || !rf)
+        return;     /* from here on a DELIVER frame, which always has its record */
 
     /* What the payload dissector gets in this frame */
     tvbuff_t *ptvb;

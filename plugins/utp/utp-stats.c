@@ -114,12 +114,12 @@ utp_stats_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U
     if (fa->flags & UTP_A_DUP_ACK)
         tick_stat_node(st, "Duplicate ACKs", node, FALSE);
     if (fa->flags & UTP_A_RTT) {
-        gint us = (gint)MIN(nstime_to_sec(&fa->ack_rtt) * 1e6, (double)G_MAXINT);
+        gint us = (gint)MIN(fa->ack_rtt_ns / 1000, (gint64)G_MAXINT);
         avg_stat_node_add_value_int(st, "RTT (us)", node, FALSE, us);
     }
     if (fa->flags & UTP_A_DELAY)
         avg_stat_node_add_value_int(st, "Queuing delay (us)", node, FALSE,
-                                    (gint)MIN(fa->queuing_delay, (guint32)G_MAXINT));
+                                    (gint)MIN(fa->one_way_delay - fa->base_delay, (guint32)G_MAXINT));
     if (c->have_close_reason && c->close_reason_frame == pinfo->num) {
         int cr = tick_stat_node(st, "Close reason", node, TRUE);
         tick_stat_node(st, val_to_str_const(c->close_reason, utp_close_reason_vals, "unknown"), cr, FALSE);
