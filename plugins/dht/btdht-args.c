@@ -49,7 +49,6 @@ static int ett_btdht_key = -1;
 static expert_field ei_btdht_bad_value = EI_INIT;
 static expert_field ei_btdht_id_bep42 = EI_INIT;
 static expert_field ei_btdht_bloom_full = EI_INIT;
-static expert_field ei_btdht_unknown_key = EI_INIT;
 
 typedef enum {
     V_HASH,        /* a 20-byte string */
@@ -266,11 +265,12 @@ void btdht_dissect_args(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, con
         }
         ki = proto_tree_add_item(tree, hf_btdht_unknown_key, tvb, (int)k.str_off, (int)k.str_len, ENC_UTF_8);
         proto_item_set_len(ki, (int)(v.end - k.str_off));
+        /* A key no BEP here defines gets no expert: clients add their own
+         * (libtorrent's "p" in answers, "bs" in get_peers) and KRPC nodes
+         * ignore what they do not know; the key stays filterable. */
         if (row)
             expert_add_info_format(pinfo, ki, &ei_btdht_bad_value, "\"%s\" has a value of the wrong type or length",
                                    row->key);
-        else
-            expert_add_info(pinfo, ki, &ei_btdht_unknown_key);
         btdht_bencode_value(tvb, pinfo, proto_item_add_subtree(ki, ett_btdht_key), buf, &v);
     }
     if (more)
@@ -327,8 +327,6 @@ void btdht_args_register(int proto, expert_module_t *em)
         { &ei_btdht_bloom_full,
           { "btdht.bloom.saturated", PI_PROTOCOL, PI_NOTE, "Bloom filter saturated: the estimate is a lower bound",
             EXPFILL } },
-        { &ei_btdht_unknown_key,
-          { "btdht.key.unknown", PI_UNDECODED, PI_CHAT, "Key no DHT BEP known here defines", EXPFILL } },
     };
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
