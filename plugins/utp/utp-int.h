@@ -157,6 +157,7 @@ typedef struct utp_conn {
     guint16  close_reason;
     guint32  close_reason_frame;
     gboolean closed;           /* RESET, or FIN both ways: a new SYN starts anew */
+    gboolean sack_short_seen;  /* a short SACK mask was reported (UTP_A_SACK_SHORT) */
     guint32  first_frame;
     nstime_t first_time;
     nstime_t last_time;
@@ -183,6 +184,9 @@ typedef struct utp_conn {
 #define UTP_A_LATE        0x10000  /* claimed once a later packet confirmed the connection */
 #define UTP_A_SEQ_REUSED  0x8000   /* a different packet with a number already used */
 #define UTP_A_DELAY_BAD   0x4000   /* timestamp_diff_us is no delay sample (see delay_status) */
+/* the connection's first selective ACK whose length is not a multiple of 4
+ * (libtorrent's short masks): its expert is shown here only (packet-utp.c) */
+#define UTP_A_SACK_SHORT  0x20000
 
 typedef struct utp_frame {
     /* (one per uTP frame: members ordered by size, no padding) */
