@@ -291,6 +291,9 @@ void utp_analysis_handoff(void);   /* finds the discovery lookup */
 /* ---- utp-stats.c ---- */
 void utp_stats_register(void);
 
+/* ---- utp-conn-table.c ---- */
+void utp_conn_table_register(void);
+
 /* ---- utp-tables.c ---- */
 extern const value_string utp_type_vals[];
 extern const value_string utp_type_short_vals[];
