@@ -161,15 +161,13 @@ def test_close_reason_from_libtorrent(tshark):
     assert "Close reason: upload_to_upload (6)" in out
 
 
-def test_conversation_table_and_stats_tree(tshark):
+def test_conversation_table_and_summary(tshark):
     cap = tshark.capture("utp-lossy.pcap")
     conv = tshark.run(["-n", "-r", cap, "-q", "-z", "conv,utp"]).stdout
     lines = [l for l in conv.splitlines() if "<->" in l]
     assert len(lines) == len(facts("utp-lossy")["utp"]["connections"])
-    tree = tshark.run(["-n", "-r", cap, "-q", "-z", "utp_conn,tree"]).stdout
-    assert "Stream 0:" in tree
-    retrans = [l for l in tree.splitlines() if l.strip().startswith("Retransmissions")]
-    assert retrans and int(retrans[0].split()[1]) == 22 == sum(
+    out = tshark.run(["-n", "-r", cap, "-q", "-z", "utp,summary"]).stdout
+    retrans = [l for l in out.splitlines() if l.startswith("Retransmissions")]
+    assert retrans and int(retrans[0].split("|")[1]) == 22 == sum(
         c[d]["repeated_seq_packets"] for c in facts("utp-lossy")["utp"]["connections"]
         for d in ("initiator_to_acceptor", "acceptor_to_initiator"))
-    assert any(l.strip().startswith("RTT (us)") for l in tree.splitlines())

@@ -59,14 +59,18 @@ def test_placeholder_never_becomes_base_delay(tshark):
     assert max(int(r[3]) for r in rows if r[3]) < 1_000_000
 
 
-def test_stats_tree_queuing_delay_average_is_sane(tshark):
+def test_connections_table_queuing_delay_is_sane(tshark):
     cap = tshark.capture(NDPI)
-    out = tshark.run(["-n", "-q", "-r", cap, "-z", "utp_conn,tree"]).stdout
-    lines = [l for l in out.splitlines() if "Queuing delay (us)" in l]
-    assert lines
-    for l in lines:
-        count, avg, mn, mx = l.split(")", 1)[1].split()[:4]
-        assert 0 <= float(avg) < 1_000_000 and 0 <= int(mn) <= int(mx) < 1_000_000, l
+    out = tshark.run(["-n", "-q", "-r", cap, "-z", "utp,conns"]).stdout
+    lines = out.splitlines()
+    head = next(i for i, l in enumerate(lines) if l.startswith("Stream |"))
+    col = {h.strip(): i for i, h in enumerate(lines[head].split(" |"))}
+    rows = [l.split(" |") for l in lines[head + 2:] if l[:1].isdigit()]
+    assert rows
+    for r in rows:
+        mn, avg, mx = (r[col[f"Queuing delay {k} (ms)"]].strip() for k in ("min", "avg", "max"))
+        if mn:
+            assert 0 <= float(mn) <= float(avg) <= float(mx) < 1000, r
 
 
 def _conn(ts_diffs_times):

@@ -43,6 +43,8 @@
 #define UTP_A_DELAY_BAD   0x4000   /* (plugin) timestamp_diff_us is no delay sample */
 #define UTP_A_SEQ_REUSED  0x8000   /* a different packet with a number already used */
 #define UTP_A_LATE        0x10000  /* (plugin) claimed once a later packet confirmed the connection */
+#define UTP_A_SACK_SHORT  0x20000  /* (plugin) the connection's first selective ACK whose length is not a
+                                      multiple of 4 (libtorrent's short masks): its expert shows there only */
 
 /* Unwrapped sequence numbers start at 2^16 + the first raw value, so that
  * "one before the first packet" (the relative base of a side first seen

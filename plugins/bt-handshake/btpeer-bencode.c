@@ -65,7 +65,7 @@ static void append_summary(proto_item *ki, const guint8 *buf, const bencode_valu
             proto_item_append_text(ki, ": \"%s\"", text);
             wmem_free(NULL, text);
         } else
-            proto_item_append_text(ki, ": <%u bytes>", (unsigned)v->str_len);
+            proto_item_append_text(ki, ": <%u byte%s>", (unsigned)v->str_len, plurality(v->str_len, "", "s"));
         break;
     case BENC_LIST:
         proto_item_append_text(ki, ": list");
@@ -98,7 +98,10 @@ static void add_children(proto_tree *tree, tvbuff_t *tvb, const guint8 *buf, siz
             proto_item *ki = proto_tree_add_item(tree, hf_btpeer_bencode_key, tvb, (gint)key.str_off,
                                                  (gint)key.str_len, ENC_UTF_8);
             proto_tree *kt = proto_item_add_subtree(ki, ett_btpeer_bencode_entry);
-            add_value(kt, tvb, buf, len, &elem, depth - 1, budget);
+            /* an empty string value: the key's line says "" (append_summary),
+             * an empty child line would say nothing more */
+            if (elem.type != BENC_STR || elem.str_len != 0)
+                add_value(kt, tvb, buf, len, &elem, depth - 1, budget);
             proto_item_set_len(ki, (gint)(elem.end - key.start));
             append_summary(ki, buf, &elem);
         } else {
@@ -120,7 +123,10 @@ static proto_item *add_value(proto_tree *tree, tvbuff_t *tvb, const guint8 *buf,
         ti = proto_tree_add_int64(tree, hf_btpeer_bencode_int, tvb, start, vlen, v->ival);
         break;
     case BENC_STR:
-        if (is_printable(buf + v->str_off, v->str_len))
+        if (v->str_len == 0)   /* a list's empty string: "" rather than nothing */
+            ti = proto_tree_add_string_format_value(tree, hf_btpeer_bencode_string, tvb, start, vlen, "",
+                                                    "\"\"");
+        else if (is_printable(buf + v->str_off, v->str_len))
             ti = proto_tree_add_item(tree, hf_btpeer_bencode_string, tvb, (gint)v->str_off, (gint)v->str_len, ENC_UTF_8);
         else
             ti = proto_tree_add_item(tree, hf_btpeer_bencode_bytes, tvb, (gint)v->str_off, (gint)v->str_len, ENC_NA);

@@ -92,7 +92,7 @@ void btpeer_dissect_encrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
                          BT_MSE_KEY_LEN, len - BT_MSE_KEY_LEN));
     } else {
         proto_tree_add_item(st, hf_btpeer_mse_data, tvb, 0, -1, ENC_NA);
-        btpeer_info_item(pinfo, ti, wmem_strdup_printf(pinfo->pool, "Encrypted (MSE/PE) data, %d bytes", len));
+        btpeer_info_item(pinfo, ti, wmem_strdup_printf(pinfo->pool, "Encrypted (MSE/PE) data, %d byte%s", len, plurality(len, "", "s")));
     }
 }
 

@@ -89,10 +89,23 @@ static dissector_table_t udp_port_table;
 /* Most selective-ACK numbers listed in the Info column: the tree lists all. */
 #define UTP_INFO_SACK_RANGES 4
 
-/* Selective ACK: every acknowledged packet number as its own field. */
+/* Does this packet carry a selective ACK whose length is not a multiple of 4?
+ * libtorrent sends such masks on every connection, so the expert is shown on
+ * a connection's first one only (UTP_A_SACK_SHORT, set on the first pass). */
+static gboolean
+utp_has_short_sack(const utp_header_t *h)
+{
+    for (size_t i = 0; i < MIN(h->n_ext, (size_t)UTP_MAX_EXT); i++)
+        if (h->ext[i].type == UTP_EXT_SACK && h->ext[i].len % 4 != 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Selective ACK: every acknowledged packet number as its own field.  A short
+ * mask's expert only where `report_len` (see utp_has_short_sack). */
 static void
 dissect_utp_sack(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ext_tree, proto_item *len_item,
-                 const utp_header_t *h, const utp_ext_t *e)
+                 const utp_header_t *h, const utp_ext_t *e, gboolean report_len)
 {
     proto_item *mask_item;
     proto_tree *sack_tree;
@@ -100,7 +113,7 @@ dissect_utp_sack(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ext_tree, proto_
     guint16 *acked;
     size_t n, shown;
 
-    if (e->len % 4 != 0)
+    if (e->len % 4 != 0 && report_len)
         expert_add_info(pinfo, len_item, &ei_utp_sack_len);
     if (e->len == 0)
         return;
@@ -143,16 +156,20 @@ dissect_utp_sack(tvbuff_t *tvb, packet_info *pinfo, proto_tree *ext_tree, proto_
 /* The extension chain: one subtree per extension, each length checked. */
 static void
 dissect_utp_extensions(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                       const utp_header_t *h, utp_parse_status_t st)
+                       const utp_header_t *h, utp_parse_status_t st, const utp_frame_t *fa)
 {
+    /* without a connection (quoted in ICMP, Decode As) nothing is deduplicated */
+    gboolean report_short = !fa || (fa->flags & UTP_A_SACK_SHORT);
+
     for (size_t i = 0; i < MIN(h->n_ext, (size_t)UTP_MAX_EXT); i++) {
         const utp_ext_t *e = &h->ext[i];
         proto_item *ei, *len_item, *ti;
         proto_tree *et;
 
         ei = proto_tree_add_uint_format(tree, hf_utp_extension, tvb, (gint)e->hdr_off, 2 + e->len,
-                                        e->type, "Extension: %s (%u), %u bytes",
-                                        val_to_str_const(e->type, utp_ext_vals, "Unknown"), e->type, e->len);
+                                        e->type, "Extension: %s (%u), %u byte%s",
+                                        val_to_str_const(e->type, utp_ext_vals, "Unknown"), e->type, e->len,
+                                        plurality(e->len, "", "s"));
         et = proto_item_add_subtree(ei, ett_utp_extension);
         ti = proto_tree_add_uint(et, hf_utp_ext_type, tvb, (gint)e->hdr_off, 0, e->type);
         proto_item_set_generated(ti);
@@ -161,7 +178,7 @@ dissect_utp_extensions(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
         switch (e->type) {
         case UTP_EXT_SACK:
-            dissect_utp_sack(tvb, pinfo, et, len_item, h, e);
+            dissect_utp_sack(tvb, pinfo, et, len_item, h, e, report_short);
             break;
         case UTP_EXT_BITS:
             if (e->len != 8)
@@ -233,18 +250,36 @@ utp_add_fields(proto_tree *ut, tvbuff_t *tvb, const utp_hdr_field_t *f, size_t n
         proto_tree_add_item(ut, *f[i].hf, tvb, f[i].off, f[i].len, ENC_BIG_ENDIAN);
 }
 
+/* Seq and Ack as the Info column and the tree header show them: relative
+ * when the preferences ask for it and the analysis has the numbers. */
+static void
+utp_shown_numbers(const utp_header_t *h, const utp_frame_t *fa, guint32 *seq, guint32 *ack)
+{
+    *seq = h->seq;
+    *ack = h->ack;
+    if (fa && utp_pref_relative_seq && utp_pref_analyze_seq && (fa->flags & UTP_A_REL_SEQ)) {
+        *seq = fa->rel_seq;
+        if (fa->flags & UTP_A_REL_ACK)
+            *ack = fa->rel_ack;
+    }
+}
+
 static proto_tree *
-dissect_utp_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_header_t *h)
+dissect_utp_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_header_t *h,
+                   const utp_frame_t *fa)
 {
     proto_item *ti = proto_tree_add_item(tree, proto_utp, tvb, 0, -1, ENC_NA);
     proto_tree *ut = proto_item_add_subtree(ti, ett_utp);
+    guint32 seq, ack;
 
     /* the summary is text for a shown tree only (not worth formatting for a
      * filter or -T fields, which never read it) */
-    if (tree && PTREE_DATA(tree)->visible)
+    if (tree && PTREE_DATA(tree)->visible) {
+        utp_shown_numbers(h, fa, &seq, &ack);
         proto_item_append_text(ti, ", Type: %s, Conn: %u, Seq: %u, Ack: %u, Len: %u",
-                               val_to_str_const(h->type, utp_type_vals, "?"), h->conn_id, h->seq, h->ack,
+                               val_to_str_const(h->type, utp_type_vals, "?"), h->conn_id, seq, ack,
                                (guint)h->payload_len);
+    }
     if (h->version == 1) {
         /* type and version share byte 0: values from the parser */
         proto_tree_add_uint(ut, hf_utp_type, tvb, 0, 1, h->type);
@@ -263,15 +298,10 @@ dissect_utp_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
 static void
 utp_set_info(packet_info *pinfo, const utp_header_t *h, const utp_frame_t *fa)
 {
-    guint32 seq = h->seq, ack = h->ack;
-    gboolean rel = fa && utp_pref_relative_seq && utp_pref_analyze_seq;
+    guint32 seq, ack;
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "uTP");
-    if (rel && (fa->flags & UTP_A_REL_SEQ)) {
-        seq = fa->rel_seq;
-        if (fa->flags & UTP_A_REL_ACK)
-            ack = fa->rel_ack;
-    }
+    utp_shown_numbers(h, fa, &seq, &ack);
     col_add_fstr(pinfo->cinfo, COL_INFO, "%u \xe2\x86\x92 %u [%s] Seq=%u", pinfo->srcport, pinfo->destport,
                  val_to_str_const(h->type, utp_type_short_vals, "?"), seq);
     if (h->type != UTP_ST_SYN)
@@ -299,6 +329,10 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
         if (!PINFO_FD_VISITED(pinfo)) {
             fa = utp_analyze(pinfo, tvb, h, conn);
             fa->v0 = (h->version == 0);
+            if (!conn->sack_short_seen && utp_has_short_sack(h)) {
+                fa->flags |= UTP_A_SACK_SHORT;
+                conn->sack_short_seen = TRUE;
+            }
             utp_frame_store(pinfo->num, fa);
         } else {
             fa = utp_frame_record(pinfo);
@@ -306,10 +340,10 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
     }
 
     utp_set_info(pinfo, h, fa);
-    ut = dissect_utp_header(tvb, pinfo, tree, h);
+    ut = dissect_utp_header(tvb, pinfo, tree, h, fa);
     if (h->type == UTP_ST_RESET)
         expert_add_info(pinfo, proto_tree_get_parent(ut), &ei_utp_reset);
-    dissect_utp_extensions(tvb, pinfo, ut, h, st);
+    dissect_utp_extensions(tvb, pinfo, ut, h, st, fa);
     ti = proto_tree_add_uint(ut, hf_utp_len, tvb, (gint)h->payload_off, 0, (guint32)h->payload_len);
     proto_item_set_generated(ti);
     if (h->payload_len && h->type != UTP_ST_DATA)
@@ -491,7 +525,7 @@ proto_register_utp(void)
         { &ei_utp_ext_truncated, { "utp.ext.truncated", PI_MALFORMED, PI_ERROR, "Extension does not fit in the packet", EXPFILL } },
         { &ei_utp_ext_unknown, { "utp.ext.unknown", PI_PROTOCOL, PI_WARN, "Unknown extension type", EXPFILL } },
         { &ei_utp_ext_too_many, { "utp.ext.too_many", PI_MALFORMED, PI_WARN, "Unusually long extension chain", EXPFILL } },
-        { &ei_utp_sack_len, { "utp.ext.sack.len_not_multiple_of_4", PI_PROTOCOL, PI_CHAT, "Selective ACK length is not a multiple of 4 (BEP 29); libtorrent sends such short masks", EXPFILL } },
+        { &ei_utp_sack_len, { "utp.ext.sack.len_not_multiple_of_4", PI_PROTOCOL, PI_CHAT, "Selective ACK length is not a multiple of 4 (BEP 29); libtorrent sends such short masks (shown on the connection's first one only)", EXPFILL } },
         { &ei_utp_ext_bad_len, { "utp.ext.len.invalid", PI_MALFORMED, PI_WARN, "Extension length invalid for its type", EXPFILL } },
         { &ei_utp_payload_unexpected, { "utp.len.unexpected", PI_PROTOCOL, PI_WARN, "Payload on a packet type that carries none", EXPFILL } },
         { &ei_utp_close_reason, { "utp.ext.close_reason.expert", PI_SEQUENCE, PI_CHAT, "Connection closed with a reason", EXPFILL } },

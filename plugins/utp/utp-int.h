@@ -140,6 +140,7 @@ typedef struct utp_conn {
     guint16  close_reason;
     guint32  close_reason_frame;
     gboolean closed;           /* RESET, or FIN both ways: a new SYN starts anew */
+    gboolean sack_short_seen;  /* a short SACK mask was reported (UTP_A_SACK_SHORT) */
     guint32  first_frame;
     nstime_t first_time;
     nstime_t last_time;
@@ -288,6 +289,9 @@ void utp_analysis_handoff(void);   /* finds the discovery lookup */
 void utp_stats_register(void);
 /* utp-flow.c: the "utp" sequence analysis (Flow Graph, -z flow,utp) */
 void utp_flow_register(void);
+
+/* ---- utp-conn-table.c ---- */
+void utp_conn_table_register(void);
 
 /* ---- utp-tables.c ---- */
 extern const value_string utp_type_vals[];

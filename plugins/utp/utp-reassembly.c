@@ -354,8 +354,8 @@ static void
 utp_show_segments(tvbuff_t *rtvb, proto_tree *tree, const utp_reasm_frame_t *rf)
 {
     proto_item *ti = proto_tree_add_none_format(tree, hf_utp_segments, rtvb, 0, -1,
-                                                "%u Reassembled uTP Segments (%u bytes)",
-                                                rf->nsegments, rf->data_len);
+                                                "%u Reassembled uTP Segments (%u byte%s)",
+                                                rf->nsegments, rf->data_len, plurality(rf->data_len, "", "s"));
     proto_tree *st = proto_item_add_subtree(ti, ett_utp_segments);
     proto_item_set_generated(ti);
     for (guint i = 0; i < rf->nsegments; i++) {
@@ -381,8 +381,9 @@ utp_as_data_expert(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *tvb, cons
     /* an unfinished PDU goes to the dissector that took the stream, which
      * shows what it can of it; only without one are the bytes data */
     proto_item *ti = proto_tree_add_expert_format(utp_tree, pinfo, &ei_utp_reasm_as_data, tvb, 0, 0,
-                                                  rf->heur ? "Unfinished PDU (%u bytes) handed on as it is: %s"
-                                                           : "%u bytes shown as data: %s", rf->data_len,
+                                                  rf->heur ? "Unfinished PDU (%u byte%s) handed on as it is: %s"
+                                                           : "%u byte%s shown as data: %s", rf->data_len,
+                                                  plurality(rf->data_len, "", "s"),
                                                   why[MIN(rf->as_data, (guint8)UTP_AS_DATA_GAP)]);
     proto_item_set_generated(ti);
 }

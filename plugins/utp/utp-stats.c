@@ -1,13 +1,15 @@
 /* utp-stats.c
  * Statistics over uTP (BEP 29) connections: the conversation/endpoint tables
- * (tshark -z conv,utp / -z endpoints,utp) and a stats tree with one node per
- * connection (tshark -z utp_conn,tree): packets, payload bytes,
- * retransmissions, RTT min/avg/max, maximum queuing delay, close reason.
+ * (tshark -z conv,utp / -z endpoints,utp), with port columns.  Their rows are
+ * of type CONVERSATION_BT_UTP, not UDP: the Conversations dialog of 4.0
+ * opens Follow UDP Stream for UDP rows (with our stream number taken as a
+ * udp.stream); for other types its Follow button does nothing, and newer
+ * dialogs pick the follower registered by the tab's protocol (Follow uTP).
+ * The per-connection statistics table is utp-conn-table.c.
  */
 #include <epan/packet.h>
 #include <epan/tap.h>
 #include <epan/conversation_table.h>
-#include <epan/stats_tree.h>
 #include <epan/to_str.h>
 
 #include "utp-int.h"
@@ -63,7 +65,7 @@ utp_conversation_packet(void *pct, packet_info *pinfo, epan_dissect_t *edt _U_, 
     add_conversation_table_data_with_conv_id(hash, &pinfo->src, &pinfo->dst, pinfo->srcport, pinfo->destport,
                                              (conv_id_t)t->conn->stream, 1, pinfo->fd->pkt_len,
                                              &pinfo->rel_ts, &pinfo->abs_ts, &utp_ct_dissector_info,
-                                             CONVERSATION_UDP);
+                                             CONVERSATION_BT_UTP);
     return TAP_PACKET_REDRAW;
 }
 
@@ -74,63 +76,16 @@ utp_endpoint_packet(void *pit, packet_info *pinfo, epan_dissect_t *edt _U_, cons
     conv_hash_t *hash = (conv_hash_t *)pit;
     hash->flags = flags;
     add_endpoint_table_data(hash, &pinfo->src, pinfo->srcport, TRUE, 1, pinfo->fd->pkt_len,
-                            &utp_endpoint_dissector_info, ENDPOINT_UDP);
+                            &utp_endpoint_dissector_info, ENDPOINT_BT_UTP);
     add_endpoint_table_data(hash, &pinfo->dst, pinfo->destport, FALSE, 1, pinfo->fd->pkt_len,
-                            &utp_endpoint_dissector_info, ENDPOINT_UDP);
-    return TAP_PACKET_REDRAW;
-}
-
-/* ---- stats tree ---- */
-
-static const char st_str_conns[] = "uTP connections";
-static int st_node_conns = -1;
-
-static void
-utp_stats_tree_init(stats_tree *st)
-{
-    st_node_conns = stats_tree_create_node(st, st_str_conns, 0, STAT_DT_INT, TRUE);
-}
-
-static tap_packet_status
-utp_stats_tree_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const void *p,
-                      tap_flags_t flags _U_)
-{
-    const utp_tap_info_t *t = (const utp_tap_info_t *)p;
-    const utp_conn_t *c = t->conn;
-    const utp_frame_t *fa = t->fa;
-    gchar *a0 = address_to_str(pinfo->pool, &c->addr[0]);
-    gchar *a1 = address_to_str(pinfo->pool, &c->addr[1]);
-    gchar *name = wmem_strdup_printf(pinfo->pool, "Stream %u: %s:%u <-> %s:%u", c->stream,
-                                     a0, c->port[0], a1, c->port[1]);
-    int node;
-
-    tick_stat_node(st, st_str_conns, 0, FALSE);
-    node = tick_stat_node(st, name, st_node_conns, TRUE);
-    tick_stat_node(st, "Packets", node, FALSE);
-    if (t->hdr->payload_len)
-        increase_stat_node(st, "Payload bytes", node, FALSE, (gint)t->hdr->payload_len);
-    if (fa->flags & UTP_A_RETRANS)
-        tick_stat_node(st, "Retransmissions", node, FALSE);
-    if (fa->flags & UTP_A_DUP_ACK)
-        tick_stat_node(st, "Duplicate ACKs", node, FALSE);
-    if (fa->flags & UTP_A_RTT) {
-        gint us = (gint)MIN(fa->ack_rtt_ns / 1000, (gint64)G_MAXINT);
-        avg_stat_node_add_value_int(st, "RTT (us)", node, FALSE, us);
-    }
-    if (fa->flags & UTP_A_DELAY)
-        avg_stat_node_add_value_int(st, "Queuing delay (us)", node, FALSE,
-                                    (gint)MIN(fa->one_way_delay - fa->base_delay, (guint32)G_MAXINT));
-    if (c->have_close_reason && c->close_reason_frame == pinfo->num) {
-        int cr = tick_stat_node(st, "Close reason", node, TRUE);
-        tick_stat_node(st, val_to_str_const(c->close_reason, utp_close_reason_vals, "unknown"), cr, FALSE);
-    }
+                            &utp_endpoint_dissector_info, ENDPOINT_BT_UTP);
     return TAP_PACKET_REDRAW;
 }
 
 void
 utp_stats_register(void)
 {
-    register_conversation_table(proto_utp, TRUE, utp_conversation_packet, utp_endpoint_packet);
-    stats_tree_register_plugin("utp", "utp_conn", "uTP/Connections", 0, utp_stats_tree_packet,
-                               utp_stats_tree_init, NULL);
+    /* ports shown: several uTP connections may share a host pair */
+    register_conversation_table(proto_utp, FALSE, utp_conversation_packet, utp_endpoint_packet);
+    utp_conn_table_register();
 }
