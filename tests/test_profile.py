@@ -92,10 +92,16 @@ def test_colouring_rules_on_peer_wire_and_columns(tshark, profile_env):
     # Client column: the peer ids the capture script's facts know
     clients = {v[4] for v in rows.values() if v[4]}
     assert "libtorrent-rasterbar" in clients
-    # Piece column and rule: as many frames showing piece indexes as Piece
-    # messages... at least one per frame carrying any
-    d = f["utp"]["connections"][0]["acceptor_to_initiator"]["messages"]["by_id"]["7"]
-    pieces = [v for v in rows.values() if v[5]]
-    assert 0 < len(pieces) <= d
-    assert sum(len(v[5].split(",")) for v in pieces) == d
-    assert all(v[0] == "BitTorrent piece" for v in pieces)
+    # Piece column (btpeer.piece.index): one index per message naming a piece
+    # (Piece, Have, Suggest Piece, Allowed Fast), both directions, as the
+    # facts count them; the piece rule colours the frames carrying Piece
+    # messages (at most one frame per Piece message)
+    c = f["utp"]["connections"][0]
+    by_id = [c[d]["messages"]["by_id"] for d in ("initiator_to_acceptor", "acceptor_to_initiator")]
+    d = sum(int(m.get("7", 0)) for m in by_id)
+    indexed = sum(int(m.get(k, 0)) for m in by_id for k in ("4", "7", "13", "17"))
+    with_index = [v for v in rows.values() if v[5]]
+    assert sum(len(v[5].split(",")) for v in with_index) == indexed
+    coloured_piece = [v for v in rows.values() if v[0] == "BitTorrent piece"]
+    assert 0 < len(coloured_piece) <= d
+    assert all(v[5] for v in coloured_piece)
