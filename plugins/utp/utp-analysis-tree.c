@@ -12,6 +12,7 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/tfs.h>
+#include <epan/to_str.h>
 
 #include "utp-int.h"
 #include "ws-compat.h"
@@ -258,8 +259,13 @@ utp_print_conn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const utp_fr
     utp_gen_time(tree, hf_utp_time_relative, tvb, &t);
     utp_ns_to_nstime(&t, fa->ts_delta_ns);
     utp_gen_time(tree, hf_utp_time_delta, tvb, &t);
-    if (c->have_close_reason)
-        utp_gen_uint(tree, hf_utp_analysis_close_reason, tvb, c->close_reason);
+    /* shown on the frame that carries it; on the connection's other frames
+     * hidden (still filterable): a line per packet repeating it was noise */
+    if (c->have_close_reason) {
+        proto_item *it = utp_gen_uint(tree, hf_utp_analysis_close_reason, tvb, c->close_reason);
+        if (it && c->close_reason_frame != pinfo->num)
+            proto_item_set_hidden(it);
+    }
 }
 
 /* Links to other frames: confirmation, SYN, discovery, the ACKed packet. */
@@ -270,8 +276,25 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
 
     if (fa->flags & UTP_A_LATE)
         utp_gen_link(at, hf_utp_analysis_confirmed_in, tvb, UTP_RARE(fa, confirmed_in));
-    if (c->syn_frame && pinfo->num != c->syn_frame)
-        utp_gen_link(at, hf_utp_analysis_syn_frame, tvb, c->syn_frame);
+    /* the SYN link and the iRTT on one line: "SYN in frame: 3 (iRTT:
+     * 0.000554000 seconds)"; the iRTT is its own (hidden) field */
+    if (c->syn_frame && pinfo->num != c->syn_frame) {
+        proto_item *it = proto_tree_add_uint(at, hf_utp_analysis_syn_frame, tvb, 0, 0, c->syn_frame);
+        proto_item_set_generated(it);
+        if (c->synack_frame && pinfo->num >= c->synack_frame) {
+            proto_item *rt;
+            if (at && PTREE_DATA(at)->visible)
+                proto_item_append_text(it, " (iRTT: %s seconds)", rel_time_to_secs_str(pinfo->pool, &c->irtt));
+            rt = proto_field_is_referenced(at, hf_utp_analysis_initial_rtt)
+                     ? proto_tree_add_time(at, hf_utp_analysis_initial_rtt, tvb, 0, 0, &c->irtt) : NULL;
+            if (rt) {
+                proto_item_set_generated(rt);
+                proto_item_set_hidden(rt);
+            }
+        }
+    } else if (c->synack_frame && pinfo->num >= c->synack_frame) {
+        utp_gen_time(at, hf_utp_analysis_initial_rtt, tvb, &c->irtt);
+    }
     if (c->peer_frame && pinfo->num >= c->syn_frame) {
         proto_item_set_generated(proto_tree_add_uint_format_value(at, hf_utp_analysis_peer_discovered_in, tvb, 0, 0,
                                  c->peer_frame, "%u (%s)", c->peer_frame, c->peer_source ? c->peer_source : "?"));
@@ -279,8 +302,6 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
             proto_item_set_generated(proto_tree_add_string(at, hf_utp_analysis_peer_discovered_by, tvb, 0, 0,
                                                            c->peer_source));
     }
-    if (c->synack_frame && pinfo->num >= c->synack_frame)
-        utp_gen_time(at, hf_utp_analysis_initial_rtt, tvb, &c->irtt);
     if (fa->flags & UTP_A_ACKS) {
         utp_gen_link(at, hf_utp_analysis_acks_frame, tvb, fa->acks_frame);
         if (fa->flags & UTP_A_RTT) {
