@@ -437,6 +437,15 @@ def track(capture: Path, peers: list):
     return counts, utp, tcp
 
 
+def write_facts(facts: dict, output) -> None:
+    """The facts as indented JSON to output (a Path), or to stdout when None."""
+    text = json.dumps(facts, indent=1) + "\n"
+    if output:
+        output.write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("capture", type=Path)
@@ -463,11 +472,7 @@ def main() -> None:
     facts = {"capture": args.capture.stem, "made_by": made_by,
              "torrent": torrent, "peers": peers,
              "counts": counts, "utp": utp_facts, "tcp": tcp.facts()}
-    text = json.dumps(facts, indent=1) + "\n"
-    if args.output:
-        args.output.write_text(text)
-    else:
-        sys.stdout.write(text)
+    write_facts(facts, args.output)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pcapread import bdecode  # noqa: E402
-from utp_facts import parse_peers, track  # noqa: E402
+from utp_facts import parse_peers, track, write_facts  # noqa: E402
 
 MSG = {0: "choke", 1: "unchoke", 2: "interested", 3: "not_interested", 4: "have", 5: "bitfield",
        6: "request", 7: "piece", 8: "cancel", 13: "suggest", 14: "have_all", 15: "have_none",
@@ -142,11 +142,7 @@ def main() -> None:
     facts = {"capture": a.capture.stem, "made_by": made_by, "transport": transport,
              "torrent": torrent, "peers": peers, "counts": counts, "utp": utp_f,
              "tcp": tcp.facts(), "peer_wire": pw}
-    text = json.dumps(facts, indent=1) + "\n"
-    if a.output:
-        a.output.write_text(text)
-    else:
-        sys.stdout.write(text)
+    write_facts(facts, a.output)
 
 
 if __name__ == "__main__":
