@@ -397,34 +397,23 @@ class TcpTracker:
 
 
 # ---------------------------------------------------------------- main
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("capture", type=Path)
-    ap.add_argument("--torrent", type=Path)
-    ap.add_argument("--made-by")
-    ap.add_argument("--peer", action="append", default=[], help="client|ip|port|peer_id_prefix")
-    ap.add_argument("--refresh", type=Path, help="take torrent, peers and made_by from this facts file")
-    ap.add_argument("-o", "--output", type=Path)
-    args = ap.parse_args()
+def parse_peers(specs) -> list:
+    """--peer "client|ip|port|peer_id_prefix" options as the facts' peers list."""
+    peers = []
+    for spec in specs:
+        client, ip, port, prefix = spec.split("|")
+        peers.append({"client": client, "ip": str(ipaddress.ip_address(ip)), "port": int(port),
+                      "peer_id_prefix": prefix})
+    return peers
 
-    if args.refresh:
-        old = json.loads(args.refresh.read_text())
-        torrent, peers, made_by = old["torrent"], old["peers"], old["made_by"]
-    else:
-        if not (args.made_by and args.peer):
-            ap.error("--made-by and --peer are required without --refresh")
-        # no --torrent: the capture carries something other than BitTorrent (torrent: null)
-        torrent, made_by = (torrent_facts(args.torrent) if args.torrent else None), args.made_by
-        peers = []
-        for spec in args.peer:
-            client, ip, port, prefix = spec.split("|")
-            peers.append({"client": client, "ip": str(ipaddress.ip_address(ip)), "port": int(port),
-                          "peer_id_prefix": prefix})
+
+def track(capture: Path, peers: list):
+    """Feeds every frame of the capture to a UtpTracker (UDP to or from a peer) and a
+    TcpTracker; returns (counts, utp, tcp). scripts/capture/torfacts.py uses it too."""
     endpoints = {ep(ipaddress.ip_address(p["ip"]), p["port"]) for p in peers}
-
     utp, tcp = UtpTracker(), TcpTracker()
     counts = {"frames": 0, "udp_between_peers": 0, "udp_other": 0, "tcp": 0, "ip_fragments": 0}
-    for frame, linktype, data in read_pcap(args.capture):
+    for frame, linktype, data in read_pcap(capture):
         counts["frames"] += 1
         ipl = ip_layer(linktype, data)
         if ipl is None:
@@ -445,17 +434,45 @@ def main() -> None:
             sport, dport = struct.unpack(">HH", l4[:4])
             counts["tcp"] += 1
             tcp.add(frame, ep(sip, sport), ep(dip, dport), l4)
+    return counts, utp, tcp
+
+
+def write_facts(facts: dict, output) -> None:
+    """The facts as indented JSON to output (a Path), or to stdout when None."""
+    text = json.dumps(facts, indent=1) + "\n"
+    if output:
+        output.write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("capture", type=Path)
+    ap.add_argument("--torrent", type=Path)
+    ap.add_argument("--made-by")
+    ap.add_argument("--peer", action="append", default=[], help="client|ip|port|peer_id_prefix")
+    ap.add_argument("--refresh", type=Path, help="take torrent, peers and made_by from this facts file")
+    ap.add_argument("-o", "--output", type=Path)
+    args = ap.parse_args()
+
+    if args.refresh:
+        old = json.loads(args.refresh.read_text())
+        torrent, peers, made_by = old["torrent"], old["peers"], old["made_by"]
+    else:
+        if not (args.made_by and args.peer):
+            ap.error("--made-by and --peer are required without --refresh")
+        # no --torrent: the capture carries something other than BitTorrent (torrent: null)
+        torrent, made_by = (torrent_facts(args.torrent) if args.torrent else None), args.made_by
+        peers = parse_peers(args.peer)
+    counts, utp, tcp = track(args.capture, peers)
 
     utp_facts = utp.facts()
     utp_facts["udp_not_utp"] = utp.not_utp
     facts = {"capture": args.capture.stem, "made_by": made_by,
              "torrent": torrent, "peers": peers,
              "counts": counts, "utp": utp_facts, "tcp": tcp.facts()}
-    text = json.dumps(facts, indent=1) + "\n"
-    if args.output:
-        args.output.write_text(text)
-    else:
-        sys.stdout.write(text)
+    write_facts(facts, args.output)
 
 
 if __name__ == "__main__":

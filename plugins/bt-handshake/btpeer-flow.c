@@ -23,6 +23,7 @@
 #include "btpeer-tap.h"
 #include "peerwire.h"
 #include "ws-compat.h"
+#include "common/bt-flow-item.h"
 
 G_STATIC_ASSERT(sizeof(seq_analysis_item_t) == BT_SEQ_ITEM_SIZE);
 
@@ -153,18 +154,8 @@ static tap_packet_status btpeer_flow_packet(void *tapdata, packet_info *pinfo, e
         sai->frame_label = label;
         return TAP_PACKET_REDRAW;
     }
-    sai = sequence_analysis_create_sai_with_addresses(pinfo, sainfo);
-    if (!sai)
+    if (!bt_flow_add_item(sainfo, pinfo, g_strdup(name), comment_for(t), 0))
         return TAP_PACKET_DONT_REDRAW;
-    sai->frame_number = pinfo->num;
-    sai->port_src = (guint16)pinfo->srcport;
-    sai->port_dst = (guint16)pinfo->destport;
-    sai->frame_label = g_strdup(name);
-    sai->comment = comment_for(t);
-    sai->line_style = 1;
-    sai->conv_num = 0;
-    sai->display = TRUE;
-    g_queue_push_tail(sainfo->items, sai);
     return TAP_PACKET_REDRAW;
 }
 

@@ -4,12 +4,12 @@
  * dropped) and BEP 44 items ("v" of get/put), whose content is the user's.
  * The value was validated by krpc_parse with KRPC_MAX_DEPTH, so the display
  * recurses at most that deep; at most BTDHT_MAX_ITEMS entries per message
- * are itemised (one budget for the whole value).
+ * are itemised (one budget for the whole value).  The tree itself is drawn by
+ * plugins/common/bt-bencode-tree.c (shared with btpeer) with this file's fields.
  */
 #include "btdht.h"
 
-#include <epan/strutil.h>
-#include "ws-compat.h"
+#include "common/bt-bencode-tree.h"
 
 static int hf_btdht_bencode_dict = -1;
 static int hf_btdht_bencode_list = -1;
@@ -24,16 +24,6 @@ static int ett_btdht_bencode_entry = -1;
 
 static expert_field ei_btdht_more_items = EI_INIT;
 
-static gboolean printable(const guint8 *s, size_t len)
-{
-    size_t i;
-    for (i = 0; i < len; i++) {
-        if (s[i] < 0x20 || s[i] == 0x7f)
-            return FALSE;
-    }
-    return g_utf8_validate((const gchar *)s, (gssize)len, NULL);
-}
-
 void btdht_more_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int offset, int len, guint more)
 {
     proto_item *it = proto_tree_add_uint(tree, hf_btdht_more_items, tvb, offset, len, more);
@@ -42,97 +32,17 @@ void btdht_more_items(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int o
                            more, BTDHT_MAX_ITEMS);
 }
 
-typedef struct {
-    guint        left;
-    packet_info *pinfo;
-} budget_t;
-
-static void add_value(tvbuff_t *tvb, proto_tree *tree, const guint8 *buf, size_t len, const bencode_value_t *v,
-                      unsigned depth, budget_t *b);
-
-static void summary(packet_info *pinfo, proto_item *ki, const guint8 *buf, const bencode_value_t *v)
-{
-    switch (v->type) {
-    case BENC_INT:
-        proto_item_append_text(ki, ": %" G_GINT64_FORMAT, v->ival);
-        break;
-    case BENC_STR:
-        if (printable(buf + v->str_off, v->str_len))
-            proto_item_append_text(ki, ": \"%s\"",
-                                   format_text(pinfo->pool, (const char *)buf + v->str_off, v->str_len));
-        else
-            proto_item_append_text(ki, ": <%u bytes>", (unsigned)v->str_len);
-        break;
-    case BENC_LIST:
-        proto_item_append_text(ki, ": list");
-        break;
-    case BENC_DICT:
-        proto_item_append_text(ki, ": dictionary");
-        break;
-    }
-}
-
-static void add_children(tvbuff_t *tvb, proto_tree *tree, const guint8 *buf, size_t len, const bencode_value_t *v,
-                         unsigned depth, budget_t *b)
-{
-    bencode_iter_t it;
-    bencode_value_t key, elem;
-    guint more = 0;
-    size_t more_start = 0;
-
-    bencode_iter_init(&it, buf, len, v, depth);
-    while (bencode_iter_next(&it, v->type == BENC_DICT ? &key : NULL, &elem)) {
-        if (b->left == 0) {
-            if (!more++)
-                more_start = v->type == BENC_DICT ? key.start : elem.start;
-            continue;
-        }
-        b->left--;
-        if (v->type == BENC_DICT) {
-            proto_item *ki = proto_tree_add_item(tree, hf_btdht_bencode_key, tvb, (gint)key.str_off,
-                                                 (gint)key.str_len, ENC_UTF_8);
-            add_value(tvb, proto_item_add_subtree(ki, ett_btdht_bencode_entry), buf, len, &elem, depth - 1, b);
-            proto_item_set_len(ki, (gint)(elem.end - key.start));
-            summary(b->pinfo, ki, buf, &elem);
-        } else {
-            add_value(tvb, tree, buf, len, &elem, depth - 1, b);
-        }
-    }
-    if (more)
-        btdht_more_items(tvb, b->pinfo, tree, (int)more_start, (int)(v->end - 1 - more_start), more);
-}
-
-static void add_value(tvbuff_t *tvb, proto_tree *tree, const guint8 *buf, size_t len, const bencode_value_t *v,
-                      unsigned depth, budget_t *b)
-{
-    gint start = (gint)v->start, vlen = (gint)(v->end - v->start);
-    proto_item *ti;
-
-    switch (v->type) {
-    case BENC_INT:
-        proto_tree_add_int64(tree, hf_btdht_bencode_int, tvb, start, vlen, v->ival);
-        break;
-    case BENC_STR:
-        if (printable(buf + v->str_off, v->str_len))
-            proto_tree_add_item(tree, hf_btdht_bencode_string, tvb, (gint)v->str_off, (gint)v->str_len, ENC_UTF_8);
-        else
-            proto_tree_add_item(tree, hf_btdht_bencode_bytes, tvb, (gint)v->str_off, (gint)v->str_len, ENC_NA);
-        break;
-    case BENC_LIST:
-    case BENC_DICT:
-        ti = proto_tree_add_item(tree, v->type == BENC_DICT ? hf_btdht_bencode_dict : hf_btdht_bencode_list, tvb,
-                                 start, vlen, ENC_NA);
-        if (depth > 0)
-            add_children(tvb, proto_item_add_subtree(ti, ett_btdht_bencode), buf, len, v, depth, b);
-        break;
-    }
-}
+static const bt_bencode_tree_ids_t tree_ids = {
+    &hf_btdht_bencode_dict, &hf_btdht_bencode_list, &hf_btdht_bencode_key, &hf_btdht_bencode_int,
+    &hf_btdht_bencode_string, &hf_btdht_bencode_bytes, &ett_btdht_bencode, &ett_btdht_bencode_entry,
+    btdht_more_items, FALSE
+};
 
 void btdht_bencode_value(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const guint8 *buf,
                          const bencode_value_t *v)
 {
-    budget_t b = { BTDHT_MAX_ITEMS, pinfo };
-    add_value(tvb, tree, buf, tvb_captured_length(tvb), v, KRPC_MAX_DEPTH, &b);
+    bt_bencode_tree_add(&tree_ids, tvb, pinfo, tree, buf, tvb_captured_length(tvb), v, KRPC_MAX_DEPTH,
+                        BTDHT_MAX_ITEMS);
 }
 
 void btdht_bencode_register(int proto, expert_module_t *em)

@@ -14,8 +14,7 @@
 
 #include "utp-int.h"
 #include "ws-compat.h"
-
-G_STATIC_ASSERT(sizeof(seq_analysis_item_t) == BT_SEQ_ITEM_SIZE);
+#include "common/bt-flow-item.h"
 
 static gchar *utp_flow_label(const utp_tap_info_t *t)
 {
@@ -57,22 +56,12 @@ static tap_packet_status utp_flow_packet(void *tapdata, packet_info *pinfo, epan
 {
     seq_analysis_info_t *sainfo = (seq_analysis_info_t *)tapdata;
     const utp_tap_info_t *t = (const utp_tap_info_t *)data;
-    seq_analysis_item_t *sai;
 
     if (!t || !t->hdr)
         return TAP_PACKET_DONT_REDRAW;
-    sai = sequence_analysis_create_sai_with_addresses(pinfo, sainfo);
-    if (!sai)
+    if (!bt_flow_add_item(sainfo, pinfo, utp_flow_label(t), utp_flow_comment(t),
+                          t->conn ? (guint16)t->conn->stream : 0))
         return TAP_PACKET_DONT_REDRAW;
-    sai->frame_number = pinfo->num;
-    sai->port_src = (guint16)pinfo->srcport;
-    sai->port_dst = (guint16)pinfo->destport;
-    sai->frame_label = utp_flow_label(t);
-    sai->comment = utp_flow_comment(t);
-    sai->line_style = 1;
-    sai->conv_num = t->conn ? (guint16)t->conn->stream : 0;
-    sai->display = TRUE;
-    g_queue_push_tail(sainfo->items, sai);
     return TAP_PACKET_REDRAW;
 }
 

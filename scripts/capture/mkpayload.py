@@ -15,6 +15,7 @@ from pathlib import Path
 
 
 def bencode(v) -> bytes:
+    """Canonical bencoding (sorted dict keys); scripts/capture/tortorrent.py uses it too."""
     if isinstance(v, int):
         return b"i%de" % v
     if isinstance(v, str):

@@ -25,15 +25,14 @@ usage: torfacts.py CAPTURE.pcap --torrent-facts T.json --transport utp|tcp --mad
 """
 import argparse
 import hashlib
-import ipaddress
 import json
 import struct
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pcapread import bdecode, ip_layer, read_pcap  # noqa: E402
-from utp_facts import TcpTracker, UtpTracker, ep    # noqa: E402
+from pcapread import bdecode  # noqa: E402
+from utp_facts import parse_peers, track, write_facts  # noqa: E402
 
 MSG = {0: "choke", 1: "unchoke", 2: "interested", 3: "not_interested", 4: "have", 5: "bitfield",
        6: "request", 7: "piece", 8: "cancel", 13: "suggest", 14: "have_all", 15: "have_none",
@@ -132,34 +131,8 @@ def main() -> None:
         torrent, peers, made_by, transport = old["torrent"], old["peers"], old["made_by"], old["transport"]
     else:
         torrent = json.loads(a.torrent_facts.read_text())
-        made_by, transport, peers = a.made_by, a.transport, []
-        for spec in a.peer:
-            client, ip, port, prefix = spec.split("|")
-            peers.append({"client": client, "ip": str(ipaddress.ip_address(ip)), "port": int(port),
-                          "peer_id_prefix": prefix})
-    endpoints = {ep(ipaddress.ip_address(p["ip"]), p["port"]) for p in peers}
-    utp, tcp = UtpTracker(), TcpTracker()
-    counts = {"frames": 0, "udp_between_peers": 0, "udp_other": 0, "tcp": 0, "ip_fragments": 0}
-    for frame, linktype, data in read_pcap(a.capture):
-        counts["frames"] += 1
-        ipl = ip_layer(linktype, data)
-        if ipl is None:
-            continue
-        ver, sip, dip, proto, l4 = ipl
-        if ver == "frag":
-            counts["ip_fragments"] += 1
-        elif proto == 17 and len(l4) >= 8:
-            sport, dport, ulen = struct.unpack(">HHH", l4[:6])
-            src, dst = ep(sip, sport), ep(dip, dport)
-            if src in endpoints or dst in endpoints:
-                counts["udp_between_peers"] += 1
-                utp.add(frame, src, dst, l4[8:ulen])
-            else:
-                counts["udp_other"] += 1
-        elif proto == 6 and len(l4) >= 20:
-            sport, dport = struct.unpack(">HH", l4[:4])
-            counts["tcp"] += 1
-            tcp.add(frame, ep(sip, sport), ep(dip, dport), l4)
+        made_by, transport, peers = a.made_by, a.transport, parse_peers(a.peer)
+    counts, utp, tcp = track(a.capture, peers)
     utp_f = utp.facts()
     utp_f["udp_not_utp"] = utp.not_utp
     pw = {"utp": [{"initiator_to_acceptor": peer_wire(utp_stream(c.i2a), torrent),
@@ -169,11 +142,7 @@ def main() -> None:
     facts = {"capture": a.capture.stem, "made_by": made_by, "transport": transport,
              "torrent": torrent, "peers": peers, "counts": counts, "utp": utp_f,
              "tcp": tcp.facts(), "peer_wire": pw}
-    text = json.dumps(facts, indent=1) + "\n"
-    if a.output:
-        a.output.write_text(text)
-    else:
-        sys.stdout.write(text)
+    write_facts(facts, a.output)
 
 
 if __name__ == "__main__":

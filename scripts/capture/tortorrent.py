@@ -40,6 +40,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pcapread import bdecode  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mkpayload import bencode  # noqa: E402  (beside this file)
+
 BLOCK = 16384                      # BEP 52 merkle leaf size
 # (path inside the torrent, size): files cross 16 KiB and 32 KiB piece boundaries, a 1-byte
 # file, a 100-byte file (smaller than one block), two levels of subfolders; 260102 bytes.
@@ -51,21 +54,6 @@ FILES = [
     ("sub/deep/e-small.txt", 100),
     ("z-last.bin", 60000),
 ]
-
-
-def bencode(v) -> bytes:
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, str):
-        v = v.encode()
-    if isinstance(v, bytes):
-        return b"%d:%s" % (len(v), v)
-    if isinstance(v, list):
-        return b"l" + b"".join(bencode(x) for x in v) + b"e"
-    if isinstance(v, dict):
-        items = sorted((k.encode() if isinstance(k, str) else k, x) for k, x in v.items())
-        return b"d" + b"".join(bencode(k) + bencode(x) for k, x in items) + b"e"
-    raise TypeError(type(v))
 
 
 def payload(root: Path, name: str) -> None:
