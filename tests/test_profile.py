@@ -4,6 +4,7 @@ colouring rules (--color: frame.coloring_rule.name) and custom columns.
 What each frame should get comes from the raw-bytes reader
 (tests/utp_raw_packets.py) and the capture scripts' facts."""
 import re
+import xml.etree.ElementTree as ET
 import subprocess
 
 import pytest
@@ -28,14 +29,20 @@ def profile_env(tshark):
 
 
 def coloured(tshark, env, cap, columns=(), profile=True):
-    args = ["-n", "-r", cap, "--color", "-T", "fields", "-E", "separator=\t", "-e", "frame.number",
-            "-e", "frame.coloring_rule.name"]
-    if profile:
-        args[:0] = ["-C", "BitTorrent"]
-    for c in columns:
-        args += ["-e", f"_ws.col.{c}"]
-    out = tshark.run(args, env=env).stdout
-    return {int(r[0]): r[1:] for r in (l.split("\t") for l in out.splitlines())}
+    """{frame: [colouring rule name, *the named packet-list columns]}.  The
+    columns come from PSML (the summary lines with the profile's columns, titled
+    in its <structure>): 4.2+ no longer has _ws.col.<title> for custom columns."""
+    prof = ["-C", "BitTorrent"] if profile else []
+    out = tshark.run(prof + ["-n", "-r", cap, "--color", "-T", "fields", "-E", "separator=\t",
+                             "-e", "frame.number", "-e", "frame.coloring_rule.name"], env=env).stdout
+    rows = {int(r[0]): r[1:2] for r in (l.split("\t") for l in out.splitlines())}
+    if columns:
+        root = ET.fromstring(tshark.run(prof + ["-n", "-r", cap, "-T", "psml"], env=env).stdout)
+        titles = [(s.text or "") for s in root.find("structure")]
+        for pkt in root.iter("packet"):
+            vals = dict(zip(titles, [(s.text or "") for s in pkt]))
+            rows[int(vals["No."])] += [vals[c] for c in columns]
+    return rows
 
 
 def test_profile_files_name_existing_fields(tshark):
