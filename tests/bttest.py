@@ -355,3 +355,38 @@ def follow_raw(tshark, capture, stream, proto="utp"):
         elif line.strip():
             a += bytes.fromhex(line.strip())
     return a, b, node0
+
+
+# ---- the text reports of tshark -z btpeer_peers,tree / btpeer_torrents,tree ----
+
+def _report_lines(text, header):
+    """Token lists of the rows of the report table whose header line starts
+    with `header`, up to the closing rule of '=' signs."""
+    rows, on = [], False
+    for line in text.splitlines():
+        if line.startswith(header):
+            on = True
+        elif on and line.startswith("="):
+            break
+        elif on and line.strip():
+            rows.append(line.split())
+    return rows
+
+
+def swarm_peer_rows(text):
+    """Rows of the peers table: dicts keyed by the header's column names (the
+    client name may hold spaces: it is what lies between Tr and the 10 last columns)."""
+    out = []
+    for tok in _report_lines(text, "Conn "):
+        tail = tok[-10:]
+        out.append({"conn": int(tok[0]), "peer": tok[1], "seen": tok[2], "tr": tok[3],
+                    "client": " ".join(tok[4:-10]), "flags": tail[0], "down": int(tail[1]),
+                    "up": int(tail[2]), "have": tail[3], "chokes": int(tail[4]),
+                    "unchokes": int(tail[5]), "pipeline": int(tail[6]), "cancels": int(tail[7]),
+                    "verified": int(tail[8]), "failed": int(tail[9])})
+    return out
+
+
+def swarm_torrent_rows(text):
+    return [{"hash": tok[0], "conns": int(tok[-5]), "peers": int(tok[-4]), "bytes": int(tok[-3]),
+             "verified": int(tok[-2]), "failed": int(tok[-1])} for tok in _report_lines(text, "Info hash")]

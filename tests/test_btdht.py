@@ -202,11 +202,12 @@ def test_swarm_view_flags_peers_found_by_dht(tshark):
     msgs = oracle.krpc(classic_pcap(tshark, f"{CAP}.pcap"))
     named = {ep for m in msgs if m["msg"][b"y"] == b"r" for ep in oracle.values(m["msg"])}
     out = tshark.run(["-n", "-q", "-r", tshark.capture(f"{CAP}.pcap"), "-z", "btpeer_peers,tree"]).stdout
-    rows = re.findall(r"^\d+\s+(\S+):(\d+)\s+\S+\s+(?:TCP|uTP)\s+.*?\s([DdUuK?EIHT]+)\s+\d+\s+\d+\s", out, re.M)
+    rows = bttest.swarm_peer_rows(out)
     assert rows
     flagged = 0
-    for ip, port, flags in rows:
+    for r in rows:
+        ip, port = r["peer"].rsplit(":", 1)
         ep = (ip.strip("[]"), int(port))
-        assert ("H" in flags) == (ep in named and "I" not in flags), (ep, flags)
-        flagged += "H" in flags
+        assert ("H" in r["flags"]) == (ep in named and "I" not in r["flags"]), (ep, r["flags"])
+        flagged += "H" in r["flags"]
     assert flagged >= 2

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bttest import facts, vector
+from bttest import facts, swarm_peer_rows as peer_rows, swarm_torrent_rows as torrent_rows, vector
 
 TORRENT_CAPTURES = ["torrent-magnet-utp-loss", "torrent-transmission-tcp", "torrent-hybrid-magnet",
                     "torrent-corrupt-seed"]
@@ -21,41 +21,6 @@ def report(tshark, name, z, two_pass=False):
     if two_pass:
         args.append("-2")
     return tshark.run(args).stdout
-
-
-def peer_rows(text):
-    """Rows of the peers table: dicts keyed by the header's column names."""
-    rows, on = [], False
-    for line in text.splitlines():
-        if line.startswith("Conn "):
-            on = True
-            continue
-        if on and line.startswith("="):
-            break
-        if on and line.strip():
-            tok = line.split()
-            tail = tok[-10:]
-            rows.append({"conn": int(tok[0]), "peer": tok[1], "seen": tok[2], "tr": tok[3],
-                         "client": " ".join(tok[4:-10]), "flags": tail[0], "down": int(tail[1]),
-                         "up": int(tail[2]), "have": tail[3], "chokes": int(tail[4]),
-                         "unchokes": int(tail[5]), "pipeline": int(tail[6]), "cancels": int(tail[7]),
-                         "verified": int(tail[8]), "failed": int(tail[9])})
-    return rows
-
-
-def torrent_rows(text):
-    rows, on = [], False
-    for line in text.splitlines():
-        if line.startswith("Info hash"):
-            on = True
-            continue
-        if on and line.startswith("="):
-            break
-        if on and line.strip():
-            tok = line.split()
-            rows.append({"hash": tok[0], "conns": int(tok[-5]), "peers": int(tok[-4]),
-                         "bytes": int(tok[-3]), "verified": int(tok[-2]), "failed": int(tok[-1])})
-    return rows
 
 
 def fact_sides(f):
