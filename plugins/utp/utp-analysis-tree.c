@@ -277,7 +277,9 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
     if (fa->flags & UTP_A_LATE)
         utp_gen_link(at, hf_utp_analysis_confirmed_in, tvb, UTP_RARE(fa, confirmed_in));
     /* the SYN link and the iRTT on one line: "SYN in frame: 3 (iRTT:
-     * 0.000554000 seconds)"; the iRTT is its own (hidden) field */
+     * 0.000554000 seconds)"; the iRTT is its own (hidden) field.  The STATE
+     * answering the SYN is only noted after a captured SYN (utp-analysis.c),
+     * so a frame with an iRTT always has the SYN link. */
     if (c->syn_frame && pinfo->num != c->syn_frame) {
         proto_item *it = proto_tree_add_uint(at, hf_utp_analysis_syn_frame, tvb, 0, 0, c->syn_frame);
         proto_item_set_generated(it);
@@ -292,8 +294,6 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
                 proto_item_set_hidden(rt);
             }
         }
-    } else if (c->synack_frame && pinfo->num >= c->synack_frame) {
-        utp_gen_time(at, hf_utp_analysis_initial_rtt, tvb, &c->irtt);
     }
     if (c->peer_frame && pinfo->num >= c->syn_frame) {
         proto_item_set_generated(proto_tree_add_uint_format_value(at, hf_utp_analysis_peer_discovered_in, tvb, 0, 0,
