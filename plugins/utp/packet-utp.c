@@ -31,6 +31,7 @@
 
 #include "utp-int.h"
 #include "utp-sack.h"
+#include "btfmt.h"
 #include "packet-utp.h"
 #include "ws-compat.h"
 
@@ -275,10 +276,23 @@ dissect_utp_header(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
     /* the summary is text for a shown tree only (not worth formatting for a
      * filter or -T fields, which never read it) */
     if (tree && PTREE_DATA(tree)->visible) {
+        /* ", Type: ST_DATA, Conn: 1234, Seq: 5, Ack: 6, Len: 1400": at most
+         * 2+6+8+2+6+5+2+5+10+2+5+10+2+5+5 = 75 characters */
+        char sum[96];
+        bt_fmt_t f;
         utp_shown_numbers(h, fa, &seq, &ack);
-        proto_item_append_text(ti, ", Type: %s, Conn: %u, Seq: %u, Ack: %u, Len: %u",
-                               val_to_str_const(h->type, utp_type_vals, "?"), h->conn_id, seq, ack,
-                               (guint)h->payload_len);
+        bt_fmt_init(&f, sum, sizeof(sum));
+        bt_fmt_str(&f, ", Type: ");
+        bt_fmt_str(&f, val_to_str_const(h->type, utp_type_vals, "?"));
+        bt_fmt_str(&f, ", Conn: ");
+        bt_fmt_u32(&f, h->conn_id);
+        bt_fmt_str(&f, ", Seq: ");
+        bt_fmt_u32(&f, seq);
+        bt_fmt_str(&f, ", Ack: ");
+        bt_fmt_u32(&f, ack);
+        bt_fmt_str(&f, ", Len: ");
+        bt_fmt_u32(&f, (guint32)h->payload_len);
+        proto_item_append_text(ti, "%s", sum);
     }
     if (h->version == 1) {
         /* type and version share byte 0: values from the parser */

@@ -16,6 +16,8 @@
 
 #include "utp-int.h"
 #include "ws-compat.h"
+#include "common/bt-hidden.h"
+#include "btfmt.h"
 
 static int hf_utp_stream = -1;
 static int hf_utp_seq = -1;
@@ -216,7 +218,9 @@ utp_gen_time(proto_tree *tree, int hf, tvbuff_t *tvb, const nstime_t *t)
 
 /* "Connection completeness" names every combination of its five bits (one
  * line in the tree: "SYN, STATE answering SYN, Data (0x07)"), built once at
- * registration; the bits are also their own (hidden) fields for filters. */
+ * registration; the bits are also their own hidden fields for filters,
+ * added when something names them (bt_hidden_wanted: the value is the
+ * shown utp.completeness, so whole-tree exports lose nothing). */
 #define UTP_COMPL_BITS 5
 static value_string utp_compl_vals[(1u << UTP_COMPL_BITS) + 1];
 
@@ -248,7 +252,7 @@ utp_print_conn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const utp_fr
     utp_gen_uint(tree, hf_utp_stream, tvb, c->stream);
     utp_gen_uint(tree, hf_utp_analysis_completeness, tvb, c->completeness);
     for (guint b = 0; b < UTP_COMPL_BITS; b++)
-        if (proto_field_is_referenced(tree, *compl_bits[b]))
+        if (bt_hidden_wanted(tree, *compl_bits[b]))
             proto_item_set_hidden(proto_tree_add_boolean(tree, *compl_bits[b], tvb, 0, 0, c->completeness));
     if (utp_pref_analyze_seq && (fa->flags & UTP_A_REL_SEQ)) {
         utp_gen_uint(tree, hf_utp_seq, tvb, fa->rel_seq);
@@ -281,18 +285,20 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
      * answering the SYN is only noted after a captured SYN (utp-analysis.c),
      * so a frame with an iRTT always has the SYN link. */
     if (c->syn_frame && pinfo->num != c->syn_frame) {
-        proto_item *it = proto_tree_add_uint(at, hf_utp_analysis_syn_frame, tvb, 0, 0, c->syn_frame);
+        gboolean irtt = c->synack_frame && pinfo->num >= c->synack_frame;
+        proto_item *it;
+        /* one formatted label, not a label filled and then appended to */
+        if (irtt && at && PTREE_DATA(at)->visible)
+            it = proto_tree_add_uint_format_value(at, hf_utp_analysis_syn_frame, tvb, 0, 0, c->syn_frame,
+                                                  "%u (iRTT: %s seconds)", c->syn_frame,
+                                                  rel_time_to_secs_str(pinfo->pool, &c->irtt));
+        else
+            it = proto_tree_add_uint(at, hf_utp_analysis_syn_frame, tvb, 0, 0, c->syn_frame);
         proto_item_set_generated(it);
-        if (c->synack_frame && pinfo->num >= c->synack_frame) {
-            proto_item *rt;
-            if (at && PTREE_DATA(at)->visible)
-                proto_item_append_text(it, " (iRTT: %s seconds)", rel_time_to_secs_str(pinfo->pool, &c->irtt));
-            rt = proto_field_is_referenced(at, hf_utp_analysis_initial_rtt)
-                     ? proto_tree_add_time(at, hf_utp_analysis_initial_rtt, tvb, 0, 0, &c->irtt) : NULL;
-            if (rt) {
-                proto_item_set_generated(rt);
-                proto_item_set_hidden(rt);
-            }
+        if (irtt && proto_field_is_referenced(at, hf_utp_analysis_initial_rtt)) {
+            proto_item *rt = proto_tree_add_time(at, hf_utp_analysis_initial_rtt, tvb, 0, 0, &c->irtt);
+            proto_item_set_generated(rt);
+            proto_item_set_hidden(rt);
         }
     }
     if (c->peer_frame && pinfo->num >= c->syn_frame) {
@@ -328,10 +334,20 @@ utp_print_delay(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
         guint32 queuing = fa->one_way_delay - fa->base_delay;
         proto_item_set_hidden(utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay));
         proto_item_set_hidden(utp_gen_uint(at, hf_utp_analysis_base_delay, tvb, fa->base_delay));
-        if (proto_field_is_referenced(at, hf_utp_analysis_queuing_delay))
+        if (proto_field_is_referenced(at, hf_utp_analysis_queuing_delay)) {
+            /* "419 (one-way 423 - base 4)": at most 10+10+10+17 characters */
+            char v[64];
+            bt_fmt_t f;
+            bt_fmt_init(&f, v, sizeof(v));
+            bt_fmt_u32(&f, queuing);
+            bt_fmt_str(&f, " (one-way ");
+            bt_fmt_u32(&f, fa->one_way_delay);
+            bt_fmt_str(&f, " - base ");
+            bt_fmt_u32(&f, fa->base_delay);
+            bt_fmt_str(&f, ")");
             proto_item_set_generated(proto_tree_add_uint_format_value(at, hf_utp_analysis_queuing_delay, tvb, 0, 0,
-                                     queuing, "%u (one-way %u - base %u)", queuing, fa->one_way_delay,
-                                     fa->base_delay));
+                                                                      queuing, "%s", v));
+        }
     } else if (fa->flags & UTP_A_DELAY_BAD) {
         utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay);
         /* always added: it carries an expert */
