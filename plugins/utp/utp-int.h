@@ -52,6 +52,7 @@ typedef struct utp_reasm_frame {
     guint32  data_len;
     guint32  nsegments;
     guint32  consumed;         /* bytes of data the payload dissector used */
+    guint32  rest_len;         /* DELIVER: chunk bytes after the PDU completed here, handed on after it */
     guint8   kind;             /* utp_rf_kind_t */
     guint8   mid_start;        /* DELIVER: first bytes of a direction whose start was not captured */
     guint8   as_data;          /* DELIVER: shown as data, not handed on (UTP_AS_DATA_*) */

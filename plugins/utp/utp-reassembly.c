@@ -269,7 +269,14 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
 {
     if (utp_pref_reassemble && r->pend_len) {
         guint32 f = pinfo->num;
-        utp_pend_append(r, chunk, chunk_len);
+        /* A PDU of known length takes only the bytes it lacks; the rest of
+         * the chunk is handed on after it in this frame (rest_len), so no
+         * byte is kept both at the end of this PDU and in the next one. */
+        guint32 take = chunk_len;
+        if (r->pend_need != DESEGMENT_ONE_MORE_SEGMENT && r->pend_len < r->pend_need &&
+            chunk_len > r->pend_need - r->pend_len)
+            take = r->pend_need - r->pend_len;
+        utp_pend_append(r, chunk, take);
         wmem_array_append(r->pend_frames, wmem_array_get_raw(frames), wmem_array_get_count(frames));
         if (r->pend_need == DESEGMENT_ONE_MORE_SEGMENT && r->pend_len > UTP_REASM_MAX_ONE_MORE)
             rf->as_data = UTP_AS_DATA_ONE_MORE;
@@ -280,6 +287,11 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
             wmem_array_append_one(r->pend_rfs, deliver_slot);
             return;
         }
+        if (rf->as_data && take < chunk_len) {
+            utp_pend_append(r, chunk + take, chunk_len - take);   /* all of it shown as data */
+            take = chunk_len;
+        }
+        rf->rest_len = chunk_len - take;
         if (rf->as_data == UTP_AS_DATA_UNACCEPTED)
             r->refused = TRUE;
         /* complete (or given up on): this frame dissects it */
@@ -308,36 +320,35 @@ utp_deliver_first(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *chunk, 
     }
 }
 
-/* After the first-pass call: keep the unfinished tail the dissector asked
- * more bytes for. */
-static void
-utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data, utp_reasm_frame_t *rf)
+/* After a first-pass call on `len` bytes at stream offset `off`: keeps the
+ * unfinished tail the dissector asked more bytes for as the pending PDU;
+ * returns the bytes it took as complete PDUs. */
+static guint32
+utp_keep_tail(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data, guint32 len, guint64 off,
+              utp_reasm_frame_t *rf)
 {
-    guint32 tail;
+    guint32 tail, consumed;
     guint64 need;
 
-    rf->consumed = rf->data_len;
-    if (rf->as_data)
-        return;
     if (!utp_pref_reassemble || !pinfo->desegment_len || pinfo->desegment_offset < 0 ||
-        (guint32)pinfo->desegment_offset >= rf->data_len) {
-        r->consumed_total += rf->data_len;
-        return;
+        (guint32)pinfo->desegment_offset >= len) {
+        r->consumed_total += len;
+        return len;
     }
-    tail = rf->data_len - (guint32)pinfo->desegment_offset;
+    tail = len - (guint32)pinfo->desegment_offset;
     need = (pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT) ? (guint64)tail + 1
                                                                  : (guint64)tail + pinfo->desegment_len;
     if (need > UTP_REASM_MAX_PDU)
-        return;     /* not reassembled: the bytes stay where they are */
-    rf->consumed = (guint32)pinfo->desegment_offset;
-    r->consumed_total += rf->consumed;
+        return len;     /* not reassembled: the bytes stay where they are */
+    consumed = (guint32)pinfo->desegment_offset;
+    r->consumed_total += consumed;
     /* Sized for the whole PDU when its length is known, so the buffer is
      * filled in place and handed to the completing frame as it is.  Capped
      * at 1 MiB up front, so that a lying length prefix costs nothing. */
     r->pend_cap = (guint32)MIN(MAX(need, (guint64)tail), (guint64)(1024 * 1024));
     r->pend = (guint8 *)wmem_alloc(wmem_file_scope(), r->pend_cap);
-    utp_pend_append(r, data + rf->consumed, tail);
-    r->pend_off = rf->data_off + rf->consumed;
+    utp_pend_append(r, data + consumed, tail);
+    r->pend_off = off + consumed;
     r->pend_need = (pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT)
                    ? DESEGMENT_ONE_MORE_SEGMENT : (guint32)need;
     r->pend_frames = wmem_array_new(wmem_file_scope(), sizeof(guint32));
@@ -348,6 +359,23 @@ utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data
     }
     /* the tail's bytes came with this frame */
     wmem_array_append_one(r->pend_frames, pinfo->num);
+    return consumed;
+}
+
+/* After the first-pass call on what the frame delivers (rf->data or the
+ * chunk): keep its unfinished tail.  A completed PDU followed by the rest
+ * of the chunk whose dissector still asked for more inside the PDU (a
+ * length it misread) takes the rest into the new pending PDU, which then
+ * completes in a later frame at the earliest. */
+static void
+utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data, const guint8 *rest,
+                     utp_reasm_frame_t *rf)
+{
+    rf->consumed = rf->as_data ? rf->data_len : utp_keep_tail(r, pinfo, data, rf->data_len, rf->data_off, rf);
+    if (rf->rest_len && r->pend) {
+        utp_pend_append(r, rest, rf->rest_len);
+        rf->rest_len = 0;
+    }
 }
 
 static void
@@ -575,6 +603,36 @@ utp_show_not_delivered(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *own, 
     }
 }
 
+/* The bytes of the chunk after the PDU this frame completed (rf->rest_len). */
+static const guint8 *
+utp_chunk_rest(const utp_reasm_frame_t *rf, const guint8 *own_bytes)
+{
+    return (rf->chunk ? rf->chunk : own_bytes) + (rf->chunk_len - rf->rest_len);
+}
+
+/* Every pass: the rest of the chunk after the PDU this frame completed,
+ * handed on as its own part (complete messages, then maybe the start of the
+ * next PDU, kept on the first pass). */
+static void
+utp_deliver_rest(tvbuff_t *tvb, tvbuff_t *own, packet_info *pinfo, proto_tree *tree, utp_frame_t *fa,
+                 utp_reasm_frame_t *rf, const guint8 *own_bytes)
+{
+    guint32 start = rf->chunk_len - rf->rest_len;
+    guint64 off = rf->chunk_off + start;
+    tvbuff_t *rtvb;
+
+    if (rf->chunk) {
+        rtvb = tvb_new_child_real_data(tvb, rf->chunk + start, rf->rest_len, rf->rest_len);
+        add_new_data_source(pinfo, rtvb, "In-order uTP data");
+    } else {
+        rtvb = tvb_new_subset_length(own, (gint)start, (gint)rf->rest_len);
+    }
+    utp_call_payload(rtvb, pinfo, tree, fa, rf, off);
+    if (!PINFO_FD_VISITED(pinfo))
+        utp_keep_tail(&fa->conn->flow[fa->dir].reasm, pinfo, own_bytes ? utp_chunk_rest(rf, own_bytes) : NULL,
+                      rf->rest_len, off, rf);
+}
+
 /* What a frame without a reassembly record has: nothing but its kind. */
 static const utp_reasm_frame_t utp_rf_none;
 
@@ -659,7 +717,9 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         utp_as_data_expert(pinfo, utp_tree, own, rf);
     utp_call_payload(ptvb, pinfo, tree, fa, rf, rf->data_off);
     if (!PINFO_FD_VISITED(pinfo))
-        utp_after_first_call(r, pinfo, pdata, rf);
+        utp_after_first_call(r, pinfo, pdata, utp_chunk_rest(rf, own_bytes), rf);
+    if (rf->rest_len)
+        utp_deliver_rest(tvb, own, pinfo, tree, fa, rf, own_bytes);
     if (rf->consumed == 0 && rf->data_len) {
         /* nothing complete here: the payload protocol shows in the frame that completes it */
         col_set_str(pinfo->cinfo, COL_PROTOCOL, "uTP");
