@@ -78,7 +78,7 @@ typedef struct utp_reasm_flow {
     guint8  *pend;
     guint32  pend_len, pend_cap;
     guint64  pend_off;
-    guint32  pend_need;        /* total bytes wanted, or DESEGMENT_ONE_MORE_SEGMENT */
+    guint32  pend_need;        /* total bytes wanted, or UTP_REASM_ONE_MORE (lib/btcommon/utp-reasm.h) */
     wmem_array_t *pend_frames; /* guint32 frame numbers */
     /* guint32 *: where to write the frame that completes the PDU (a held
      * segment's utp_frame_t.deliver_frame, or a delivering frame's
@@ -279,11 +279,27 @@ void utp_reassembly_register(int proto, expert_module_t *em);
  * ended is shown here as data (it can never complete). */
 void utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
                      const utp_header_t *h, utp_frame_t *fa);
+void utp_reassembly_handoff(void);
+
+/* ---- utp-reasm-order.c (first pass) ---- */
 /* Puts a packet claimed after the fact in front of the stream of its
  * direction (the stream then starts at the lowest such packet). */
 void utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *bytes, guint32 len,
                        utp_frame_t *fa);
-void utp_reassembly_handoff(void);
+/* Where this frame's payload goes in its direction's stream, recorded in a
+ * new fa->rf (or only fa->rkind). */
+void utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, const guint8 *own_bytes);
+/* After the payload dissector ran on len bytes at stream offset off: keeps
+ * the tail it asked more bytes for; returns the bytes taken as PDUs. */
+guint32 utp_keep_tail(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data, guint32 len, guint64 off,
+                      utp_reasm_frame_t *rf);
+/* The same for what the frame delivered (rf->data or its chunk; rest: the
+ * chunk's bytes after a completed PDU). */
+void utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data, const guint8 *rest,
+                          utp_reasm_frame_t *rf);
+/* The direction ended or a gap was given up on: the unfinished PDU becomes
+ * a record shown in this frame (why: UTP_AS_DATA_ENDED, _GAP), or NULL. */
+utp_reasm_frame_t *utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur, guint8 why);
 void utp_analysis_handoff(void);   /* finds the discovery lookup */
 
 /* ---- utp-stats.c ---- */
