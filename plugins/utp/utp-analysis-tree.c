@@ -261,7 +261,7 @@ utp_print_conn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const utp_fr
     }
     nstime_delta(&t, &pinfo->abs_ts, &c->first_time);
     utp_gen_time(tree, hf_utp_time_relative, tvb, &t);
-    utp_ns_to_nstime(&t, fa->ts_delta_ns);
+    utp_frame_ts_delta(fa, &t);
     utp_gen_time(tree, hf_utp_time_delta, tvb, &t);
     /* shown on the frame that carries it; on the connection's other frames
      * hidden (still filterable): a line per packet repeating it was noise */
@@ -310,11 +310,9 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
     }
     if (fa->flags & UTP_A_ACKS) {
         utp_gen_link(at, hf_utp_analysis_acks_frame, tvb, fa->acks_frame);
-        if (fa->flags & UTP_A_RTT) {
-            nstime_t rtt;
-            utp_ns_to_nstime(&rtt, fa->ack_rtt_ns);
+        nstime_t rtt;
+        if (utp_frame_ack_rtt(fa, &rtt))
             utp_gen_time(at, hf_utp_analysis_ack_rtt, tvb, &rtt);
-        }
     }
     if (fa->flags & UTP_A_IN_FLIGHT)
         utp_gen_uint(at, hf_utp_analysis_bytes_in_flight, tvb, fa->bytes_in_flight);

@@ -27,13 +27,62 @@ static guint32 utp_stream_count;
  * node per frame, and a list walk per lookup). */
 static utp_frame_t **utp_frames;
 static guint32 utp_frames_cap;
+/* Records are handed out from slabs of this many (72 bytes each: 36 KiB a
+ * slab); the last slab of a file wastes at most that. */
+#define UTP_FRAME_SLAB 512u
+static utp_frame_t *utp_slab;
+static guint32 utp_slab_used;
+
+utp_first_pass_t utp_first_pass;
 
 void
 utp_analysis_init(void)
 {
     utp_stream_count = 0;
-    utp_frames = NULL;      /* the old array went with the previous file scope */
+    utp_frames = NULL;      /* the old array and slabs went with the previous file scope */
     utp_frames_cap = 0;
+    utp_slab = NULL;
+    utp_slab_used = 0;
+    memset(&utp_first_pass, 0, sizeof(utp_first_pass));
+}
+
+utp_frame_t *
+utp_frame_new(void)
+{
+    if (!utp_slab || utp_slab_used == UTP_FRAME_SLAB) {
+        utp_slab = wmem_alloc0_array(wmem_file_scope(), utp_frame_t, UTP_FRAME_SLAB);
+        utp_slab_used = 0;
+    }
+    return &utp_slab[utp_slab_used++];
+}
+
+/* A signed nanosecond time into 32 bits, or UTP_NS_RARE with the value in
+ * the frame's rare record. */
+static gint32
+utp_ns_store(utp_frame_t *fa, gint64 ns, gboolean rtt)
+{
+    if (ns > G_MININT32 && ns <= G_MAXINT32)
+        return (gint32)ns;
+    if (rtt)
+        utp_rare(fa)->ack_rtt_ns = ns;
+    else
+        utp_rare(fa)->ts_delta_ns = ns;
+    return UTP_NS_RARE;
+}
+
+void
+utp_frame_ts_delta(const utp_frame_t *fa, nstime_t *t)
+{
+    utp_ns_to_nstime(t, fa->ts_delta_ns == UTP_NS_RARE ? fa->rare->ts_delta_ns : fa->ts_delta_ns);
+}
+
+gboolean
+utp_frame_ack_rtt(const utp_frame_t *fa, nstime_t *t)
+{
+    if (!(fa->flags & UTP_A_RTT))
+        return FALSE;
+    utp_ns_to_nstime(t, fa->ack_rtt_ns == UTP_NS_RARE ? fa->rare->ack_rtt_ns : fa->ack_rtt_ns);
+    return TRUE;
 }
 
 void
@@ -309,7 +358,7 @@ static void
 utp_frame_set_verdict(packet_info *pinfo, utp_frame_t *fa, const utp_seqan_verdict_t *v)
 {
     fa->flags |= v->flags;
-    fa->abs_seq = v->abs_seq;
+    utp_first_pass.abs_seq = v->abs_seq;
     fa->rel_seq = v->rel_seq;
     fa->rel_ack = v->rel_ack;
     fa->acks_frame = v->acks_frame;
@@ -326,14 +375,14 @@ utp_frame_set_verdict(packet_info *pinfo, utp_frame_t *fa, const utp_seqan_verdi
     if (v->flags & UTP_A_RTT) {
         nstime_t sent = { (time_t)v->acked_t_sec, v->acked_t_nsec }, rtt;
         nstime_delta(&rtt, &pinfo->abs_ts, &sent);
-        fa->ack_rtt_ns = utp_nstime_to_ns(&rtt);
+        fa->ack_rtt_ns = utp_ns_store(fa, utp_nstime_to_ns(&rtt), TRUE);
     }
 }
 
 utp_frame_t *
 utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn)
 {
-    utp_frame_t *fa = wmem_new0(wmem_file_scope(), utp_frame_t);
+    utp_frame_t *fa = utp_frame_new();
     int dir = utp_dir(pinfo);
     utp_flow_t *flow = &conn->flow[dir], *peer = &conn->flow[!dir];
     utp_seqan_packet_t p;
@@ -343,6 +392,7 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
     fa->dir = (guint8)dir;
 
     /* times */
+    memset(&utp_first_pass, 0, sizeof(utp_first_pass));
     if (!conn->first_frame) {
         conn->first_frame = pinfo->num;
         conn->first_time = pinfo->abs_ts;
@@ -351,7 +401,7 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
     {
         nstime_t delta;
         nstime_delta(&delta, &pinfo->abs_ts, &conn->last_time);
-        fa->ts_delta_ns = utp_nstime_to_ns(&delta);
+        fa->ts_delta_ns = utp_ns_store(fa, utp_nstime_to_ns(&delta), FALSE);
     }
     conn->last_time = pinfo->abs_ts;
 

@@ -210,9 +210,10 @@ utp_conn_table_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt
         acc->retr[d]++;
         row[C_RETR_AB + d].value.uint_value = sat32(acc->retr[d]);
     }
-    if (t->fa->flags & UTP_A_RTT)
+    nstime_t rtt;
+    if (utp_frame_ack_rtt(t->fa, &rtt))
         utp_row_sample(row, C_RTT_MIN, &acc->rtt_n, &acc->rtt_min, &acc->rtt_max, &acc->rtt_sum,
-                       t->fa->ack_rtt_ns / 1e6);
+                       utp_nstime_to_ns(&rtt) / 1e6);
     if (t->fa->flags & UTP_A_DELAY)
         utp_row_sample(row, C_QD_MIN, &acc->qd_n, &acc->qd_min, &acc->qd_max, &acc->qd_sum,
                        (t->fa->one_way_delay - t->fa->base_delay) / 1000.0);   /* queuing = one-way - base */

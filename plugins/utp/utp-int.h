@@ -162,18 +162,24 @@ typedef struct utp_frame_rare {
     guint32  dup_ack_num, dup_ack_of;
     guint32  lost_count;
     guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
+    gint64   ts_delta_ns, ack_rtt_ns;   /* when they do not fit utp_frame_t's 32 bits */
 } utp_frame_rare_t;
 
+/* A time in utp_frame_t that is kept in its rare record instead */
+#define UTP_NS_RARE G_MININT32
+
 typedef struct utp_frame {
-    /* (one per uTP frame: members ordered by size, no padding; what can be
-     * computed on display is not stored: the time since the connection's
-     * first frame, the queuing delay) */
+    /* (one per uTP frame, 72 bytes: members ordered by size, no padding;
+     * what can be computed on display is not stored: the time since the
+     * connection's first frame, the queuing delay; the unwrapped sequence
+     * number is needed on the first pass only: utp_first_pass.  Times
+     * within +-2.1 s fit in 32 bits of nanoseconds; others go to the rare
+     * record) */
     utp_conn_t *conn;
     utp_reasm_frame_t *rf;
     utp_frame_rare_t *rare;    /* NULL: all its members are 0 (UTP_RARE, utp_rare) */
-    guint64  abs_seq;
-    gint64   ts_delta_ns;      /* time since the previous frame of the connection */
-    gint64   ack_rtt_ns;       /* RTT: time from the acked packet to this one */
+    gint32   ts_delta_ns;      /* time since the connection's previous frame; UTP_NS_RARE: in rare */
+    gint32   ack_rtt_ns;       /* RTT (UTP_A_RTT): time from the acked packet to this one; UTP_NS_RARE: in rare */
     guint32  flags;
     guint32  rel_seq, rel_ack;
     guint32  acks_frame;
@@ -189,6 +195,14 @@ typedef struct utp_frame {
 } utp_frame_t;
 
 #define UTP_RARE(fa, member) ((fa)->rare ? (fa)->rare->member : 0)
+
+/* First pass: what the frame being analysed needs only while it is
+ * dissected (utp_analyze fills it): its unwrapped sequence number, for the
+ * reassembly. */
+typedef struct {
+    guint64  abs_seq;
+} utp_first_pass_t;
+extern utp_first_pass_t utp_first_pass;
 
 static inline utp_frame_rare_t *
 utp_rare(utp_frame_t *fa)
@@ -231,6 +245,13 @@ void        utp_analysis_init(void);
  * fact, utp-midstream.c); NULL when the frame is not uTP. */
 void        utp_frame_store(guint32 num, utp_frame_t *fa);
 utp_frame_t *utp_frame_lookup(guint32 num);
+/* A new zeroed record, from a slab in file scope (records are never freed
+ * one by one: a slab saves the allocator's per-block overhead). */
+utp_frame_t *utp_frame_new(void);
+/* The record's times: since the connection's previous frame; the RTT
+ * (FALSE without UTP_A_RTT). */
+void        utp_frame_ts_delta(const utp_frame_t *fa, nstime_t *t);
+gboolean    utp_frame_ack_rtt(const utp_frame_t *fa, nstime_t *t);
 uint32_t    utp_analysis_stream_count(void);
 int         utp_dir(const packet_info *pinfo);
 /* Finds (or, when create is set, creates) the connection of this packet;

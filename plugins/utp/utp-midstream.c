@@ -92,13 +92,12 @@ utp_cand_adopt(utp_conn_t *conn, int dir, utp_cand_t *c, guint32 confirming)
         f->seq.base_set = TRUE;
     }
     for (guint32 i = 0; i < c->n; i++) {
-        utp_frame_t *fa = wmem_new0(wmem_file_scope(), utp_frame_t);
+        utp_frame_t *fa = utp_frame_new();
         guint64 s = utp_seq_unwrap(f->seq.ref, c->seqs[i]);
         if (s > f->seq.ref)
             f->seq.ref = s;
         fa->conn = conn;
         fa->dir = (guint8)dir;
-        fa->abs_seq = s;
         fa->rel_seq = (guint32)(s - f->seq.base);
         fa->flags = UTP_A_REL_SEQ | UTP_A_LATE;
         utp_rare(fa)->confirmed_in = confirming;

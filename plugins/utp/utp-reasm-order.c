@@ -304,7 +304,7 @@ utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, utp_frame_t *fa, utp_r
     guint64 lowest = r->next_seq;
     utp_ooo_t *o;
 
-    while (lowest < fa->abs_seq && !wmem_tree_lookup32(r->ooo, (guint32)lowest))
+    while (lowest < utp_first_pass.abs_seq && !wmem_tree_lookup32(r->ooo, (guint32)lowest))
         lowest++;
     rf->skipped = (guint32)(lowest - r->next_seq);
     r->next_seq = lowest;
@@ -346,15 +346,15 @@ utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, cons
         r->started = TRUE;
         r->next_seq = conn->flow[fa->dir].seq.base + 1;
         if (!conn->syn_frame) {
-            r->next_seq = fa->abs_seq;
+            r->next_seq = utp_first_pass.abs_seq;
             r->mid_pending = TRUE;
         }
     }
-    if (fa->abs_seq < r->next_seq) {
+    if (utp_first_pass.abs_seq < r->next_seq) {
         rf->kind = UTP_RF_DUPLICATE;
-    } else if (fa->abs_seq > r->next_seq) {
+    } else if (utp_first_pass.abs_seq > r->next_seq) {
         const utp_flow_t *flow = &conn->flow[fa->dir];
-        gboolean full = utp_hold(r, pinfo, fa->abs_seq, own_bytes, (guint32)h->payload_len, rf,
+        gboolean full = utp_hold(r, pinfo, utp_first_pass.abs_seq, own_bytes, (guint32)h->payload_len, rf,
                                  &fa->deliver_frame);
         /* The receiver has cumulatively acknowledged the packet the
          * stream waits for: it was delivered but not captured, and no

@@ -168,7 +168,7 @@ utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree 
         utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
         /* a FIN ends its direction once everything before it was delivered
          * (a FIN overtaking its last DATA does not) */
-        if (h->type == UTP_ST_RESET || ((fa->flags & UTP_A_REL_SEQ) && fa->abs_seq == r->next_seq))
+        if (h->type == UTP_ST_RESET || ((fa->flags & UTP_A_REL_SEQ) && utp_first_pass.abs_seq == r->next_seq))
             fa->rf = utp_end_flush(r, pinfo, conn->payload_heur, UTP_AS_DATA_ENDED);
         if (h->type == UTP_ST_RESET)
             utp_rare(fa)->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo, conn->payload_heur,
