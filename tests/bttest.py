@@ -412,10 +412,10 @@ def swarm_table_peer_rows(text):
     """Rows of Statistics > BitTorrent > Peers, keyed as swarm_peer_rows'."""
     return [{"conn": int(r["Conn"]), "peer": r["Peer"], "seen": r["Seen by"], "tr": r["Transport"],
              "client": r["Client"], "encrypted": r["Encrypted"], "flags": r["Flags"],
-             "down": int(r["Down (bytes)"]), "up": int(r["Up (bytes)"]), "have": r["Have"],
+             "down": int(r["Down"]), "up": int(r["Up"]), "have": r["Have"],
              "chokes": int(r["Chokes"]), "unchokes": int(r["Unchokes"]),
-             "pipeline": int(r["Longest pipeline"]), "cancels": int(r["Cancels"]),
-             "verified": int(r["Pieces verified"]), "failed": int(r["Pieces failed"])}
+             "pipeline": int(r["Pipeline"]), "cancels": int(r["Cancels"]),
+             "verified": int(r["Verified"]), "failed": int(r["Failed"])}
             for r in stat_table(text, "BitTorrent/Peers")[1]]
 
 

@@ -40,15 +40,15 @@ static stat_tap_table_item peer_fields[P_N] = {
     { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client", "%s" },
     { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Encrypted", "%s" },
     { TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Flags", "%s" },
-    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Down (bytes)", "%u" },
-    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Up (bytes)", "%u" },
+    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Down", "%u" },
+    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Up", "%u" },
     { TABLE_ITEM_STRING, TAP_ALIGN_RIGHT, "Have", "%s" },
     { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Chokes", "%u" },
     { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Unchokes", "%u" },
-    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Longest pipeline", "%u" },
+    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Pipeline", "%u" },
     { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Cancels", "%u" },
-    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Pieces verified", "%u" },
-    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Pieces failed", "%u" },
+    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Verified", "%u" },
+    { TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Failed", "%u" },
 };
 
 enum { T_HASH, T_NAME, T_SIZE, T_PIECES, T_CONNS, T_PEERS, T_BYTES, T_VERIFIED, T_FAILED, T_N };
