@@ -319,7 +319,8 @@ void btpeer_register_hashes(int proto, expert_module_t *em)
     };
     static ei_register_info ei[] = {
         { &ei_hash_failed,
-          { "btpeer.hash.failed", PI_CHECKSUM, PI_WARN, "Hashes do not lead to the file's pieces root", EXPFILL } },
+          { "btpeer.hash.failed", PI_CHECKSUM, PI_WARN,
+            "Hashes do not lead to the file's pieces root (or to the known node their proof stops at)", EXPFILL } },
         { &ei_hash_unverifiable,
           { "btpeer.hash.unverifiable", PI_CHECKSUM, PI_CHAT,
             "Hashes not verified: their proof stops below the pieces root at a node not known", EXPFILL } },
