@@ -1,6 +1,7 @@
 /* btpeer-swarm-table.c
- * The swarm view (issue 10 item 5) for the GUI: Statistics > BitTorrent >
- * Peers and Statistics > BitTorrent > Torrents, Wireshark "simple
+ * The swarm view (issue 10 item 5) for the GUI: Statistics > BitTorrent/Peers
+ * and Statistics > BitTorrent/Torrents (4.0 lists simple statistics tables
+ * as flat items of these names, like uTP/Connections), Wireshark "simple
  * statistics" tables (also tshark -z btpeer,peers[,filter] and
  * -z btpeer,torrents[,filter]) with the content of the text reports
  * (btpeer-swarm-text.c), drawn from the swarm model (btpeer-swarm.h: the
