@@ -390,3 +390,38 @@ def swarm_peer_rows(text):
 def swarm_torrent_rows(text):
     return [{"hash": tok[0], "conns": int(tok[-5]), "peers": int(tok[-4]), "bytes": int(tok[-3]),
              "verified": int(tok[-2]), "failed": int(tok[-1])} for tok in _report_lines(text, "Info hash")]
+
+
+# ---- the same as GUI tables: tshark -z btpeer,peers / btpeer,torrents ----
+
+def stat_table(text, title):
+    """(header, rows) of the "simple statistics" table titled `title` in
+    tshark's output: cells split on " |"."""
+    lines = text.splitlines()
+    start = lines.index(f"{title}:")
+    header = [c.strip() for c in lines[start + 2].split(" |")[:-1]]
+    rows = []
+    for line in lines[start + 4:]:
+        if line.startswith("====="):
+            break
+        rows.append(dict(zip(header, (c.strip() for c in line.split(" |")[:-1]))))
+    return header, rows
+
+
+def swarm_table_peer_rows(text):
+    """Rows of Statistics > BitTorrent > Peers, keyed as swarm_peer_rows'."""
+    return [{"conn": int(r["Conn"]), "peer": r["Peer"], "seen": r["Seen by"], "tr": r["Transport"],
+             "client": r["Client"], "encrypted": r["Encrypted"], "flags": r["Flags"],
+             "down": int(r["Down"]), "up": int(r["Up"]), "have": r["Have"],
+             "chokes": int(r["Chokes"]), "unchokes": int(r["Unchokes"]),
+             "pipeline": int(r["Pipeline"]), "cancels": int(r["Cancels"]),
+             "verified": int(r["Verified"]), "failed": int(r["Failed"])}
+            for r in stat_table(text, "BitTorrent/Peers")[1]]
+
+
+def swarm_table_torrent_rows(text):
+    """Rows of Statistics > BitTorrent > Torrents, keyed as swarm_torrent_rows'."""
+    return [{"hash": r["Info hash"], "name": r["Name"], "size": r["Size"], "pieces": r["Pieces"],
+             "conns": int(r["Connections"]), "peers": int(r["Peers"]), "bytes": int(r["Piece bytes"]),
+             "verified": int(r["Pieces verified"]), "failed": int(r["Pieces failed"])}
+            for r in stat_table(text, "BitTorrent/Torrents")[1]]

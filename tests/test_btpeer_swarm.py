@@ -1,5 +1,7 @@
 """Swarm view and timeline (issue 10 items 5 and 6): tshark -z btpeer_peers,tree,
--z btpeer_torrents,tree, -z flow,btpeer,network and -z flow,utp,network on real
+-z btpeer_torrents,tree, the same as GUI tables (Statistics > BitTorrent > Peers /
+Torrents: -z btpeer,peers and -z btpeer,torrents; each fact test runs on both, "src"),
+-z flow,btpeer,network and -z flow,utp,network on real
 captures, against what the capture scripts know (the .facts.json files written by
 scripts/capture/torfacts.py and scripts/utp_facts.py, pure-Python pcap readers):
 piece bytes each way, message counts, who initiated, transport, clients, info
@@ -8,7 +10,8 @@ import re
 
 import pytest
 
-from bttest import facts, swarm_peer_rows as peer_rows, swarm_torrent_rows as torrent_rows, vector
+import bttest
+from bttest import facts, vector
 
 TORRENT_CAPTURES = ["torrent-magnet-utp-loss", "torrent-transmission-tcp", "torrent-hybrid-magnet",
                     "torrent-corrupt-seed"]
@@ -21,6 +24,19 @@ def report(tshark, name, z, two_pass=False):
     if two_pass:
         args.append("-2")
     return tshark.run(args).stdout
+
+
+# where the rows come from: the tshark text report or the GUI table
+Z = {"text": ("btpeer_peers,tree", "btpeer_torrents,tree"), "table": ("btpeer,peers", "btpeer,torrents")}
+SOURCES = list(Z)
+
+
+def peer_rows(text, src="text"):
+    return bttest.swarm_peer_rows(text) if src == "text" else bttest.swarm_table_peer_rows(text)
+
+
+def torrent_rows(text, src="text"):
+    return bttest.swarm_torrent_rows(text) if src == "text" else bttest.swarm_table_torrent_rows(text)
 
 
 def fact_sides(f):
@@ -53,10 +69,11 @@ def host(ep):
     return ep.rsplit(":", 1)[0].strip("[]")
 
 
+@pytest.mark.parametrize("src", SOURCES)
 @pytest.mark.parametrize("name", TORRENT_CAPTURES + OTHER_CAPTURES)
-def test_peers_rows_match_facts(tshark, name):
+def test_peers_rows_match_facts(tshark, name, src):
     f = facts(name)
-    rows = {(r["peer"], r["seen"]): r for r in peer_rows(report(tshark, name, "btpeer_peers,tree"))}
+    rows = {(r["peer"], r["seen"]): r for r in peer_rows(report(tshark, name, Z[src][0]), src)}
     sides = fact_sides(f)
     # every side of every connection that carried peer-wire bytes has its row
     assert len(rows) == len(sides), (sorted(rows), sides)
@@ -67,8 +84,10 @@ def test_peers_rows_match_facts(tshark, name):
         assert ("I" in r["flags"]) == initiator, (peer, r)
         if msgs is None:                  # encrypted: no message counts
             assert "E" in r["flags"]
+            assert r.get("encrypted", "yes").startswith("yes")
             continue
         assert "E" not in r["flags"]
+        assert r.get("encrypted", "no") == "no"
         assert r["chokes"] == count(msgs, 0) and r["unchokes"] == count(msgs, 1), (peer, r, msgs)
         assert r["cancels"] == count(msgs, 8)
         assert ("D" in r["flags"]) == (count(msgs, 7) > 0)
@@ -94,25 +113,29 @@ def test_peers_rows_match_facts(tshark, name):
 NO_METADATA_ON_WIRE = {"torrent-transmission-tcp", "torrent-corrupt-seed"}
 
 
+@pytest.mark.parametrize("src", SOURCES)
 @pytest.mark.parametrize("name", TORRENT_CAPTURES)
-def test_pieces_verified_and_failed_per_sender(tshark, name):
+def test_pieces_verified_and_failed_per_sender(tshark, name, src):
     """Verified/Failed columns: per sending side, the pieces the capture script saw
     arrive whole and match (or not) the torrent's SHA-1s (torfacts.py reads the
     raw stream and hashes); the .torrent folder gives the hashes where the
     metadata never crossed the wire."""
     f = facts(name)
     extra = ["-o", f"btpeer.torrent_folder:{tshark.captures / 'torrents'}"]
-    text = tshark.run(["-n", "-r", tshark.capture(f"{name}.pcap"), "-q", "-z", "btpeer_peers,tree",
-                       "-z", "btpeer_torrents,tree"] + extra).stdout
-    rows = {(r["peer"], r["seen"]): r for r in peer_rows(text)}
+    text = tshark.run(["-n", "-r", tshark.capture(f"{name}.pcap"), "-q", "-z", Z[src][0],
+                       "-z", Z[src][1]] + extra).stdout
+    rows = {(r["peer"], r["seen"]): r for r in peer_rows(text, src)}
     good = bad = 0
     for tr, peer, other, initiator, msgs, wire in fact_sides(f):
         r = rows[(peer, other)]
         assert (r["verified"], r["failed"]) == (len(wire["pieces_good"]), len(wire["pieces_bad"])), (peer, r)
         good += len(wire["pieces_good"])
         bad += len(wire["pieces_bad"])
-    t = torrent_rows(text)
+    t = torrent_rows(text, src)
     assert len(t) == 1 and (t[0]["verified"], t[0]["failed"]) == (good, bad)
+    if src == "table":   # the torrent's name and size, from the capture script's .torrent
+        assert (t[0]["name"], int(t[0]["size"]), int(t[0]["pieces"])) == \
+            (f["torrent"]["name"], f["torrent"]["total_size"], f["torrent"]["piece_count"])
     if name == "torrent-corrupt-seed":
         assert bad == 1
 
@@ -125,10 +148,11 @@ def test_up_is_the_other_sides_down(tshark, name):
         assert r["up"] == by[(r["seen"], r["peer"])]["down"]
 
 
+@pytest.mark.parametrize("src", SOURCES)
 @pytest.mark.parametrize("name", TORRENT_CAPTURES)
-def test_torrents_row_matches_facts(tshark, name):
+def test_torrents_row_matches_facts(tshark, name, src):
     f = facts(name)
-    rows = torrent_rows(report(tshark, name, "btpeer_torrents,tree"))
+    rows = torrent_rows(report(tshark, name, Z[src][1]), src)
     sides = fact_sides(f)
     assert len(rows) == 1
     r = rows[0]
@@ -142,7 +166,7 @@ def test_torrents_row_matches_facts(tshark, name):
 
 @pytest.mark.parametrize("name", ["torrent-corrupt-seed", "torrent-magnet-utp-loss"])
 def test_one_pass_and_two_pass_agree(tshark, name):
-    for z in ("btpeer_peers,tree", "btpeer_torrents,tree"):
+    for z in Z["text"] + Z["table"]:
         assert report(tshark, name, z) == report(tshark, name, z, two_pass=True)
 
 
@@ -194,7 +218,8 @@ def test_flow_utp_one_arrow_per_packet(tshark):
     assert sum(1 for lab, _ in arrows if lab.startswith("ST_DATA")) == c["packets"]["DATA"]
 
 
-ALL_Z = ["btpeer_peers,tree", "btpeer_torrents,tree", "flow,btpeer,network", "flow,utp,network"]
+ALL_Z = ["btpeer_peers,tree", "btpeer_torrents,tree", "btpeer,peers", "btpeer,torrents", "flow,btpeer,network",
+         "flow,utp,network"]
 
 
 @pytest.mark.parametrize("rel", ["btpeer/btpeer-malformed.pcap", "btpeer/btpeer-all-messages.pcap",
@@ -207,6 +232,7 @@ def test_reports_survive_hand_built_vectors(tshark, rel):
         args += ["-z", z]
     out = tshark.run(args).stdout
     assert out.count("BitTorrent peers:") == 1 and out.count("BitTorrent torrents:") == 1
+    assert out.count("BitTorrent/Peers:") == 1 and out.count("BitTorrent/Torrents:") == 1
 
 
 def test_reports_on_hostile_utp_vectors(tshark, utp_vectors_pcap):

@@ -321,6 +321,30 @@ def test_hybrid_hashes_verified(tshark):
 
 
 @pytest.mark.parametrize("from_folder", [False, True])
+def test_vector_hashes_short_proofs(tshark, from_folder):
+    """BEP 52 Hashes whose proof stops below the pieces root (hand-built from the
+    real hybrid capture's message, tests/vectors/make_torrent_vectors.py): judged
+    against the node the proof stops at when an earlier verified message or the
+    .torrent's piece layers give it, else marked as not verifiable (a Chat note,
+    not a failure)."""
+    f = json.loads((VECTORS / "btpeer" / "btpeer-hashes-short.facts.json").read_text())
+    path = vector(tshark, "btpeer/btpeer-hashes-short.pcap")
+    extra = ["-o", f"btpeer.torrent_folder:{tshark.captures / 'torrents'}"] if from_folder else []
+    rows = tshark.fields(path, ["btpeer.hash.verified", "_ws.expert.message", "_ws.expert.severity"],
+                         "btpeer.msg_type == 22", extra=extra)
+    got = []
+    for ok, message, severity in rows:
+        if ok:
+            got.append(ok in ("1", "True"))
+        else:
+            assert "not verified" in message and "stops" in message, message
+            got.append(None)
+    assert got == f["verdicts_with_torrent" if from_folder else "verdicts"]
+    unverifiable = tshark.fields(path, ["frame.number"], "btpeer.hash.unverifiable", extra=extra)
+    assert len(unverifiable) == got.count(None)
+
+
+@pytest.mark.parametrize("from_folder", [False, True])
 def test_vector_v2(tshark, vec, from_folder):
     """A v2-only torrent: metadata checked with SHA-256, Hashes checked up to
     the pieces root (a flipped byte fails), pieces checked as merkle roots of

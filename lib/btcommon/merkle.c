@@ -68,8 +68,8 @@ int bt_merkle_root(const uint8_t *hashes, size_t n, uint64_t width, unsigned lay
     return 1;
 }
 
-void bt_merkle_climb(uint8_t node[BT_MERKLE_HASH], uint64_t index, const uint8_t *uncles, size_t count,
-                     bt_sha256_fn h)
+void bt_merkle_climb_path(uint8_t node[BT_MERKLE_HASH], uint64_t index, const uint8_t *uncles, size_t count,
+                          bt_sha256_fn h, uint8_t *path)
 {
     size_t i;
     for (i = 0; i < count; i++, index >>= 1) {
@@ -78,7 +78,43 @@ void bt_merkle_climb(uint8_t node[BT_MERKLE_HASH], uint64_t index, const uint8_t
             pair(u, node, h, node);
         else
             pair(node, u, h, node);
+        if (path)
+            memcpy(path + i * BT_MERKLE_HASH, node, BT_MERKLE_HASH);
     }
+}
+
+void bt_merkle_climb(uint8_t node[BT_MERKLE_HASH], uint64_t index, const uint8_t *uncles, size_t count,
+                     bt_sha256_fn h)
+{
+    bt_merkle_climb_path(node, index, uncles, count, h, NULL);
+}
+
+int bt_merkle_proof_top(uint64_t blocks, unsigned base, uint64_t index, uint64_t length, uint64_t proofs,
+                        unsigned *layer, uint64_t *node)
+{
+    uint64_t width = bt_merkle_width(length), fwidth = bt_merkle_width(blocks);
+    unsigned root = bt_merkle_log2(fwidth), top;
+
+    /* layers are below 64 (a 64-bit block count); anything beyond cannot fit */
+    if (length == 0 || blocks == 0 || width == 0 || fwidth == 0 || base > root || index % width)
+        return 0;
+    top = base + bt_merkle_log2(width);
+    if (top > root || proofs > root - top)
+        return 0;
+    if (index >= (fwidth >> base))            /* the file's layer `base` has fwidth >> base nodes */
+        return 0;
+    top += (unsigned)proofs;
+    *layer = top;
+    *node = (index / width) >> proofs;
+    return top == root ? BT_MERKLE_AT_ROOT : BT_MERKLE_BELOW_ROOT;
+}
+
+int bt_merkle_is_pad(uint64_t blocks, unsigned layer, uint64_t node)
+{
+    /* the node's first leaf is node << layer; past 2^64 it is beyond any file */
+    if (layer >= 64 || node > (UINT64_MAX >> layer))
+        return 1;
+    return (node << layer) >= blocks;
 }
 
 int bt_merkle_data_root(const uint8_t *data, size_t len, uint64_t width, bt_sha256_fn h,

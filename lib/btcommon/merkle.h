@@ -41,6 +41,31 @@ int bt_merkle_root(const uint8_t *hashes, size_t n, uint64_t width, unsigned lay
 void bt_merkle_climb(uint8_t node[BT_MERKLE_HASH], uint64_t index, const uint8_t *uncles, size_t count,
                      bt_sha256_fn h);
 
+/* bt_merkle_climb that also writes each ancestor it computes, bottom up, to
+ * path (count * 32 bytes; NULL: none): path[count - 1] is the final node. */
+void bt_merkle_climb_path(uint8_t node[BT_MERKLE_HASH], uint64_t index, const uint8_t *uncles, size_t count,
+                          bt_sha256_fn h, uint8_t *path);
+
+/* Where a BEP 52 hashes message leads: `length` hashes (length >= 1) of
+ * layer `base` starting at `index`, followed by `proofs` uncle hashes, in
+ * the tree of a file of `blocks` 16 KiB blocks (blocks >= 1).  The hashes
+ * form a subtree of width bt_merkle_width(length) (index must be a multiple
+ * of it), each proof hash climbs one layer.  Sets *layer / *node to the
+ * node the message ends at.  Returns 0 when the message cannot fit that
+ * file (index not aligned, a start past the file's width, layers above its
+ * root), BT_MERKLE_AT_ROOT when that node is the file's root (the pieces
+ * root), BT_MERKLE_BELOW_ROOT when the proof stops below it (BEP 52: a
+ * client may send fewer proof layers than the tree has when the receiver
+ * already holds the nodes above). */
+#define BT_MERKLE_AT_ROOT    1
+#define BT_MERKLE_BELOW_ROOT 2
+int bt_merkle_proof_top(uint64_t blocks, unsigned base, uint64_t index, uint64_t length, uint64_t proofs,
+                        unsigned *layer, uint64_t *node);
+
+/* 1 when node `node` of layer `layer` covers no block of a file of
+ * `blocks` blocks (all its leaves are padding: it is bt_merkle_pad(layer)). */
+int bt_merkle_is_pad(uint64_t blocks, unsigned layer, uint64_t node);
+
 /* The root of a piece's data (len bytes, at most width blocks): the leaves
  * are the SHA-256 of each 16 KiB block (the last one shorter), padded with
  * zero leaves to width blocks.  Returns 0 when it cannot. */

@@ -1,14 +1,17 @@
 /* btpeer-swarm-tree.c
- * The swarm view for the GUI: a stats tree on the "btpeer" tap
- * (btpeer-tap.h), Statistics > BitTorrent > Peers, also
+ * Message counts per peer for the GUI: a stats tree on the "btpeer" tap
+ * (btpeer-tap.h), Statistics > BitTorrent > Messages per Peer, also
  * tshark -z btpeer_swarm,tree.  One node per peer-wire connection (BEP 3
  * over TCP or uTP), under it one node per sending side with its client
  * (BEP 20 peer id) and the counts of what it sent: piece data bytes,
  * chokes, unchokes, interested, requests, cancels, haves, BEP 52 hash
  * messages, and the pieces from it that were verified / failed (piece
  * verification, btpeer-pieces.c).  Counters only grow, so the tree is the same
- * whether the tap runs during the first pass or after it.  The text reports
- * with Transmission's flag letters are in btpeer-swarm.c.
+ * whether the tap runs during the first pass or after it.  The swarm view
+ * proper (Statistics > BitTorrent > Peers / Torrents, with Transmission's
+ * flag letters) is btpeer-swarm-table.c; this tree adds the counts of the
+ * messages the tables do not show (interested, requests, haves, rejects,
+ * BEP 52 hash messages, encrypted bytes).
  */
 #include <epan/packet.h>
 #include <epan/tap.h>
@@ -22,9 +25,9 @@
 #include "ws-compat.h"
 
 #ifdef STATS_TREE_MENU_SEPARATOR
-#define SWARM_TREE_PATH "BitTorrent" STATS_TREE_MENU_SEPARATOR "Peers"
+#define SWARM_TREE_PATH "BitTorrent" STATS_TREE_MENU_SEPARATOR "Messages per Peer"
 #else
-#define SWARM_TREE_PATH "BitTorrent/Peers"
+#define SWARM_TREE_PATH "BitTorrent/Messages per Peer"
 #endif
 
 static const char st_str_conns[] = "BitTorrent peer-wire connections";

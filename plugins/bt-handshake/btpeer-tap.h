@@ -1,8 +1,9 @@
 /* btpeer-tap.h
  * The record btpeer queues on its tap "btpeer", one per PDU (BEP 3 handshake
  * or message, BEP 6 / 10 / 52 messages), and one per call of encrypted
- * (MSE/PE) bytes.  Listeners: the swarm view (btpeer-swarm.c: tshark
- * -z btpeer_peers,tree and -z btpeer_torrents,tree) and the timeline
+ * (MSE/PE) bytes.  Listeners: the swarm view (btpeer-swarm.c, the model
+ * of tshark -z btpeer_peers,tree / btpeer_torrents,tree and of the GUI
+ * tables) and the timeline
  * (btpeer-flow.c: -z flow,btpeer,network and the Flow Graph).
  *
  * Everything a pointer reaches lives at least as long as the packet
@@ -78,9 +79,12 @@ void btpeer_tap_pdu(struct btpeer_ctx *ctx, btpeer_tap_kind_t kind, guint count)
 struct btpeer_conn;
 void btpeer_tap_encrypted(packet_info *pinfo, struct btpeer_conn *conn, int dir, guint bytes);
 
-/* btpeer-swarm.c: -z btpeer_peers,tree and -z btpeer_torrents,tree. */
+/* btpeer-swarm-text.c: -z btpeer_peers,tree and -z btpeer_torrents,tree. */
 void btpeer_register_swarm(void);
-/* btpeer-swarm-tree.c: Statistics > BitTorrent > Peers (-z btpeer_swarm,tree). */
+/* btpeer-swarm-table.c: Statistics > BitTorrent > Peers / Torrents
+ * (-z btpeer,peers / -z btpeer,torrents). */
+void btpeer_register_swarm_table(void);
+/* btpeer-swarm-tree.c: Statistics > BitTorrent > Messages per Peer (-z btpeer_swarm,tree). */
 void btpeer_register_swarm_tree(void);
 /* btpeer-flow.c: the "btpeer" sequence analysis (Flow Graph, -z flow,btpeer). */
 void btpeer_register_flow(void);

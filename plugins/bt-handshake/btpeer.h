@@ -143,7 +143,8 @@ typedef struct btpeer_pdu {
     btpeer_md_done_t *md;         /* this PDU completed the metadata            */
     const char       *md_unused;  /* why this ut_metadata data was not used     */
     btpeer_piece_done_t *piece;   /* this PDU completed a piece                 */
-    guint8            hash_verdict; /* Hashes (BEP 52): 0 not checked, 1 ok, 2 failed */
+    guint8            hash_verdict; /* Hashes (BEP 52): 0 not checked, 1 ok, 2 failed,
+                                       3 proof stops at an unknown node (btpeer-hashes.c) */
 } btpeer_pdu_t;
 
 /* Everything the decoders of one PDU need. */

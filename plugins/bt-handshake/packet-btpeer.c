@@ -426,6 +426,7 @@ void proto_register_btpeer(void)
     btpeer_utp_register();
     btpeer_register_tap();
     btpeer_register_swarm();
+    btpeer_register_swarm_table();
     btpeer_register_swarm_tree();
     btpeer_register_flow();
     bt_discovery_register();

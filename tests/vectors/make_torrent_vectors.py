@@ -24,6 +24,17 @@
       byte: fails), 2 (short: the file ends) and 3 (small.txt, checked against
       its pieces root).
   btpeer-torrent-folder/v2.torrent  that torrent with its piece layers.
+  btpeer-hashes-short.pcap  BEP 52 Hashes messages whose proof stops below
+      the pieces root, derived from the real hybrid capture
+      (test-captures/torrent-hybrid-magnet.pcap: libtorrent's Hashes message
+      with the piece layer of sub/d-nested.bin, read from the raw pcap bytes)
+      and its .torrent (test-captures/torrents/bttor-hybrid.torrent: the info
+      dictionary, sent over ut_metadata).  In order: h0,h1 without proof
+      (nothing known above them yet: not verifiable), h0,h1 with the proof
+      H(h2||h3) (reaches the root), h2,h3 without proof (the node above is
+      that proof hash, now known), the same with h2 flipped (fails), h0,h1
+      without proof again (their parent now follows from known piece-layer
+      hashes), then the real message verbatim.
 The merkle trees here are computed from the leaves up, padded with zero
 leaves, independently of the plugin's piece-layer arithmetic.
 """
@@ -201,7 +212,69 @@ def v2():
         json.dump(facts, f, indent=1)
 
 
+def bdecode_end(b, i):
+    """Index just past the bencoded value starting at b[i]."""
+    c = b[i:i + 1]
+    if c in (b"d", b"l"):
+        i += 1
+        while b[i:i + 1] != b"e":
+            i = bdecode_end(b, i)
+        return i + 1
+    if c == b"i":
+        return b.index(b"e", i) + 1
+    colon = b.index(b":", i)
+    return colon + 1 + int(b[i:colon])
+
+
+def short_proofs():
+    root_dir = os.path.join(HERE, "..", "..")
+    tor = open(os.path.join(root_dir, "test-captures", "torrents", "bttor-hybrid.torrent"), "rb").read()
+    start = tor.index(b"4:info") + 6
+    info = tor[start:bdecode_end(tor, start)]
+    facts = json.load(open(os.path.join(root_dir, "test-captures", "torrent-hybrid-magnet.facts.json")))
+    entry = next(e for e in facts["torrent"]["files"] if e["path"].endswith("sub/d-nested.bin"))
+    root = bytes.fromhex(entry["pieces_root"])
+    # the real Hashes message (id 22) for that file: length prefix, id, root, 4 fields, hashes
+    cap = open(os.path.join(root_dir, "test-captures", "torrent-hybrid-magnet.pcap"), "rb").read()
+    k = cap.index(b"\x16" + root)
+    mlen = struct.unpack(">I", cap[k - 4:k])[0]
+    real = cap[k:k + mlen]
+    base, index, length, proof = struct.unpack(">4I", real[33:49])
+    h = [real[49 + 32 * i:81 + 32 * i] for i in range(length)]
+    # 90000 bytes: 6 blocks (tree of 8, root at layer 3), 32 KiB pieces: the
+    # piece layer is layer 1, 3 pieces and one padding node
+    assert (base, index, length, len(real)) == (1, 0, 4, 49 + 4 * 32), (base, index, length, len(real))
+    left, right = sha256(h[0] + h[1]), sha256(h[2] + h[3])
+    assert sha256(left + right) == root
+    bad2 = bytearray(h[2])
+    bad2[0] ^= 1
+
+    def hashes(idx, n, proofs, body):
+        return msg(22, root + u32(1, idx, n, proofs) + body)
+    msgs = [(hashes(0, 2, 0, h[0] + h[1]), None),
+            (hashes(0, 2, 1, h[0] + h[1] + right), True),
+            (hashes(2, 2, 0, h[2] + h[3]), True),
+            (hashes(2, 2, 0, bytes(bad2) + h[3]), False),
+            (hashes(0, 2, 0, h[0] + h[1]), True),
+            (u32(mlen) + real, True)]
+    pc = Pcap()
+    c = Tcp(pc, (ip("10.0.6.1"), 40000), (ip("10.0.6.2"), 6881))
+    handshakes(c, hashlib.sha1(info).digest(), b"-LT2080-iiiiiiiiiiii", b"-LT2080-jjjjjjjjjjjj")
+    c.send(1, md_piece(0, info))
+    for m, _ in msgs:
+        c.send(1, m)
+    pc.write("btpeer-hashes-short.pcap")
+    out = {"info_hash_v1": hashlib.sha1(info).hexdigest(), "pieces_root": root.hex(),
+           # per Hashes message: True verified, False fails, None not verifiable;
+           # with the .torrent (its piece layers) the first is verifiable too
+           "verdicts": [v for _, v in msgs],
+           "verdicts_with_torrent": [True] + [v for _, v in msgs[1:]]}
+    with open(os.path.join(OUT, "btpeer-hashes-short.facts.json"), "w") as f:
+        json.dump(out, f, indent=1)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     main()
     v2()
+    short_proofs()

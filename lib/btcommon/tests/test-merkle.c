@@ -79,6 +79,61 @@ int main(void)
     memcpy(uncles[1], c0, 32);
     bt_merkle_climb(node, 1, uncles[0], 2, fake);
     CHECK(memcmp(node, exp, 32) == 0);
+    /* the same climb, keeping the path: H(c||d) then the root */
+    {
+        uint8_t path[2][32];
+        memcpy(node, leaves[2], 32);
+        memcpy(uncles[0], leaves[3], 32);
+        memcpy(uncles[1], ab, 32);
+        bt_merkle_climb_path(node, 2, uncles[0], 2, fake, path[0]);
+        CHECK(memcmp(path[0], c0, 32) == 0);
+        CHECK(memcmp(path[1], exp, 32) == 0);
+        CHECK(memcmp(node, exp, 32) == 0);
+    }
+    /* where a hashes message leads, in a file of 10 blocks (width 16, root layer 4) */
+    {
+        unsigned layer = 99;
+        uint64_t at = 99;
+        /* 4 leaves from 8 with two proofs: up to layer 4, the root */
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 0, 8, 4, 2, &layer, &at), BT_MERKLE_AT_ROOT);
+        CHECK_EQ_INT(layer, 4);
+        CHECK_EQ_INT(at, 0);
+        /* the same with one proof: stops at layer 3, node 1 (leaves 8-15) */
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 0, 8, 4, 1, &layer, &at), BT_MERKLE_BELOW_ROOT);
+        CHECK_EQ_INT(layer, 3);
+        CHECK_EQ_INT(at, 1);
+        /* no proof: the subtree root itself, layer 2 node 2 */
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 0, 8, 4, 0, &layer, &at), BT_MERKLE_BELOW_ROOT);
+        CHECK_EQ_INT(layer, 2);
+        CHECK_EQ_INT(at, 2);
+        /* 3 hashes are a width-4 subtree: index must be a multiple of 4 */
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 0, 2, 3, 0, &layer, &at), 0);
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 0, 4, 3, 2, &layer, &at), BT_MERKLE_AT_ROOT);
+        CHECK_EQ_INT(at, 0);
+        /* a piece-layer message (layer 2: 4 nodes) with 2 proofs */
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 2, 0, 4, 0, &layer, &at), BT_MERKLE_AT_ROOT);
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 2, 2, 1, 1, &layer, &at), BT_MERKLE_BELOW_ROOT);
+        CHECK_EQ_INT(layer, 3);
+        CHECK_EQ_INT(at, 1);
+        /* proofs past the root, a base above it, a start past the layer, huge values */
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 0, 8, 4, 3, &layer, &at), 0);
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 5, 0, 1, 0, &layer, &at), 0);
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 2, 4, 1, 0, &layer, &at), 0);
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 0, 0, UINT64_MAX, 0, &layer, &at), 0);
+        CHECK_EQ_INT(bt_merkle_proof_top(10, 0, 0, 1, UINT64_MAX, &layer, &at), 0);
+        CHECK_EQ_INT(bt_merkle_proof_top(0, 0, 0, 1, 0, &layer, &at), 0);
+        /* a one-block file: its only leaf is the root */
+        CHECK_EQ_INT(bt_merkle_proof_top(1, 0, 0, 1, 0, &layer, &at), BT_MERKLE_AT_ROOT);
+        /* padding nodes of the 10-block file: leaves 10-15, layer 1 nodes 5-7, layer 3 none */
+        CHECK(!bt_merkle_is_pad(10, 0, 9));
+        CHECK(bt_merkle_is_pad(10, 0, 10));
+        CHECK(!bt_merkle_is_pad(10, 1, 4));
+        CHECK(bt_merkle_is_pad(10, 1, 5));
+        CHECK(!bt_merkle_is_pad(10, 3, 1));
+        CHECK(bt_merkle_is_pad(10, 3, 2));
+        CHECK(bt_merkle_is_pad(10, 64, 0));
+        CHECK(bt_merkle_is_pad(10, 63, 3));
+    }
     /* data root: 16384 + 100 bytes = 2 leaves, in a width-4 piece */
     {
         static uint8_t data[16484];
