@@ -312,9 +312,12 @@ def test_vector_metadata_any_order_and_direction(tshark, vec):
     assert any("100000000" in m and "not used" in m for m in msgs)
 
 
-def test_vector_pieces(tshark, vec):
+@pytest.mark.parametrize("two_pass", MODES)
+def test_vector_pieces(tshark, vec, two_pass):
     """Blocks out of order, one cut over segments and resent, padding never
-    sent, a flipped byte: the verdicts and senders the script built."""
+    sent, a flipped byte, a segment ending a failed copy and starting the
+    next, a resend after the piece verified: the verdicts and senders the
+    script built, and files exported whole in one and in two passes."""
     path, f, _ = vec
     got = verdicts(tshark, path)
     exp = [(v["sender"], v["piece"], True) for v in f["verified"]] + [(f["failed"]["sender"], f["failed"]["piece"], False)]
@@ -322,7 +325,7 @@ def test_vector_pieces(tshark, vec):
     blocks = tshark.fields(path, ["btpeer.piece.blocks_in"], "btpeer.piece.verified && btpeer.piece.index == 0")
     assert len(blocks) == 1 and len(blocks[0][0].split(",")) == 2     # two frames carried piece 0
     # the objects: every file whole, the .torrent
-    objs = export(tshark, path)
+    objs = export(tshark, path, two_pass=two_pass, tag=f"-{two_pass}")
     assert hashlib.sha256(objs["vec.torrent"][7:-1]).hexdigest() == f["info_sha256"]
     for e in f["files"]:
         assert hashlib.sha256(objs[eo_name(e["path"])]).hexdigest() == e["sha256"]
