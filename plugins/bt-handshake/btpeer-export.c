@@ -9,13 +9,35 @@
  * When objects are handed over:
  *  - the .torrent: at the frame that completed and verified the metadata;
  *  - a file all of whose pieces were verified: at the frame verifying its
- *    last piece; its bytes are the file's, byte for byte;
+ *    last piece; its bytes are the file's, byte for byte (named incomplete
+ *    if some were past the memory bound, or not copied back: below);
  *  - any other file: at the last frame of the torrent's connections, once
  *    the whole capture has been read (two-pass tshark, the GUI): only then
  *    is it known that nothing more will come.  Its name ends in
  *    ".incomplete" with the byte ranges missing (never seen whole, or past
  *    the memory bound) and failed (hash mismatch); missing bytes are zeros,
  *    and the object stops after the last verified byte.
+ *
+ * Where the bytes come from (btpeer-pieces.c): a pass that this tap reads
+ * while the frames are first dissected (one-pass tshark) keeps each
+ * verified piece; any other first pass (two-pass tshark's first pass runs
+ * no taps; the GUI opens the dialog after reading) keeps none, and a later
+ * pass with this tap present copies them back from their blocks: every
+ * block of a file's pieces comes at or before the frame of its object, and
+ * a frame's taps run after all of its PDUs.  Whether taps run in a first
+ * pass is not asked of epan (no API says it): eo_packet runs only when they
+ * do, so the pass is known at the first frame after the first one that
+ * queued this tap; pieces verified before that are kept tentatively.
+ *
+ * Why incomplete files are not exported by a one-pass tshark: it writes the
+ * objects in this tap's draw callback (ui/cli/tap-exportobject.c), called
+ * from draw_tap_listeners() right after the last packet; no dissector
+ * routine runs between the last packet and it in the one-pass path
+ * (postseq cleanup routines run only after tshark's first of two passes,
+ * init/cleanup routines when the capture is closed, after the draw), and
+ * a draw callback of our own would run after tshark's (the listener list is
+ * walked newest first and ours registers first).  An object handed over
+ * earlier could not be withdrawn or renamed once the file completes.
  */
 #include <string.h>
 
@@ -36,6 +58,17 @@
 
 static int eo_tap = -1;
 
+/* Whether this tap runs in the first pass (see above). */
+typedef enum { EO_PASS_UNKNOWN = 0, EO_PASS_TAPPED, EO_PASS_UNTAPPED } eo_pass_t;
+static eo_pass_t eo_pass;
+static guint32 eo_first_queued;     /* first frame queueing this tap, first pass */
+static wmem_array_t *eo_tentative;  /* eo_kept_t: kept while eo_pass is unknown */
+
+typedef struct {
+    btpeer_torrent_t *t;
+    guint32           index;
+} eo_kept_t;
+
 typedef struct eo_event {
     btpeer_torrent_t *t;
     gint64            file;       /* -1: the .torrent */
@@ -49,6 +82,8 @@ typedef struct {
 typedef struct {
     eo_frame_t       *frame;
     btpeer_torrent_t *last;       /* this is the last frame of that torrent */
+    gboolean          first_pass; /* dissected for the first time (taps run
+                                     after the frame is marked visited) */
 } eo_tap_t;
 
 void btpeer_export_event(packet_info *pinfo, btpeer_torrent_t *t, gint64 file)
@@ -66,6 +101,55 @@ void btpeer_export_event(packet_info *pinfo, btpeer_torrent_t *t, gint64 file)
     fr->events = ev;
 }
 
+/* The first pass reached a frame after the first one that queued this
+ * tap: had taps run, eo_packet would have said so. */
+static void eo_pass_resolve(packet_info *pinfo)
+{
+    guint i;
+
+    if (eo_pass != EO_PASS_UNKNOWN || !eo_first_queued || pinfo->num == eo_first_queued)
+        return;
+    eo_pass = EO_PASS_UNTAPPED;
+    for (i = 0; eo_tentative && i < wmem_array_get_count(eo_tentative); i++) {
+        const eo_kept_t *k = (const eo_kept_t *)wmem_array_index(eo_tentative, i);
+        btpeer_piece_unkeep(k->t, k->index);
+    }
+    eo_tentative = NULL;   /* file scope: freed with the capture */
+}
+
+gboolean btpeer_export_keep(packet_info *pinfo)
+{
+    eo_pass_resolve(pinfo);
+    if (eo_pass == EO_PASS_UNKNOWN)
+        return have_tap_listener(eo_tap);
+    return eo_pass == EO_PASS_TAPPED;
+}
+
+void btpeer_export_tentative(btpeer_torrent_t *t, guint32 index)
+{
+    eo_kept_t k;
+
+    if (eo_pass != EO_PASS_UNKNOWN)
+        return;
+    if (!eo_tentative)
+        eo_tentative = wmem_array_new(wmem_file_scope(), sizeof(eo_kept_t));
+    k.t = t;
+    k.index = index;
+    wmem_array_append_one(eo_tentative, k);
+}
+
+gboolean btpeer_export_wanted(void)
+{
+    return have_tap_listener(eo_tap);
+}
+
+static void eo_init(void)
+{
+    eo_pass = EO_PASS_UNKNOWN;
+    eo_first_queued = 0;
+    eo_tentative = NULL;
+}
+
 void btpeer_export_frame(btpeer_ctx_t *ctx)
 {
     packet_info *pinfo = ctx->pinfo;
@@ -74,13 +158,18 @@ void btpeer_export_frame(btpeer_ctx_t *ctx)
 
     if (!t)
         return;
-    if (!PINFO_FD_VISITED(pinfo))
+    if (!PINFO_FD_VISITED(pinfo)) {
         t->last_frame = pinfo->num;
+        eo_pass_resolve(pinfo);
+        if (!eo_first_queued)
+            eo_first_queued = pinfo->num;
+    }
     tap = (eo_tap_t *)p_get_proto_data(pinfo->pool, pinfo, proto_btpeer, BTPEER_KEY_EXPORT);
     if (!tap) {
         tap = wmem_new0(pinfo->pool, eo_tap_t);
         p_add_proto_data(pinfo->pool, pinfo, proto_btpeer, BTPEER_KEY_EXPORT, tap);
         tap->frame = (eo_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_EXPORT);
+        tap->first_pass = !PINFO_FD_VISITED(pinfo);
         tap_queue_packet(eo_tap, pinfo, tap);
     }
     if (!tap->frame)   /* events recorded by a later PDU of this frame */
@@ -128,9 +217,10 @@ static guint64 file_bytes(const btpeer_torrent_t *t, size_t f, guint8 *buf)
     while (pos < end) {
         guint32 p = (guint32)(pos / plen);
         guint64 pend = MIN(((guint64)p + 1) * plen, end);
-        if (t->piece_data[p]) {
+        const guint8 *data = btpeer_piece_bytes(t, p);
+        if (data) {
             if (buf)
-                memcpy(buf + (pos - tf->offset), t->piece_data[p] + (pos - (guint64)p * plen), (size_t)(pend - pos));
+                memcpy(buf + (pos - tf->offset), data + (pos - (guint64)p * plen), (size_t)(pend - pos));
             last = pend - tf->offset;
         }
         pos = pend;
@@ -152,7 +242,7 @@ static void name_ranges(wmem_strbuf_t *sb, const btpeer_torrent_t *t, size_t f, 
         guint64 pend = pos < end ? MIN(((guint64)p + 1) * plen, end) : end;
         gboolean bad = pos < end &&
             (failed ? t->piece_state[p] == BTPEER_PIECE_FAILED
-                    : t->piece_state[p] != BTPEER_PIECE_FAILED && !t->piece_data[p]);
+                    : t->piece_state[p] != BTPEER_PIECE_FAILED && !btpeer_piece_bytes(t, p));
         if (bad && !in_run) {
             run_lo = pos;
             in_run = TRUE;
@@ -175,8 +265,21 @@ static void name_ranges(wmem_strbuf_t *sb, const btpeer_torrent_t *t, size_t f, 
         wmem_strbuf_append_printf(sb, "+%u more", more);
 }
 
-static void export_file(export_object_list_t *list, packet_info *pinfo, const btpeer_torrent_t *t, size_t f,
-                        gboolean complete)
+/* Whether every piece of file f is at hand (verified and its bytes kept). */
+static gboolean file_whole(const btpeer_torrent_t *t, size_t f)
+{
+    const bt_tfile_t *tf = &t->info.files[f];
+    guint64 plen = t->info.piece_length, p;
+
+    if (tf->length == 0)
+        return TRUE;
+    for (p = tf->offset / plen; p <= (tf->offset + tf->length - 1) / plen; p++)
+        if (!btpeer_piece_bytes(t, (guint32)p))
+            return FALSE;
+    return TRUE;
+}
+
+static void export_file(export_object_list_t *list, packet_info *pinfo, const btpeer_torrent_t *t, size_t f)
 {
     const bt_tfile_t *tf = &t->info.files[f];
     guint64 last = file_bytes(t, f, NULL);
@@ -184,7 +287,7 @@ static void export_file(export_object_list_t *list, packet_info *pinfo, const bt
     wmem_strbuf_t *sb;
 
     file_bytes(t, f, buf);
-    if (complete) {   /* every piece kept: last is the file's length */
+    if (file_whole(t, f)) {   /* last is the file's length */
         add_entry(list, pinfo, t, "application/octet-stream", g_strdup(tf->path), buf, (size_t)last);
         return;
     }
@@ -204,18 +307,22 @@ static tap_packet_status eo_packet(void *tapdata, packet_info *pinfo, epan_disse
     gboolean any = FALSE;
     size_t f;
 
+    if (tap->first_pass) {
+        eo_pass = EO_PASS_TAPPED;   /* this first pass is read: keep what it verifies */
+        eo_tentative = NULL;
+    }
     for (ev = tap->frame ? tap->frame->events : NULL; ev; ev = ev->next) {
         if (ev->file < 0)
             export_torrent(list, pinfo, ev->t);
         else
-            export_file(list, pinfo, ev->t, (size_t)ev->file, TRUE);
+            export_file(list, pinfo, ev->t, (size_t)ev->file);
         any = TRUE;
     }
     if (tap->last && tap->last->piece_state) {
         for (f = 0; f < tap->last->info.n_files; f++) {
             const bt_tfile_t *tf = &tap->last->info.files[f];
             if (!tf->pad && !tap->last->file_done[f]) {
-                export_file(list, pinfo, tap->last, f, tf->length == 0);
+                export_file(list, pinfo, tap->last, f);
                 any = TRUE;
             }
         }
@@ -226,4 +333,5 @@ static tap_packet_status eo_packet(void *tapdata, packet_info *pinfo, epan_disse
 void btpeer_register_export(int proto)
 {
     eo_tap = register_export_object(proto, eo_packet, NULL);
+    register_init_routine(eo_init);
 }

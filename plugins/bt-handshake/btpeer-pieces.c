@@ -9,8 +9,14 @@
  *    torrent's piece hash (v1: SHA-1; v2-only torrents: the merkle root of
  *    its blocks, btpeer-hashes.c).  The completing frame shows btpeer.piece.verified
  *    and btpeer.piece.blocks_in; a failed piece gets a Warning naming the
- *    peer that sent it.  Verified pieces are kept for Export Objects.
- * First pass only; the result is kept in btpeer_pdu_t.
+ *    peer that sent it;
+ *  - the bytes of verified pieces for Export Objects: kept on the first
+ *    pass only when Export Objects reads that pass (one-pass tshark), else
+ *    copied back from the blocks of the verified copy on a later pass that
+ *    Export Objects reads (two-pass tshark, the GUI's retap): a capture
+ *    opened or filtered without exporting holds no second copy of its data.
+ * Gathering and hashing on the first pass only; the result is kept in
+ * btpeer_pdu_t.
  */
 #include <string.h>
 
@@ -35,7 +41,7 @@
 /* Verified bytes kept per capture for Export Objects.  The capture holds
  * these bytes already; keeping a second copy is bounded so that a capture
  * of a large transfer does not double its memory past this.  Pieces
- * verified beyond it are exported as missing ("not kept"). */
+ * verified beyond it are exported as missing. */
 #define KEEP_MAX (1024u * 1024u * 1024u)
 /* Files named on one message: a block touches at most a few files, a
  * whole piece of a torrent of tiny files may touch thousands. */
@@ -54,6 +60,8 @@ static expert_field ei_piece_failed = EI_INIT;
 typedef struct {
     guint8       *data;
     guint32       len;
+    guint32       copy;          /* serial of this copy (btpeer_pdu_t.copy)     */
+    guint32       blocks;        /* block PDUs gathered into it                 */
     guint32       last_frame;
     bt_rangeset_t seen;
     wmem_array_t *frames;
@@ -83,6 +91,11 @@ void btpeer_piece_files(btpeer_ctx_t *ctx, guint32 index, guint32 begin, guint64
         proto_item_set_generated(proto_tree_add_uint(ctx->tree, hf_piece_files_more, ctx->tvb, 0, 0,
                                                      (guint32)(n - FILES_SHOWN)));
 }
+
+/* Serial of the next piece copy gathered: unique in the capture, so that a
+ * block PDU names the one copy it went into (a frame may end a failed copy
+ * and start the next one of the same piece). */
+static guint32 next_copy = 1;
 
 static guint piece_hash(gconstpointer k)
 {
@@ -145,6 +158,9 @@ static piece_buf_t *buf_get(const btpeer_torrent_t *t, btpeer_side_t *side, guin
     pb = wmem_new0(wmem_file_scope(), piece_buf_t);
     pb->data = (guint8 *)wmem_alloc(wmem_file_scope(), len);
     pb->len = len;
+    pb->copy = next_copy++;
+    if (!next_copy)
+        next_copy = 1;   /* 0 means "no copy" */
     bt_rangeset_init(&pb->seen);
     pb->frames = wmem_array_new(wmem_file_scope(), sizeof(guint32));
     buf_padding(t, index, pb);
@@ -153,24 +169,47 @@ static piece_buf_t *buf_get(const btpeer_torrent_t *t, btpeer_side_t *side, guin
     return pb;
 }
 
-/* A verified piece: kept for export (within KEEP_MAX) and counted per file
- * (only kept pieces count); a file whose pieces are all verified and kept
- * is a complete export object at this frame. */
+const guint8 *btpeer_piece_bytes(const btpeer_torrent_t *t, guint32 index)
+{
+    const btpeer_kept_t *k = t->kept ? t->kept[index] : NULL;
+    return k && k->data && k->filled == k->blocks ? k->data : NULL;
+}
+
+void btpeer_piece_unkeep(btpeer_torrent_t *t, guint32 index)
+{
+    btpeer_kept_t *k = t->kept[index];
+    if (!k || !k->data)
+        return;
+    wmem_free(wmem_file_scope(), k->data);
+    k->data = NULL;
+    k->filled = 0;
+    t->kept_bytes -= bt_info_piece_size(&t->info, index);
+}
+
+/* A verified piece: its copy remembered (the bytes kept when Export Objects
+ * reads this pass, within KEEP_MAX) and counted per file; a file whose
+ * pieces are all verified is an export object at this frame (named
+ * incomplete there if some bytes were not kept). */
 static void piece_verified(btpeer_ctx_t *ctx, btpeer_torrent_t *t, guint32 index, piece_buf_t *pb)
 {
     const bt_torrent_info_t *in = &t->info;
     guint64 start = (guint64)index * in->piece_length, end = start + pb->len;
+    btpeer_kept_t *k;
     size_t f;
 
     if (t->piece_state[index] == BTPEER_PIECE_OK)
         return;
     t->piece_state[index] = BTPEER_PIECE_OK;
-    if (t->kept_bytes + pb->len <= KEEP_MAX) {
-        t->piece_data[index] = pb->data;   /* ownership moves to the torrent */
+    k = wmem_new0(wmem_file_scope(), btpeer_kept_t);
+    k->copy = pb->copy;
+    k->blocks = pb->blocks;
+    t->kept[index] = k;
+    if (btpeer_export_keep(ctx->pinfo) && t->kept_bytes + pb->len <= KEEP_MAX) {
+        k->data = pb->data;   /* ownership moves to the torrent */
+        k->filled = k->blocks;
         pb->data = NULL;
         t->kept_bytes += pb->len;
-    } else {
-        return;    /* verified, not kept: its files are exported incomplete */
+        btpeer_export_tentative(t, index);
     }
     for (f = bt_info_file_at(in, start); f < in->n_files && in->files[f].offset < end; f++) {
         const bt_tfile_t *tf = &in->files[f];
@@ -237,6 +276,8 @@ static void piece_gather(btpeer_ctx_t *ctx, guint32 index, guint32 begin, int of
         return;
     }
     tvb_memcpy(ctx->tvb, pb->data + begin, offset, len);
+    ctx->pdu->copy = pb->copy;
+    ctx->pdu->copy_block = ++pb->blocks;
     pb->last_frame = ctx->pinfo->num;
     n = wmem_array_get_count(pb->frames);
     if (n < FRAMES_MAX && (n == 0 || *(guint32 *)wmem_array_index(pb->frames, n - 1) != ctx->pinfo->num))
@@ -247,14 +288,48 @@ static void piece_gather(btpeer_ctx_t *ctx, guint32 index, guint32 begin, int of
     }
 }
 
+/* A later pass that Export Objects reads: a block of a verified copy whose
+ * bytes were not kept is copied back into the piece (allocated at its first
+ * block, within KEEP_MAX).  Blocks are counted in the order the first pass
+ * gathered them, so the piece is whole (btpeer_piece_bytes) only once every
+ * block was copied in that order, last copy of a byte winning as on the
+ * first pass; a pass that skips frames (a read filter) leaves it missing. */
+static void piece_refill(btpeer_ctx_t *ctx, guint32 index, guint32 begin, int offset, int len)
+{
+    btpeer_torrent_t *t = ctx->pdu->torrent;
+    btpeer_kept_t *k;
+    guint64 size;
+
+    if (!t || !t->kept || index >= t->info.num_pieces || len <= 0)
+        return;
+    k = t->kept[index];
+    if (!k || k->copy != ctx->pdu->copy || ctx->pdu->copy_block <= k->filled)
+        return;     /* another copy, or this block is in already */
+    size = bt_info_piece_size(&t->info, index);
+    if ((guint64)begin + (guint64)len > size)
+        return;     /* cannot be: the first pass checked it */
+    if (!k->data) {
+        if (t->kept_bytes + size > KEEP_MAX)
+            return;
+        k->data = (guint8 *)wmem_alloc0(wmem_file_scope(), (size_t)size);   /* zeros: padding */
+        t->kept_bytes += size;
+    }
+    tvb_memcpy(ctx->tvb, k->data + begin, offset, len);
+    if (ctx->pdu->copy_block == k->filled + 1)
+        k->filled++;
+}
+
 void btpeer_piece_block(btpeer_ctx_t *ctx, guint32 index, guint32 begin, int offset, int len)
 {
     const btpeer_piece_done_t *done;
     proto_item *it;
     guint32 i;
 
+    len = MIN(len, tvb_captured_length_remaining(ctx->tvb, offset));
     if (!PINFO_FD_VISITED(ctx->pinfo))
-        piece_gather(ctx, index, begin, offset, MIN(len, tvb_captured_length_remaining(ctx->tvb, offset)));
+        piece_gather(ctx, index, begin, offset, len);
+    else if (ctx->pdu->copy && btpeer_export_wanted())
+        piece_refill(ctx, index, begin, offset, len);
     done = ctx->pdu->piece;
     if (!done)
         return;

@@ -102,7 +102,7 @@ static void torrent_set_info(btpeer_torrent_t *t, bt_torrent_info_t *in, const g
     btpeer_v2_init(t);
     if (out->pieces || t->v2_hash) {   /* v1 hashes, or v2 piece layers: pieces can be verified */
         t->piece_state = (guint8 *)wmem_alloc0(fs, out->num_pieces);
-        t->piece_data = (guint8 **)wmem_alloc0(fs, out->num_pieces * sizeof(guint8 *));
+        t->kept = (btpeer_kept_t **)wmem_alloc0(fs, out->num_pieces * sizeof(btpeer_kept_t *));
         t->file_ok = (guint32 *)wmem_alloc0(fs, out->n_files * sizeof(guint32));
         t->file_done = (guint32 *)wmem_alloc0(fs, out->n_files * sizeof(guint32));
     }

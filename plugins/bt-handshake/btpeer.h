@@ -106,7 +106,7 @@ typedef struct btpeer_torrent {
     guint32     *md_frames;       /* frame of each metadata piece, 0: not yet   */
     /* piece verification (v1), first pass; arrays of info.num_pieces */
     guint8      *piece_state;     /* BTPEER_PIECE_*                             */
-    guint8     **piece_data;      /* verified bytes kept for Export Objects     */
+    struct btpeer_kept **kept;    /* per piece: its verified copy (btpeer-pieces.c) */
     guint32     *file_ok;         /* per file: its pieces verified so far       */
     guint32     *file_done;       /* per file: frame its last piece was verified */
     guint64      kept_bytes;
@@ -118,6 +118,20 @@ typedef struct btpeer_torrent {
 } btpeer_torrent_t;
 
 enum { BTPEER_PIECE_NONE = 0, BTPEER_PIECE_OK, BTPEER_PIECE_FAILED };
+
+/* The first verified copy of a piece: which blocks made it (the PDUs whose
+ * btpeer_pdu_t.copy is this copy), and its bytes when Export Objects wants
+ * them.  The bytes are kept on the first pass only when Export Objects reads
+ * that pass (one-pass tshark --export-objects); otherwise they are copied
+ * back from those PDUs on a later pass with the Export Objects tap present
+ * (two-pass tshark, the GUI's retap).  data is the piece, byte for byte,
+ * when filled == blocks. */
+typedef struct btpeer_kept {
+    guint8  *data;                /* NULL: not kept (yet)                       */
+    guint32  copy;                /* btpeer_pdu_t.copy of its blocks            */
+    guint32  blocks;              /* block PDUs that made it                    */
+    guint32  filled;              /* of them, copied into data in order         */
+} btpeer_kept_t;
 
 /* The frame completing a torrent's metadata (btpeer-torrent.c). */
 typedef struct btpeer_md_done {
@@ -139,12 +153,15 @@ typedef struct btpeer_pdu {
     const char       *ext_name;   /* extended messages: name of the id, or NULL */
     btpeer_request_t *req;        /* request/piece/cancel/reject: the request   */
     gboolean          untracked;  /* a request not remembered (table full)      */
+    guint32           copy;       /* Piece: the copy of its piece this block went
+                                     into (btpeer-pieces.c), 0: none            */
     btpeer_torrent_t *torrent;    /* the connection's torrent, if known by then */
     btpeer_md_done_t *md;         /* this PDU completed the metadata            */
     const char       *md_unused;  /* why this ut_metadata data was not used     */
     btpeer_piece_done_t *piece;   /* this PDU completed a piece                 */
     guint8            hash_verdict; /* Hashes (BEP 52): 0 not checked, 1 ok, 2 failed,
                                        3 proof stops at an unknown node (btpeer-hashes.c) */
+    guint32           copy_block; /* Piece: its rank (1-based) among that copy's blocks */
 } btpeer_pdu_t;
 
 /* Everything the decoders of one PDU need. */
@@ -276,6 +293,18 @@ int btpeer_v2_check_piece(const btpeer_torrent_t *t, guint32 index, const guint8
 void btpeer_register_export(int proto);
 /* first pass: remember that this frame completed an object (file -1: the .torrent) */
 void btpeer_export_event(packet_info *pinfo, btpeer_torrent_t *t, gint64 file);
+/* first pass: whether the bytes of a piece verified now are to be kept (the
+ * Export Objects tap runs in this pass); a piece kept while that is not
+ * known yet is named with btpeer_export_tentative */
+gboolean btpeer_export_keep(packet_info *pinfo);
+void btpeer_export_tentative(btpeer_torrent_t *t, guint32 index);
+/* later passes: whether Export Objects listens (verified pieces are then
+ * copied back from their blocks) */
+gboolean btpeer_export_wanted(void);
+/* btpeer-pieces.c: the piece's bytes, when all of its verified copy is at hand */
+const guint8 *btpeer_piece_bytes(const btpeer_torrent_t *t, guint32 index);
+/* btpeer-pieces.c: drops the kept bytes of a piece (back to "not kept") */
+void btpeer_piece_unkeep(btpeer_torrent_t *t, guint32 index);
 /* after each PDU: queue the objects of this frame to Export Objects */
 void btpeer_export_frame(btpeer_ctx_t *ctx);
 

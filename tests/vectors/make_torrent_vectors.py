@@ -11,7 +11,12 @@
         connection 1: piece 0 as two blocks, the second one first, the
           first cut over several TCP segments and sent twice; piece 1 as its
           one block of file data (the rest is padding, never sent); piece 2
-          with one byte flipped (fails); a request, a have and a cancel;
+          as two blocks with one byte flipped (fails), then again intact
+          (verifies), where one TCP segment ends the failed copy and starts
+          the good one, and the segment ending the good copy also carries a
+          resend of its first block with other bytes, after the piece was
+          verified (Export Objects must take the verified copy's bytes
+          only); a request, a have and a cancel;
         connection 2: piece 2 intact (verifies);
         connection 3 (another info hash): metadata that does not match its
           info hash, and a data message announcing a 100 MB total size.
@@ -111,7 +116,11 @@ def main():
     c1.send(1, block(1, 0, pieces[1][:20001 - PIECE]))
     bad = bytearray(pieces[2])
     bad[100] ^= 0xFF
-    c1.send(1, block(2, 0, bytes(bad)))
+    good, cut, big = pieces[2], 4000, 65000      # big: one TCP segment per send
+    junk = bytes(b ^ 0x5A for b in good[:cut])
+    c1.send(1, block(2, 0, bytes(bad[:cut])), mss=big)
+    c1.send(1, block(2, cut, bytes(bad[cut:])) + block(2, 0, good[:cut]), mss=big)
+    c1.send(1, block(2, cut, good[cut:]) + block(2, 0, junk), mss=big)
     c1.send(1, msg(4, u32(2)))                        # have 2
     c2.send(1, block(2, 0, pieces[2]))
     other = bytes(range(0x40, 0x54))
@@ -134,7 +143,7 @@ def main():
         "piece_length": PIECE,
         "failed": {"piece": 2, "sender": "10.0.4.2"},
         "verified": [{"piece": 0, "sender": "10.0.4.2"}, {"piece": 1, "sender": "10.0.4.2"},
-                     {"piece": 2, "sender": "10.0.4.3"}],
+                     {"piece": 2, "sender": "10.0.4.2"}, {"piece": 2, "sender": "10.0.4.3"}],
         "other_info_hash": other.hex(),
         "other_sender": "10.0.4.4",
     }
