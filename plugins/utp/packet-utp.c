@@ -336,12 +336,13 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
                    utp_parse_status_t st, utp_conn_t *conn)
 {
     utp_frame_t *fa = NULL;
+    guint64 abs_seq = 0;        /* first pass: for the reassembly */
     proto_tree *ut;
     proto_item *ti;
 
     if (conn) {
         if (!PINFO_FD_VISITED(pinfo)) {
-            fa = utp_analyze(pinfo, tvb, h, conn);
+            fa = utp_analyze(pinfo, tvb, h, conn, &abs_seq);
             fa->v0 = (h->version == 0);
             if (!conn->sack_short_seen && utp_has_short_sack(h)) {
                 fa->flags |= UTP_A_SACK_SHORT;
@@ -374,10 +375,10 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
     }
 
     if (fa && (h->type == UTP_ST_FIN || h->type == UTP_ST_RESET))
-        utp_payload_end(tvb, pinfo, tree, ut, h, fa);
+        utp_payload_end(tvb, pinfo, tree, ut, h, fa, abs_seq);
     if (h->payload_len) {
         if (fa && h->type == UTP_ST_DATA) {
-            utp_payload(tvb, pinfo, tree, ut, h, fa);
+            utp_payload(tvb, pinfo, tree, ut, h, fa, abs_seq);
         } else {
             tvbuff_t *ptvb = tvb_new_subset_remaining(tvb, (gint)h->payload_off);
             proto_tree_add_item(ut, hf_utp_payload, ptvb, 0, -1, ENC_NA);

@@ -33,8 +33,6 @@ static guint32 utp_frames_cap;
 static utp_frame_t *utp_slab;
 static guint32 utp_slab_used;
 
-utp_first_pass_t utp_first_pass;
-
 void
 utp_analysis_init(void)
 {
@@ -43,7 +41,6 @@ utp_analysis_init(void)
     utp_frames_cap = 0;
     utp_slab = NULL;
     utp_slab_used = 0;
-    memset(&utp_first_pass, 0, sizeof(utp_first_pass));
 }
 
 utp_frame_t *
@@ -358,7 +355,6 @@ static void
 utp_frame_set_verdict(packet_info *pinfo, utp_frame_t *fa, const utp_seqan_verdict_t *v)
 {
     fa->flags |= v->flags;
-    utp_first_pass.abs_seq = v->abs_seq;
     fa->rel_seq = v->rel_seq;
     fa->rel_ack = v->rel_ack;
     fa->acks_frame = v->acks_frame;
@@ -380,7 +376,7 @@ utp_frame_set_verdict(packet_info *pinfo, utp_frame_t *fa, const utp_seqan_verdi
 }
 
 utp_frame_t *
-utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn)
+utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn, guint64 *abs_seq)
 {
     utp_frame_t *fa = utp_frame_new();
     int dir = utp_dir(pinfo);
@@ -392,7 +388,6 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
     fa->dir = (guint8)dir;
 
     /* times */
-    memset(&utp_first_pass, 0, sizeof(utp_first_pass));
     if (!conn->first_frame) {
         conn->first_frame = pinfo->num;
         conn->first_time = pinfo->abs_ts;
@@ -415,6 +410,7 @@ utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t
     p.t_nsec = pinfo->abs_ts.nsecs;
     utp_seqan_packet(&flow->seq, &peer->seq, &p, utp_pref_analyze_seq, &v);
     utp_frame_set_verdict(pinfo, fa, &v);
+    *abs_seq = v.abs_seq;
     if (utp_pref_analyze_seq && (v.flags & UTP_A_REL_SEQ))
         utp_analyze_delay(pinfo, h, flow, fa);
     return fa;

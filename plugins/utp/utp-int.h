@@ -172,7 +172,8 @@ typedef struct utp_frame {
     /* (one per uTP frame, 72 bytes: members ordered by size, no padding;
      * what can be computed on display is not stored: the time since the
      * connection's first frame, the queuing delay; the unwrapped sequence
-     * number is needed on the first pass only: utp_first_pass.  Times
+     * number is needed on the first pass only (utp_analyze hands it to the
+     * reassembly, abs_seq).  Times
      * within +-2.1 s fit in 32 bits of nanoseconds; others go to the rare
      * record) */
     utp_conn_t *conn;
@@ -196,13 +197,6 @@ typedef struct utp_frame {
 
 #define UTP_RARE(fa, member) ((fa)->rare ? (fa)->rare->member : 0)
 
-/* First pass: what the frame being analysed needs only while it is
- * dissected (utp_analyze fills it): its unwrapped sequence number, for the
- * reassembly. */
-typedef struct {
-    guint64  abs_seq;
-} utp_first_pass_t;
-extern utp_first_pass_t utp_first_pass;
 
 static inline utp_frame_rare_t *
 utp_rare(utp_frame_t *fa)
@@ -257,8 +251,10 @@ int         utp_dir(const packet_info *pinfo);
 /* Finds (or, when create is set, creates) the connection of this packet;
  * NULL when none is known and create is FALSE. */
 utp_conn_t *utp_conn_find(packet_info *pinfo, const utp_header_t *h, gboolean create);
-/* First pass only: computes and returns the analysis of this frame. */
-utp_frame_t *utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn);
+/* First pass only: computes and returns the analysis of this frame, and
+ * its unwrapped sequence number in *abs_seq (for the reassembly). */
+utp_frame_t *utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn,
+                         guint64 *abs_seq);
 gboolean    utp_conn_from_initiator(const utp_conn_t *conn, int dir);
 utp_conn_t *utp_conn_new(packet_info *pinfo, int dir);
 utp_conn_t *utp_lookup(utp_conv_t *uc, int dir, guint16 id);
@@ -291,15 +287,16 @@ utp_conn_t *utp_midstream_data(packet_info *pinfo, tvbuff_t *tvb, const utp_head
 utp_frame_t *utp_midstream_frame(guint32 num);
 
 /* ---- utp-reassembly.c ---- */
-/* Every pass: hands this frame's payload on (reassembling on the first pass). */
+/* Every pass: hands this frame's payload on (reassembling on the first
+ * pass, where abs_seq is the frame's unwrapped sequence number). */
 void utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
-                 const utp_header_t *h, utp_frame_t *fa);
+                 const utp_header_t *h, utp_frame_t *fa, guint64 abs_seq);
 /* owns the reassembly fields and experts, and the "utp.payload" list */
 void utp_reassembly_register(int proto, expert_module_t *em);
 /* Every pass, a FIN or RESET: an unfinished PDU of the direction(s) that
  * ended is shown here as data (it can never complete). */
 void utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
-                     const utp_header_t *h, utp_frame_t *fa);
+                     const utp_header_t *h, utp_frame_t *fa, guint64 abs_seq);
 void utp_reassembly_handoff(void);
 
 /* ---- utp-reasm-order.c (first pass) ---- */
@@ -309,7 +306,8 @@ void utp_reasm_preload(utp_reasm_flow_t *r, guint64 seq, guint32 frame, guint8 *
                        utp_frame_t *fa);
 /* Where this frame's payload goes in its direction's stream, recorded in a
  * new fa->rf (or only fa->rkind). */
-void utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, const guint8 *own_bytes);
+void utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, guint64 abs_seq,
+                     const guint8 *own_bytes);
 /* After the payload dissector ran on len bytes at stream offset off: keeps
  * the tail it asked more bytes for; returns the bytes taken as PDUs. */
 guint32 utp_keep_tail(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data, guint32 len, guint64 off,

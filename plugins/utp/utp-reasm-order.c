@@ -299,12 +299,12 @@ utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur, 
  * missing before it (none, when the held packets were preloaded), and the
  * run from there is delivered in this frame. */
 static void
-utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, utp_frame_t *fa, utp_reasm_frame_t *rf)
+utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, utp_frame_t *fa, guint64 abs_seq, utp_reasm_frame_t *rf)
 {
     guint64 lowest = r->next_seq;
     utp_ooo_t *o;
 
-    while (lowest < utp_first_pass.abs_seq && !wmem_tree_lookup32(r->ooo, (guint32)lowest))
+    while (lowest < abs_seq && !wmem_tree_lookup32(r->ooo, (guint32)lowest))
         lowest++;
     rf->skipped = (guint32)(lowest - r->next_seq);
     r->next_seq = lowest;
@@ -334,7 +334,8 @@ utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, utp_frame_t *fa, utp_r
 /* First pass: where this frame's payload goes in its direction's stream
  * (delivered now, held for a gap, a duplicate), recorded in a new fa->rf. */
 void
-utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, const guint8 *own_bytes)
+utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, guint64 abs_seq,
+                const guint8 *own_bytes)
 {
     utp_conn_t *conn = fa->conn;
     utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
@@ -346,22 +347,22 @@ utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, cons
         r->started = TRUE;
         r->next_seq = conn->flow[fa->dir].seq.base + 1;
         if (!conn->syn_frame) {
-            r->next_seq = utp_first_pass.abs_seq;
+            r->next_seq = abs_seq;
             r->mid_pending = TRUE;
         }
     }
-    if (utp_first_pass.abs_seq < r->next_seq) {
+    if (abs_seq < r->next_seq) {
         rf->kind = UTP_RF_DUPLICATE;
-    } else if (utp_first_pass.abs_seq > r->next_seq) {
+    } else if (abs_seq > r->next_seq) {
         const utp_flow_t *flow = &conn->flow[fa->dir];
-        gboolean full = utp_hold(r, pinfo, utp_first_pass.abs_seq, own_bytes, (guint32)h->payload_len, rf,
+        gboolean full = utp_hold(r, pinfo, abs_seq, own_bytes, (guint32)h->payload_len, rf,
                                  &fa->deliver_frame);
         /* The receiver has cumulatively acknowledged the packet the
          * stream waits for: it was delivered but not captured, and no
          * retransmission will come to fill the gap. */
         gboolean acked_unseen = flow->seq.acked_set && flow->seq.acked >= r->next_seq;
         if (full || acked_unseen || (r->ooo_count && wmem_tree_lookup32(r->ooo, (guint32)r->next_seq)))
-            utp_deliver_held(r, pinfo, fa, rf);   /* give up on a gap, or packets preloaded */
+            utp_deliver_held(r, pinfo, fa, abs_seq, rf);   /* give up on a gap, or packets preloaded */
     } else {
         wmem_array_t *frames = utp_collect_chunk(r, pinfo, pinfo->num, own_bytes,
                                                  (guint32)h->payload_len, rf);

@@ -160,7 +160,7 @@ utp_show_flushed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree
 
 void
 utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
-                const utp_header_t *h, utp_frame_t *fa)
+                const utp_header_t *h, utp_frame_t *fa, guint64 abs_seq)
 {
     utp_conn_t *conn = fa->conn;
 
@@ -168,7 +168,7 @@ utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree 
         utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
         /* a FIN ends its direction once everything before it was delivered
          * (a FIN overtaking its last DATA does not) */
-        if (h->type == UTP_ST_RESET || ((fa->flags & UTP_A_REL_SEQ) && utp_first_pass.abs_seq == r->next_seq))
+        if (h->type == UTP_ST_RESET || ((fa->flags & UTP_A_REL_SEQ) && abs_seq == r->next_seq))
             fa->rf = utp_end_flush(r, pinfo, conn->payload_heur, UTP_AS_DATA_ENDED);
         if (h->type == UTP_ST_RESET)
             utp_rare(fa)->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo, conn->payload_heur,
@@ -228,18 +228,18 @@ utp_deliver_rest(tvbuff_t *tvb, tvbuff_t *own, packet_info *pinfo, proto_tree *t
 {
     guint32 start = rf->chunk_len - rf->rest_len;
     guint64 off = rf->chunk_off + start;
+    const guint8 *rest = utp_chunk_rest(rf, own_bytes);
     tvbuff_t *rtvb;
 
     if (rf->chunk) {
-        rtvb = tvb_new_child_real_data(tvb, rf->chunk + start, rf->rest_len, rf->rest_len);
+        rtvb = tvb_new_child_real_data(tvb, rest, rf->rest_len, rf->rest_len);
         add_new_data_source(pinfo, rtvb, "In-order uTP data");
     } else {
         rtvb = tvb_new_subset_length(own, (gint)start, (gint)rf->rest_len);
     }
     utp_call_payload(rtvb, pinfo, tree, fa, rf, off);
     if (!PINFO_FD_VISITED(pinfo))
-        utp_keep_tail(&fa->conn->flow[fa->dir].reasm, pinfo, own_bytes ? utp_chunk_rest(rf, own_bytes) : NULL,
-                      rf->rest_len, off, rf);
+        utp_keep_tail(&fa->conn->flow[fa->dir].reasm, pinfo, rest, rf->rest_len, off, rf);
 }
 
 /* What a frame without a reassembly record has: nothing but its kind. */
@@ -247,7 +247,7 @@ static const utp_reasm_frame_t utp_rf_none;
 
 void
 utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
-            const utp_header_t *h, utp_frame_t *fa)
+            const utp_header_t *h, utp_frame_t *fa, guint64 abs_seq)
 {
     utp_conn_t *conn = fa->conn;
     utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
@@ -258,7 +258,7 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     proto_item *ti;
 
     if (!PINFO_FD_VISITED(pinfo)) {
-        utp_order_first(pinfo, h, fa, own_bytes);
+        utp_order_first(pinfo, h, fa, abs_seq, own_bytes);
         rf = fa->rf;
     }
     if (!rf && fa->rkind == UTP_RF_NONE)
