@@ -23,6 +23,7 @@
 
 #include "btpeer.h"
 #include "btpeer-swarm.h"
+#include "common/bt-stat-table.h"
 #include "ws-compat.h"
 
 /* Menu path as Statistics > uTP > Connections spells it (utp-conn-table.c) */
@@ -71,28 +72,15 @@ static stat_tap_table_item torrent_fields[T_N] = {
 
 static swarm_t *peers_model, *torrents_model;
 
-static guint sat32(guint64 v)
-{
-    return v > G_MAXUINT ? G_MAXUINT : (guint)v;
-}
-
 static void swarm_table_free_item(stat_tap_table *table _U_, guint row _U_, guint column _U_,
                                   stat_tap_table_item_type *field)
 {
-    if (field->type == TABLE_ITEM_STRING) {
-        g_free((char *)field->value.string_value);
-        field->value.string_value = NULL;
-    }
+    bt_stat_free_string(field);
 }
 
 static void rows_free(stat_tap_table *table)
 {
-    for (guint r = 0; r < table->num_elements; r++) {
-        for (guint c = 0; c < table->num_fields; c++)
-            swarm_table_free_item(table, r, c, &table->elements[r][c]);
-        g_free(table->elements[r]);
-    }
-    table->num_elements = 0;
+    bt_stat_rows_free(table, swarm_table_free_item);
 }
 
 static void peers_reset(stat_tap_table *table)
@@ -112,13 +100,7 @@ static void torrents_reset(stat_tap_table *table)
 /* The table of this dialog, emptied, and its model, cleared. */
 static void table_prepare(stat_tap_table_ui *ui, const char *title, guint nfields, swarm_t **model)
 {
-    stat_tap_table *table = stat_tap_find_table(ui, title);
-    if (table) {
-        rows_free(table);
-    } else {
-        table = stat_tap_init_table(title, (int)nfields, 0, NULL);
-        stat_tap_add_table(ui, table);
-    }
+    bt_stat_table_prepare(ui, title, nfields, swarm_table_free_item);
     if (*model)
         swarm_clear(*model);
     else
@@ -171,8 +153,8 @@ static void peer_row(stat_tap_table_item_type *row, const swarm_conn_t *c, int p
     set_str(&row[P_CLIENT], swarm_client(ps));
     set_str(&row[P_ENCRYPTED], c->encrypted ? "yes (MSE/PE)" : "no");
     set_str(&row[P_FLAGS], flags);
-    row[P_DOWN].value.uint_value = sat32(ps->piece_bytes);
-    row[P_UP].value.uint_value = sat32(vs->piece_bytes);
+    row[P_DOWN].value.uint_value = bt_stat_sat32(ps->piece_bytes);
+    row[P_UP].value.uint_value = bt_stat_sat32(vs->piece_bytes);
     set_str(&row[P_HAVE], have);
     row[P_CHOKES].value.uint_value = ps->chokes;
     row[P_UNCHOKES].value.uint_value = ps->unchokes;
@@ -196,7 +178,7 @@ static void torrent_row(stat_tap_table_item_type *row, const swarm_torrent_t *tr
     set_str(&row[T_PIECES], pieces);
     row[T_CONNS].value.uint_value = tr->conns;
     row[T_PEERS].value.uint_value = g_hash_table_size(tr->peers);
-    row[T_BYTES].value.uint_value = sat32(tr->bytes);
+    row[T_BYTES].value.uint_value = bt_stat_sat32(tr->bytes);
     row[T_VERIFIED].value.uint_value = tr->verified;
     row[T_FAILED].value.uint_value = tr->failed;
 }

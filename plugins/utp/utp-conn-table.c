@@ -20,6 +20,7 @@
 #include <epan/to_str.h>
 
 #include "utp-int.h"
+#include "common/bt-stat-table.h"
 #include "ws-compat.h"
 
 enum {
@@ -59,19 +60,10 @@ typedef struct {
     int     a;                            /* flow index shown as A */
 } utp_row_acc_t;
 
-static guint
-sat32(guint64 v)
-{
-    return v > G_MAXUINT ? G_MAXUINT : (guint)v;
-}
-
 static void
 utp_table_free_item(stat_tap_table *table _U_, guint row _U_, guint column, stat_tap_table_item_type *field)
 {
-    if (field->type == TABLE_ITEM_STRING) {
-        g_free((char *)field->value.string_value);
-        field->value.string_value = NULL;
-    }
+    bt_stat_free_string(field);
     if (column == C_STREAM) {
         g_free(field->user_data.ptr_value);
         field->user_data.ptr_value = NULL;
@@ -82,31 +74,13 @@ utp_table_free_item(stat_tap_table *table _U_, guint row _U_, guint column, stat
 static void
 utp_table_reset(stat_tap_table *table)
 {
-    for (guint r = 0; r < table->num_elements; r++) {
-        for (guint c = 0; c < table->num_fields; c++)
-            utp_table_free_item(table, r, c, &table->elements[r][c]);
-        g_free(table->elements[r]);
-    }
-    table->num_elements = 0;
-}
-
-static stat_tap_table *
-utp_table_prepare(stat_tap_table_ui *ui, const char *name, guint nfields)
-{
-    stat_tap_table *table = stat_tap_find_table(ui, name);
-    if (table) {
-        utp_table_reset(table);
-        return table;
-    }
-    table = stat_tap_init_table(name, (int)nfields, 0, NULL);
-    stat_tap_add_table(ui, table);
-    return table;
+    bt_stat_rows_free(table, utp_table_free_item);
 }
 
 static void
 utp_conn_table_init(stat_tap_table_ui *ui)
 {
-    utp_table_prepare(ui, "uTP connections", C_N);
+    bt_stat_table_prepare(ui, "uTP connections", C_N, utp_table_free_item);
 }
 
 static void
@@ -201,14 +175,14 @@ utp_conn_table_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt
     int d = t->fa->dir == acc->a ? 0 : 1;    /* 0: A→B */
 
     acc->pkts[d]++;
-    row[C_PKTS_AB + d].value.uint_value = sat32(acc->pkts[d]);
+    row[C_PKTS_AB + d].value.uint_value = bt_stat_sat32(acc->pkts[d]);
     if (t->hdr->type == UTP_ST_DATA && t->hdr->payload_len) {
         acc->bytes[d] += t->hdr->payload_len;
-        row[C_BYTES_AB + d].value.uint_value = sat32(acc->bytes[d]);
+        row[C_BYTES_AB + d].value.uint_value = bt_stat_sat32(acc->bytes[d]);
     }
     if (t->fa->flags & UTP_A_RETRANS) {
         acc->retr[d]++;
-        row[C_RETR_AB + d].value.uint_value = sat32(acc->retr[d]);
+        row[C_RETR_AB + d].value.uint_value = bt_stat_sat32(acc->retr[d]);
     }
     nstime_t rtt;
     if (utp_frame_ack_rtt(t->fa, &rtt))
@@ -253,14 +227,8 @@ utp_summary_reset(stat_tap_table *table)
 static void
 utp_summary_init(stat_tap_table_ui *ui)
 {
-    stat_tap_table *table = stat_tap_find_table(ui, "uTP summary");
-    if (table) {
-        utp_summary_reset(table);
-    } else {
-        table = stat_tap_init_table("uTP summary", 2, 0, NULL);
-        stat_tap_add_table(ui, table);
-        memset(summary_counts, 0, sizeof summary_counts);
-    }
+    stat_tap_table *table = bt_stat_table_prepare(ui, "uTP summary", 2, utp_table_free_item);
+    utp_summary_reset(table);       /* the counts and the connections seen */
     if (!summary_seen)
         summary_seen = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (guint i = 0; i < S_N; i++) {
@@ -277,7 +245,7 @@ static void
 summary_add(stat_tap_table *table, guint item)
 {
     summary_counts[item]++;
-    table->elements[item][1].value.uint_value = sat32(summary_counts[item]);
+    table->elements[item][1].value.uint_value = bt_stat_sat32(summary_counts[item]);
 }
 
 static tap_packet_status
@@ -298,7 +266,7 @@ utp_summary_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, c
     summary_add(table, S_PKTS);
     if (t->hdr->type == UTP_ST_DATA && t->hdr->payload_len) {
         summary_counts[S_BYTES] += t->hdr->payload_len;
-        table->elements[S_BYTES][1].value.uint_value = sat32(summary_counts[S_BYTES]);
+        table->elements[S_BYTES][1].value.uint_value = bt_stat_sat32(summary_counts[S_BYTES]);
     }
     if (t->fa->flags & UTP_A_RETRANS)
         summary_add(table, S_RETR);
