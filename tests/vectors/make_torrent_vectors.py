@@ -53,6 +53,10 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from make_btpeer_vectors import OUT, Pcap, Tcp, bencode, ext, ip, msg, u32  # noqa: E402
+# scripts/capture is on the path now (make_btpeer_vectors put it there for mkpayload):
+# the BEP 52 merkle helpers of the capture facts, and scripts/pcapread's bdecode
+from tortorrent import merkle_root as root_of_leaves, pow2  # noqa: E402
+from pcapread import bdecode  # noqa: E402
 
 PIECE = 16384
 FILES = [("a.bin", 20000), ("sub/b.txt", 1), None, ("c.bin", 9000)]   # None: padding
@@ -159,21 +163,6 @@ def sha256(b):
     return hashlib.sha256(b).digest()
 
 
-def root_of_leaves(leaves, width):
-    """Merkle root of leaf hashes padded with zero leaves to width (a power of two)."""
-    layer = leaves + [bytes(32)] * (width - len(leaves))
-    while len(layer) > 1:
-        layer = [sha256(layer[i] + layer[i + 1]) for i in range(0, len(layer), 2)]
-    return layer[0]
-
-
-def pow2(n):
-    w = 1
-    while w < n:
-        w *= 2
-    return w
-
-
 def leaves_of(data):
     return [sha256(data[i:i + BLOCK]) for i in range(0, len(data), BLOCK)]
 
@@ -221,25 +210,11 @@ def v2():
         json.dump(facts, f, indent=1)
 
 
-def bdecode_end(b, i):
-    """Index just past the bencoded value starting at b[i]."""
-    c = b[i:i + 1]
-    if c in (b"d", b"l"):
-        i += 1
-        while b[i:i + 1] != b"e":
-            i = bdecode_end(b, i)
-        return i + 1
-    if c == b"i":
-        return b.index(b"e", i) + 1
-    colon = b.index(b":", i)
-    return colon + 1 + int(b[i:colon])
-
-
 def short_proofs():
     root_dir = os.path.join(HERE, "..", "..")
     tor = open(os.path.join(root_dir, "test-captures", "torrents", "bttor-hybrid.torrent"), "rb").read()
     start = tor.index(b"4:info") + 6
-    info = tor[start:bdecode_end(tor, start)]
+    info = tor[start:bdecode(tor, start)[1]]
     facts = json.load(open(os.path.join(root_dir, "test-captures", "torrent-hybrid-magnet.facts.json")))
     entry = next(e for e in facts["torrent"]["files"] if e["path"].endswith("sub/d-nested.bin"))
     root = bytes.fromhex(entry["pieces_root"])
