@@ -83,12 +83,6 @@ void bt_merkle_climb_path(uint8_t node[BT_MERKLE_HASH], uint64_t index, const ui
     }
 }
 
-void bt_merkle_climb(uint8_t node[BT_MERKLE_HASH], uint64_t index, const uint8_t *uncles, size_t count,
-                     bt_sha256_fn h)
-{
-    bt_merkle_climb_path(node, index, uncles, count, h, NULL);
-}
-
 int bt_merkle_proof_top(uint64_t blocks, unsigned base, uint64_t index, uint64_t length, uint64_t proofs,
                         unsigned *layer, uint64_t *node)
 {

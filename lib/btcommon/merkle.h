@@ -37,12 +37,9 @@ int bt_merkle_root(const uint8_t *hashes, size_t n, uint64_t width, unsigned lay
                    uint8_t out[BT_MERKLE_HASH]);
 
 /* Climbs from a node (its index in its layer) with `count` uncle hashes,
- * bottom up, replacing node with the ancestor `count` layers higher. */
-void bt_merkle_climb(uint8_t node[BT_MERKLE_HASH], uint64_t index, const uint8_t *uncles, size_t count,
-                     bt_sha256_fn h);
-
-/* bt_merkle_climb that also writes each ancestor it computes, bottom up, to
- * path (count * 32 bytes; NULL: none): path[count - 1] is the final node. */
+ * bottom up, replacing node with the ancestor `count` layers higher; each
+ * ancestor computed is also written, bottom up, to path (count * 32 bytes;
+ * NULL: none): path[count - 1] is the final node. */
 void bt_merkle_climb_path(uint8_t node[BT_MERKLE_HASH], uint64_t index, const uint8_t *uncles, size_t count,
                           bt_sha256_fn h, uint8_t *path);
 

@@ -71,13 +71,13 @@ int main(void)
     memcpy(node, leaves[2], 32);
     memcpy(uncles[0], leaves[3], 32);
     memcpy(uncles[1], ab, 32);
-    bt_merkle_climb(node, 2, uncles[0], 2, fake);
+    bt_merkle_climb_path(node, 2, uncles[0], 2, fake, NULL);
     CHECK(memcmp(node, exp, 32) == 0);
     /* leaf 1 (odd): the uncle goes left */
     memcpy(node, leaves[1], 32);
     memcpy(uncles[0], leaves[0], 32);
     memcpy(uncles[1], c0, 32);
-    bt_merkle_climb(node, 1, uncles[0], 2, fake);
+    bt_merkle_climb_path(node, 1, uncles[0], 2, fake, NULL);
     CHECK(memcmp(node, exp, 32) == 0);
     /* the same climb, keeping the path: H(c||d) then the root */
     {
