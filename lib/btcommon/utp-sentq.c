@@ -5,7 +5,7 @@
 
 #include "utp-sentq.h"
 
-void utp_sentq_init(utp_sentq_t *q, const utp_allocator_t *a)
+void utp_sentq_init(utp_sentq_t *q, const bt_allocator_t *a)
 {
     memset(q, 0, sizeof *q);
     q->a = *a;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "btalloc.h"
 
 /* At most this many packets are remembered per direction: a uTP sender can
  * never have more than 2^16 packets outstanding, because sequence numbers
@@ -34,21 +35,15 @@ typedef struct {
 } utp_sent_t;
 
 typedef struct {
-    void *(*alloc)(void *ctx, size_t size);
-    void  (*release)(void *ctx, void *ptr);
-    void  *ctx;
-} utp_allocator_t;
-
-typedef struct {
     utp_sent_t *buf;
     uint32_t    cap;     /* power of two, 0 until the first push */
     uint32_t    head;    /* index of the oldest entry */
     uint32_t    count;
     uint64_t    bytes;   /* sum of len over entries not yet SACKed */
-    utp_allocator_t a;
+    bt_allocator_t a;
 } utp_sentq_t;
 
-void utp_sentq_init(utp_sentq_t *q, const utp_allocator_t *a);
+void utp_sentq_init(utp_sentq_t *q, const bt_allocator_t *a);
 /* Releases the storage (the plugins' queues live in wmem file scope and
  * need not call it). */
 void utp_sentq_destroy(utp_sentq_t *q);

@@ -19,7 +19,7 @@
  * It grows at most log2(65536 / 64) = 10 times per side. */
 #define UTP_SEEN_MIN_BITS 64u
 
-void utp_seqside_init(utp_seqside_t *s, const utp_allocator_t *a)
+void utp_seqside_init(utp_seqside_t *s, const bt_allocator_t *a)
 {
     memset(s, 0, sizeof *s);
     utp_sentq_init(&s->sentq, a);
@@ -49,7 +49,7 @@ bool utp_seqside_seen(const utp_seqside_t *f, uint64_t seq)
 /* Makes room for the numbers lo..hi (hi >= highest), keeping what is known. */
 static void seen_room(utp_seqside_t *f, uint64_t lo, uint64_t hi)
 {
-    const utp_allocator_t *a = &f->sentq.a;
+    const bt_allocator_t *a = &f->sentq.a;
     uint64_t span;
     uint32_t cap;
     uint8_t *bits;

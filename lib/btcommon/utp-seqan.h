@@ -105,7 +105,7 @@ typedef struct {
 } utp_seqan_packet_t;
 
 /* A side with nothing seen; memory comes from the caller's allocator. */
-void utp_seqside_init(utp_seqside_t *s, const utp_allocator_t *a);
+void utp_seqside_init(utp_seqside_t *s, const bt_allocator_t *a);
 /* Releases the side's storage (the plugin's sides live in wmem file scope
  * and need not call it). */
 void utp_seqside_destroy(utp_seqside_t *s);

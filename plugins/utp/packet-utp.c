@@ -348,7 +348,6 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
                 fa->flags |= UTP_A_SACK_SHORT;
                 conn->sack_short_seen = TRUE;
             }
-            utp_frame_store(pinfo->num, fa);
         } else {
             fa = utp_frame_record(pinfo);
         }
@@ -366,9 +365,9 @@ dissect_utp_parsed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const ut
                                val_to_str_const(h->type, utp_type_vals, "?"), (guint)h->payload_len);
 
     if (fa) {
-        utp_analysis_tree(tvb, pinfo, ut, fa);
+        utp_analysis_tree(tvb, pinfo, ut, fa, h);
         utp_tap_info_t *tap = wmem_new(pinfo->pool, utp_tap_info_t);
-        tap->conn = fa->conn;
+        tap->conn = utp_frame_conn(fa);
         tap->fa = fa;
         tap->hdr = h;
         tap_queue_packet(utp_tap, pinfo, tap);
@@ -428,7 +427,7 @@ utp_claim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, gboolean forced)
     } else if (PINFO_FD_VISITED(pinfo)) {
         utp_frame_t *fa = utp_frame_record(pinfo);
         if (fa) {
-            conn = fa->conn;
+            conn = utp_frame_conn(fa);
             if (fa->v0)
                 st = utp_parse_tvb(tvb, h, TRUE);
         } else if (!forced) {
@@ -500,7 +499,6 @@ static void
 utp_init(void)
 {
     utp_analysis_init();
-    utp_midstream_init();
 }
 
 void

@@ -246,7 +246,7 @@ utp_print_conn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const utp_fr
         &hf_utp_completeness_syn, &hf_utp_completeness_synack, &hf_utp_completeness_data,
         &hf_utp_completeness_fin, &hf_utp_completeness_reset
     };
-    const utp_conn_t *c = fa->conn;
+    const utp_conn_t *c = utp_frame_conn(fa);
     nstime_t t;
 
     utp_gen_uint(tree, hf_utp_stream, tvb, c->stream);
@@ -276,7 +276,7 @@ utp_print_conn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const utp_fr
 static void
 utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_frame_t *fa)
 {
-    const utp_conn_t *c = fa->conn;
+    const utp_conn_t *c = utp_frame_conn(fa);
 
     if (fa->flags & UTP_A_LATE)
         utp_gen_link(at, hf_utp_analysis_confirmed_in, tvb, UTP_RARE(fa, confirmed_in));
@@ -316,8 +316,8 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
     }
     if (fa->flags & UTP_A_IN_FLIGHT)
         utp_gen_uint(at, hf_utp_analysis_bytes_in_flight, tvb, fa->bytes_in_flight);
-    if (fa->sacked_new)
-        utp_gen_uint(at, hf_utp_analysis_sacked, tvb, fa->sacked_new);
+    if (UTP_RARE(fa, sacked_new))
+        utp_gen_uint(at, hf_utp_analysis_sacked, tvb, UTP_RARE(fa, sacked_new));
 }
 
 /* LEDBAT (BEP 29): the delay this packet reports and what it means, on one
@@ -326,11 +326,11 @@ utp_print_links(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
  * filters, named in that line; the one-way delay has its own line when it
  * was not taken as a sample. */
 static void
-utp_print_delay(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_frame_t *fa)
+utp_print_delay(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_frame_t *fa, guint32 one_way)
 {
     if (fa->flags & UTP_A_DELAY) {
-        guint32 queuing = fa->one_way_delay - fa->base_delay;
-        proto_item_set_hidden(utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay));
+        guint32 queuing = one_way - fa->base_delay;
+        proto_item_set_hidden(utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, one_way));
         proto_item_set_hidden(utp_gen_uint(at, hf_utp_analysis_base_delay, tvb, fa->base_delay));
         if (proto_field_is_referenced(at, hf_utp_analysis_queuing_delay)) {
             /* "419 (one-way 423 - base 4)": at most 10+10+10+17 characters */
@@ -339,7 +339,7 @@ utp_print_delay(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
             bt_fmt_init(&f, v, sizeof(v));
             bt_fmt_u32(&f, queuing);
             bt_fmt_str(&f, " (one-way ");
-            bt_fmt_u32(&f, fa->one_way_delay);
+            bt_fmt_u32(&f, one_way);
             bt_fmt_str(&f, " - base ");
             bt_fmt_u32(&f, fa->base_delay);
             bt_fmt_str(&f, ")");
@@ -347,7 +347,7 @@ utp_print_delay(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
                                                                       queuing, "%s", v));
         }
     } else if (fa->flags & UTP_A_DELAY_BAD) {
-        utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, fa->one_way_delay);
+        utp_gen_uint(at, hf_utp_analysis_one_way_delay, tvb, one_way);
         /* always added: it carries an expert */
         proto_item *it = proto_tree_add_uint(at, hf_utp_analysis_delay_ignored, tvb, 0, 0, fa->delay_status);
         proto_item_set_generated(it);
@@ -356,7 +356,8 @@ utp_print_delay(proto_tree *at, packet_info *pinfo, tvbuff_t *tvb, const utp_fra
 }
 
 void
-utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_frame_t *fa)
+utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp_frame_t *fa,
+                  const utp_header_t *h)
 {
     proto_item *it;
     proto_tree *at;
@@ -368,7 +369,7 @@ utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const utp
     proto_item_set_generated(it);
     at = proto_item_add_subtree(it, ett_utp_analysis);
     utp_print_links(at, pinfo, tvb, fa);
-    utp_print_delay(at, pinfo, tvb, fa);
+    utp_print_delay(at, pinfo, tvb, fa, h->ts_diff_us);
     utp_print_flags(at, pinfo, tvb, fa);
 }
 

@@ -19,38 +19,10 @@
 #include "bt-discovery.h"
 #include "ws-compat.h"
 
-static guint32 utp_stream_count;
-
-/* The per-frame records, indexed by frame number: one pointer per frame up
- * to the highest uTP frame (at most the frames of the file), in file scope,
- * grown by doubling.  Cheaper than p_add_proto_data (a record and a list
- * node per frame, and a list walk per lookup). */
-static utp_frame_t **utp_frames;
-static guint32 utp_frames_cap;
-/* Records are handed out from slabs of this many (72 bytes each: 36 KiB a
- * slab); the last slab of a file wastes at most that. */
-#define UTP_FRAME_SLAB 512u
-static utp_frame_t *utp_slab;
-static guint32 utp_slab_used;
-
 void
 utp_analysis_init(void)
 {
-    utp_stream_count = 0;
-    utp_frames = NULL;      /* the old array and slabs went with the previous file scope */
-    utp_frames_cap = 0;
-    utp_slab = NULL;
-    utp_slab_used = 0;
-}
-
-utp_frame_t *
-utp_frame_new(void)
-{
-    if (!utp_slab || utp_slab_used == UTP_FRAME_SLAB) {
-        utp_slab = wmem_alloc0_array(wmem_file_scope(), utp_frame_t, UTP_FRAME_SLAB);
-        utp_slab_used = 0;
-    }
-    return &utp_slab[utp_slab_used++];
+    utp_records_init();
 }
 
 /* A signed nanosecond time into 32 bits, or UTP_NS_RARE with the value in
@@ -70,7 +42,7 @@ utp_ns_store(utp_frame_t *fa, gint64 ns, gboolean rtt)
 void
 utp_frame_ts_delta(const utp_frame_t *fa, nstime_t *t)
 {
-    utp_ns_to_nstime(t, fa->ts_delta_ns == UTP_NS_RARE ? fa->rare->ts_delta_ns : fa->ts_delta_ns);
+    utp_ns_to_nstime(t, fa->ts_delta_ns == UTP_NS_RARE ? UTP_RARE(fa, ts_delta_ns) : fa->ts_delta_ns);
 }
 
 gboolean
@@ -78,36 +50,8 @@ utp_frame_ack_rtt(const utp_frame_t *fa, nstime_t *t)
 {
     if (!(fa->flags & UTP_A_RTT))
         return FALSE;
-    utp_ns_to_nstime(t, fa->ack_rtt_ns == UTP_NS_RARE ? fa->rare->ack_rtt_ns : fa->ack_rtt_ns);
+    utp_ns_to_nstime(t, fa->ack_rtt_ns == UTP_NS_RARE ? UTP_RARE(fa, ack_rtt_ns) : fa->ack_rtt_ns);
     return TRUE;
-}
-
-void
-utp_frame_store(guint32 num, utp_frame_t *fa)
-{
-    if (num >= utp_frames_cap) {
-        guint32 cap = MAX(utp_frames_cap * 2, 1024u);
-        while (cap <= num)
-            cap *= 2;
-        utp_frames = (utp_frame_t **)wmem_realloc(wmem_file_scope(), utp_frames, cap * sizeof *utp_frames);
-        memset(utp_frames + utp_frames_cap, 0, (cap - utp_frames_cap) * sizeof *utp_frames);
-        utp_frames_cap = cap;
-    }
-    utp_frames[num] = fa;
-}
-
-utp_frame_t *
-utp_frame_lookup(guint32 num)
-{
-    utp_frame_t *fa = num < utp_frames_cap ? utp_frames[num] : NULL;
-    return fa ? fa : utp_midstream_frame(num);
-}
-
-/* Connections numbered so far (utp.stream runs from 0 to this - 1). */
-uint32_t
-utp_analysis_stream_count(void)
-{
-    return utp_stream_count;
 }
 
 int
@@ -125,25 +69,10 @@ utp_conn_from_initiator(const utp_conn_t *conn, int dir)
     return conn->initiator == dir;
 }
 
-static void *
-utp_wmem_alloc(void *ctx _U_, size_t size)
-{
-    return wmem_alloc(wmem_file_scope(), size);
-}
-
-static void
-utp_wmem_release(void *ctx _U_, void *ptr)
-{
-    wmem_free(wmem_file_scope(), ptr);
-}
-
-static const utp_allocator_t utp_file_allocator = { utp_wmem_alloc, utp_wmem_release, NULL };
-
 utp_conn_t *
 utp_conn_new(packet_info *pinfo, int dir)
 {
-    utp_conn_t *c = wmem_new0(wmem_file_scope(), utp_conn_t);
-    c->stream = utp_stream_count++;
+    utp_conn_t *c = utp_conn_alloc();
     c->initiator = -1;
     copy_address_wmem(wmem_file_scope(), &c->addr[dir], &pinfo->src);
     copy_address_wmem(wmem_file_scope(), &c->addr[!dir], &pinfo->dst);
@@ -295,7 +224,6 @@ utp_analyze_delay(packet_info *pinfo, const utp_header_t *h, utp_flow_t *flow, u
 
     if (h->type == UTP_ST_SYN || !h->ts_diff_us)
         return;
-    fa->one_way_delay = h->ts_diff_us;
     if (!flow->delay && h->ts_diff_us != UTP_DELAY_PLACEHOLDER)
         flow->delay = wmem_new0(wmem_file_scope(), utp_delay_hist_t);
     now_us = (guint64)MAX(pinfo->abs_ts.secs, 0) * 1000000u + (guint64)pinfo->abs_ts.nsecs / 1000u;
@@ -359,10 +287,10 @@ utp_frame_set_verdict(packet_info *pinfo, utp_frame_t *fa, const utp_seqan_verdi
     fa->rel_ack = v->rel_ack;
     fa->acks_frame = v->acks_frame;
     fa->bytes_in_flight = v->bytes_in_flight;
-    fa->sacked_new = v->sacked_new;
     /* what few frames have goes to the side record (utp_rare) */
-    if (v->retrans_of || v->lost_count || v->dup_ack_num || v->dup_ack_of) {
+    if (v->retrans_of || v->lost_count || v->dup_ack_num || v->dup_ack_of || v->sacked_new) {
         utp_frame_rare_t *r = utp_rare(fa);
+        r->sacked_new = v->sacked_new;
         r->retrans_of = v->retrans_of;
         r->lost_count = v->lost_count;
         r->dup_ack_num = v->dup_ack_num;
@@ -378,13 +306,13 @@ utp_frame_set_verdict(packet_info *pinfo, utp_frame_t *fa, const utp_seqan_verdi
 utp_frame_t *
 utp_analyze(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h, utp_conn_t *conn, guint64 *abs_seq)
 {
-    utp_frame_t *fa = utp_frame_new();
+    utp_frame_t *fa = utp_frame_new(pinfo->num);
     int dir = utp_dir(pinfo);
     utp_flow_t *flow = &conn->flow[dir], *peer = &conn->flow[!dir];
     utp_seqan_packet_t p;
     utp_seqan_verdict_t v;
 
-    fa->conn = conn;
+    fa->stream = conn->stream;
     fa->dir = (guint8)dir;
 
     /* times */

@@ -190,7 +190,7 @@ utp_conn_table_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt
                        utp_nstime_to_ns(&rtt) / 1e6);
     if (t->fa->flags & UTP_A_DELAY)
         utp_row_sample(row, C_QD_MIN, &acc->qd_n, &acc->qd_min, &acc->qd_max, &acc->qd_sum,
-                       (t->fa->one_way_delay - t->fa->base_delay) / 1000.0);   /* queuing = one-way - base */
+                       (t->hdr->ts_diff_us - t->fa->base_delay) / 1000.0);   /* queuing = one-way - base */
     if (t->conn->have_close_reason && !row[C_CLOSE].value.string_value[0])
         set_string(&row[C_CLOSE], g_strdup(val_to_str_const(t->conn->close_reason, utp_close_reason_vals,
                                                              "unknown")));

@@ -26,8 +26,8 @@ utp_follow_conv_filter(epan_dissect_t *edt _U_, packet_info *pinfo, guint *strea
     utp_frame_t *fa = utp_frame_lookup(pinfo->num);
     if (!fa)
         return NULL;
-    *stream = fa->conn->stream;
-    return g_strdup_printf("utp.stream eq %u", fa->conn->stream);
+    *stream = fa->stream;
+    return g_strdup_printf("utp.stream eq %u", fa->stream);
 }
 
 static gchar *

@@ -154,56 +154,80 @@ typedef struct utp_conn {
 /* analysis flags UTP_A_*: lib/btcommon/utp-seqan.h */
 
 /* What few frames have (a retransmission, a gap before them, a duplicate
- * ACK, a claim after the fact, a RESET that ends both directions), kept
- * apart so that the record every frame has stays small. */
+ * ACK, a SACK, a claim after the fact, a RESET that ends both directions),
+ * kept apart so that the record every frame has stays small. */
 typedef struct utp_frame_rare {
     utp_reasm_frame_t *rf_peer;  /* RESET: the other direction's unfinished PDU */
+    gint64   ts_delta_ns, ack_rtt_ns;   /* when they do not fit utp_frame_t's 32 bits */
     guint32  retrans_of;       /* RETRANS: latest earlier frame of this packet; SEQ_REUSED: of the other packet */
     guint32  dup_ack_num, dup_ack_of;
     guint32  lost_count;
     guint32  confirmed_in;     /* LATE: the frame that confirmed the connection */
-    gint64   ts_delta_ns, ack_rtt_ns;   /* when they do not fit utp_frame_t's 32 bits */
+    guint32  sacked_new;       /* bytes newly SACKed by this packet (losses only) */
 } utp_frame_rare_t;
 
 /* A time in utp_frame_t that is kept in its rare record instead */
 #define UTP_NS_RARE G_MININT32
 
 typedef struct utp_frame {
-    /* (one per uTP frame, 72 bytes: members ordered by size, no padding;
-     * what can be computed on display is not stored: the time since the
-     * connection's first frame, the queuing delay; the unwrapped sequence
-     * number is needed on the first pass only (utp_analyze hands it to the
-     * reassembly, abs_seq).  Times
-     * within +-2.1 s fit in 32 bits of nanoseconds; others go to the rare
-     * record) */
-    utp_conn_t *conn;
-    utp_reasm_frame_t *rf;
-    utp_frame_rare_t *rare;    /* NULL: all its members are 0 (UTP_RARE, utp_rare) */
+    /* (one per uTP frame, 52 bytes: no pointers, members of 4 bytes; what
+     * can be computed on display is not stored: the time since the
+     * connection's first frame, the one-way delay (the header's
+     * timestamp_diff_us), the queuing delay; the unwrapped sequence number
+     * is needed on the first pass only (utp_analyze hands it to the
+     * reassembly, abs_seq).  Times within +-2.1 s fit in 32 bits of
+     * nanoseconds; others go to the rare record.  Handles: utp-records.c) */
+    guint32  stream;           /* the connection (utp_frame_conn) */
+    guint32  rf;               /* its utp_reasm_frame_t (utp_frame_rf), 0: none */
+    guint32  rare;             /* its utp_frame_rare_t (UTP_RARE, utp_rare), 0: all zero */
     gint32   ts_delta_ns;      /* time since the connection's previous frame; UTP_NS_RARE: in rare */
     gint32   ack_rtt_ns;       /* RTT (UTP_A_RTT): time from the acked packet to this one; UTP_NS_RARE: in rare */
     guint32  flags;
     guint32  rel_seq, rel_ack;
     guint32  acks_frame;
-    guint32  sacked_new;
     guint32  bytes_in_flight;
-    guint32  one_way_delay, base_delay;   /* queuing delay: their difference */
+    guint32  base_delay;       /* UTP_A_DELAY: queuing delay = one-way delay - this */
     guint32  deliver_frame;    /* DATA held (SEGMENT, BUFFERED): where its bytes are dissected */
-    guint8   rkind;            /* DATA: utp_rf_kind_t; rf is NULL for a SEGMENT, BUFFERED or
+    guint8   rkind;            /* DATA: utp_rf_kind_t; rf is 0 for a SEGMENT, BUFFERED or
                                 * DUPLICATE frame that needs nothing more (most of them) */
     guint8   dir;
     guint8   v0;               /* decoded with the version-0 layout */
     guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
 } utp_frame_t;
 
-#define UTP_RARE(fa, member) ((fa)->rare ? (fa)->rare->member : 0)
+/* ---- utp-records.c: the slabs of first-pass records, by handle ---- */
+extern const bt_allocator_t utp_file_allocator;   /* file scope, for the library */
+void        utp_records_init(void);
+/* A new zeroed record for frame num, found by utp_frame_lookup(num) from now
+ * on (also for a frame claimed after the fact, utp-midstream.c). */
+utp_frame_t *utp_frame_new(guint32 num);
+/* The first pass's record of a frame; NULL when the frame is not uTP. */
+utp_frame_t *utp_frame_lookup(guint32 num);
+/* A new zeroed connection, numbered (stream) in the order of creation. */
+utp_conn_t *utp_conn_alloc(void);
+utp_conn_t *utp_conn_by_stream(guint32 stream);
+/* A new zeroed reassembly record and its handle; utp_rf_unnew takes back
+ * the latest one when it turned out not to be needed. */
+utp_reasm_frame_t *utp_rf_new(guint32 *handle);
+utp_reasm_frame_t *utp_rf_at(guint32 handle);
+void        utp_rf_unnew(guint32 handle);
+/* The rare record of a frame, created on first use; utp_rare_at reads one
+ * (NULL for handle 0). */
+utp_frame_rare_t *utp_rare(utp_frame_t *fa);
+const utp_frame_rare_t *utp_rare_at(guint32 handle);
 
+#define UTP_RARE(fa, member) ((fa)->rare ? utp_rare_at((fa)->rare)->member : 0)
 
-static inline utp_frame_rare_t *
-utp_rare(utp_frame_t *fa)
+static inline utp_conn_t *
+utp_frame_conn(const utp_frame_t *fa)
 {
-    if (!fa->rare)
-        fa->rare = wmem_new0(wmem_file_scope(), utp_frame_rare_t);
-    return fa->rare;
+    return utp_conn_by_stream(fa->stream);
+}
+
+static inline utp_reasm_frame_t *
+utp_frame_rf(const utp_frame_t *fa)
+{
+    return utp_rf_at(fa->rf);
 }
 
 /* Times kept as nanoseconds in the per-frame record (8 bytes, not 16) */
@@ -235,13 +259,6 @@ extern bt_pref_bool utp_pref_analyze_seq, utp_pref_relative_seq, utp_pref_reasse
 
 /* ---- utp-analysis.c ---- */
 void        utp_analysis_init(void);
-/* The first pass's record of a frame (also of frames claimed after the
- * fact, utp-midstream.c); NULL when the frame is not uTP. */
-void        utp_frame_store(guint32 num, utp_frame_t *fa);
-utp_frame_t *utp_frame_lookup(guint32 num);
-/* A new zeroed record, from a slab in file scope (records are never freed
- * one by one: a slab saves the allocator's per-block overhead). */
-utp_frame_t *utp_frame_new(void);
 /* The record's times: since the connection's previous frame; the RTT
  * (FALSE without UTP_A_RTT). */
 void        utp_frame_ts_delta(const utp_frame_t *fa, nstime_t *t);
@@ -264,7 +281,7 @@ void        utp_register(utp_conv_t *uc, int dir, guint16 id, utp_conn_t *c);
 void        utp_analysis_tree_register(int proto, expert_module_t *em);
 /* Every pass: the analysis of this frame in the tree (and Info tags). */
 void        utp_analysis_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                              const utp_frame_t *fa);
+                              const utp_frame_t *fa, const utp_header_t *h);
 
 /* ---- utp-follow.c ---- */
 void        utp_follow_register(int proto);
@@ -272,7 +289,6 @@ void        utp_follow_register(int proto);
 void        utp_follow_queue(packet_info *pinfo, tvbuff_t *bytes);
 
 /* ---- utp-midstream.c ---- */
-void        utp_midstream_init(void);
 /* Does a DATA packet agree with the numbers the tentative connection t saw
  * from direction tdir (the other one)? */
 gboolean    utp_midstream_agrees(const utp_conn_t *t, int tdir, const utp_header_t *h);
@@ -283,8 +299,6 @@ utp_conn_t *utp_midstream_match(packet_info *pinfo, utp_conv_t *uc, const utp_he
 /* First pass, a DATA of no known connection: returns its connection when it
  * confirms one; otherwise holds it (not claimed in this pass) and returns NULL. */
 utp_conn_t *utp_midstream_data(packet_info *pinfo, tvbuff_t *tvb, const utp_header_t *h);
-/* Later passes: the record of a frame claimed after the fact, or NULL. */
-utp_frame_t *utp_midstream_frame(guint32 num);
 
 /* ---- utp-reassembly.c ---- */
 /* Every pass: hands this frame's payload on (reassembling on the first
@@ -318,7 +332,8 @@ void utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 
                           utp_reasm_frame_t *rf);
 /* The direction ended or a gap was given up on: the unfinished PDU becomes
  * a record shown in this frame (why: UTP_AS_DATA_ENDED, _GAP), or NULL. */
-utp_reasm_frame_t *utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur, guint8 why);
+utp_reasm_frame_t *utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur, guint8 why,
+                                 guint32 *handle);
 void utp_analysis_handoff(void);   /* finds the discovery lookup */
 
 /* ---- utp-stats.c ---- */

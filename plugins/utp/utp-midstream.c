@@ -28,21 +28,6 @@
 #include "utp-seq.h"
 #include "ws-compat.h"
 
-/* frame number -> utp_frame_t of the packets claimed after the fact */
-static wmem_map_t *utp_late_frames;
-
-void
-utp_midstream_init(void)
-{
-    utp_late_frames = NULL;
-}
-
-utp_frame_t *
-utp_midstream_frame(guint32 num)
-{
-    return utp_late_frames ? (utp_frame_t *)wmem_map_lookup(utp_late_frames, GUINT_TO_POINTER(num)) : NULL;
-}
-
 gboolean
 utp_midstream_agrees(const utp_conn_t *t, int tdir, const utp_header_t *h)
 {
@@ -84,19 +69,17 @@ utp_cand_adopt(utp_conn_t *conn, int dir, utp_cand_t *c, guint32 confirming)
     utp_flow_t *f = &conn->flow[dir];
     guint64 lowest = G_MAXUINT64;
 
-    if (!utp_late_frames)
-        utp_late_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     if (!f->seq.base_set) {
         f->seq.base = UTP_ABS_START + c->seqs[0] - 1;   /* the first captured DATA is 1 */
         f->seq.ref = UTP_ABS_START + c->seqs[0];
         f->seq.base_set = TRUE;
     }
     for (guint32 i = 0; i < c->n; i++) {
-        utp_frame_t *fa = utp_frame_new();
+        utp_frame_t *fa = utp_frame_new(c->frame[i]);   /* found by frame number from now on */
         guint64 s = utp_seq_unwrap(f->seq.ref, c->seqs[i]);
         if (s > f->seq.ref)
             f->seq.ref = s;
-        fa->conn = conn;
+        fa->stream = conn->stream;
         fa->dir = (guint8)dir;
         fa->rel_seq = (guint32)(s - f->seq.base);
         fa->flags = UTP_A_REL_SEQ | UTP_A_LATE;
@@ -105,7 +88,6 @@ utp_cand_adopt(utp_conn_t *conn, int dir, utp_cand_t *c, guint32 confirming)
         utp_reasm_preload(&f->reasm, s, c->frame[i], c->bytes[i], c->len[i], fa);
         c->bytes[i] = NULL;            /* now owned by the reassembly */
         lowest = MIN(lowest, s);
-        wmem_map_insert(utp_late_frames, GUINT_TO_POINTER(c->frame[i]), fa);
     }
     if (lowest != G_MAXUINT64) {
         f->reasm.started = TRUE;

@@ -274,13 +274,18 @@ utp_after_first_call(utp_reasm_flow_t *r, packet_info *pinfo, const guint8 *data
  * bytes held for a PDU that can now never complete: this frame shows them
  * (UTP_AS_DATA_ENDED or UTP_AS_DATA_GAP). */
 utp_reasm_frame_t *
-utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur, guint8 why)
+utp_end_flush(utp_reasm_flow_t *r, packet_info *pinfo, heur_dtbl_entry_t *heur, guint8 why, guint32 *handle)
 {
     utp_reasm_frame_t *rf;
+    guint32 h;
 
+    if (handle)
+        *handle = 0;
     if (!r->pend_len)
         return NULL;
-    rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
+    rf = utp_rf_new(&h);
+    if (handle)
+        *handle = h;
     rf->kind = UTP_RF_DELIVER;
     rf->as_data = why;
     utp_set_segments(rf, r->pend_frames);
@@ -310,7 +315,7 @@ utp_deliver_held(utp_reasm_flow_t *r, packet_info *pinfo, utp_frame_t *fa, guint
     r->next_seq = lowest;
     /* the PDU the gap cut is shown in part here, as stock shows its header */
     if (rf->skipped) {
-        rf->cut = utp_end_flush(r, pinfo, fa->conn->payload_heur, UTP_AS_DATA_GAP);
+        rf->cut = utp_end_flush(r, pinfo, utp_frame_conn(fa)->payload_heur, UTP_AS_DATA_GAP, NULL);
         utp_pend_reset(r);
     }
     o = utp_ooo_take(r, lowest);
@@ -337,9 +342,9 @@ void
 utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, guint64 abs_seq,
                 const guint8 *own_bytes)
 {
-    utp_conn_t *conn = fa->conn;
+    utp_conn_t *conn = utp_frame_conn(fa);
     utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
-    utp_reasm_frame_t *rf = fa->rf = wmem_new0(wmem_file_scope(), utp_reasm_frame_t);
+    utp_reasm_frame_t *rf = utp_rf_new(&fa->rf);
 
     if (!r->started) {
         /* the stream starts after the SYN; without one, at the first
@@ -371,10 +376,12 @@ utp_order_first(packet_info *pinfo, const utp_header_t *h, utp_frame_t *fa, guin
     }
     /* Most frames are held segments, buffered or duplicate packets whose
      * record would say nothing but its kind (and deliver_frame, kept in
-     * fa): only the kind is kept, not the record (96 bytes a frame). */
+     * fa): only the kind is kept, not the record (96 bytes a frame).  It
+     * is the latest record of the slab (a cut one would be kept), so the
+     * slab takes it back. */
     fa->rkind = rf->kind;
     if (rf->kind != UTP_RF_DELIVER && !rf->chunk && !rf->skipped && !rf->cut) {
-        wmem_free(wmem_file_scope(), rf);
-        fa->rf = NULL;
+        utp_rf_unnew(fa->rf);
+        fa->rf = 0;
     }
 }

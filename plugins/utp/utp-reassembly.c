@@ -51,7 +51,7 @@ static void
 utp_call_payload(tvbuff_t *ptvb, packet_info *pinfo, proto_tree *tree, utp_frame_t *fa,
                  utp_reasm_frame_t *rf, guint64 off)
 {
-    utp_conn_t *conn = fa->conn;
+    utp_conn_t *conn = utp_frame_conn(fa);
     utp_payload_info_t info;
     gboolean first = !PINFO_FD_VISITED(pinfo);
     gint16 saved_can_desegment = pinfo->can_desegment;
@@ -162,22 +162,22 @@ void
 utp_payload_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
                 const utp_header_t *h, utp_frame_t *fa, guint64 abs_seq)
 {
-    utp_conn_t *conn = fa->conn;
+    utp_conn_t *conn = utp_frame_conn(fa);
 
     if (!PINFO_FD_VISITED(pinfo) && !fa->rf) {
         utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
         /* a FIN ends its direction once everything before it was delivered
          * (a FIN overtaking its last DATA does not) */
         if (h->type == UTP_ST_RESET || ((fa->flags & UTP_A_REL_SEQ) && abs_seq == r->next_seq))
-            fa->rf = utp_end_flush(r, pinfo, conn->payload_heur, UTP_AS_DATA_ENDED);
+            utp_end_flush(r, pinfo, conn->payload_heur, UTP_AS_DATA_ENDED, &fa->rf);
         if (h->type == UTP_ST_RESET)
             utp_rare(fa)->rf_peer = utp_end_flush(&conn->flow[!fa->dir].reasm, pinfo, conn->payload_heur,
-                                         UTP_AS_DATA_ENDED);
+                                                  UTP_AS_DATA_ENDED, NULL);
     }
     if (fa->rf)
-        utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, fa->dir, fa->rf);
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, fa->dir, utp_frame_rf(fa));
     if (UTP_RARE(fa, rf_peer))
-        utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, !fa->dir, fa->rare->rf_peer);
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, !fa->dir, UTP_RARE(fa, rf_peer));
 }
 
 /* Every pass, a frame whose payload is not handed on here: says where it
@@ -239,7 +239,7 @@ utp_deliver_rest(tvbuff_t *tvb, tvbuff_t *own, packet_info *pinfo, proto_tree *t
     }
     utp_call_payload(rtvb, pinfo, tree, fa, rf, off);
     if (!PINFO_FD_VISITED(pinfo))
-        utp_keep_tail(&fa->conn->flow[fa->dir].reasm, pinfo, rest, rf->rest_len, off, rf);
+        utp_keep_tail(&utp_frame_conn(fa)->flow[fa->dir].reasm, pinfo, rest, rf->rest_len, off, rf);
 }
 
 /* What a frame without a reassembly record has: nothing but its kind. */
@@ -249,9 +249,9 @@ void
 utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
             const utp_header_t *h, utp_frame_t *fa, guint64 abs_seq)
 {
-    utp_conn_t *conn = fa->conn;
+    utp_conn_t *conn = utp_frame_conn(fa);
     utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
-    utp_reasm_frame_t *rf = fa->rf;
+    utp_reasm_frame_t *rf = utp_frame_rf(fa);
     const utp_reasm_frame_t *rd;
     tvbuff_t *own = tvb_new_subset_remaining(tvb, (gint)h->payload_off);
     const guint8 *own_bytes = h->payload;   /* the parser's view of the payload */
@@ -259,7 +259,7 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
 
     if (!PINFO_FD_VISITED(pinfo)) {
         utp_order_first(pinfo, h, fa, abs_seq, own_bytes);
-        rf = fa->rf;
+        rf = utp_frame_rf(fa);
     }
     if (!rf && fa->rkind == UTP_RF_NONE)
         return;
@@ -271,7 +271,7 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         proto_item_set_generated(ti);
     }
     if (rd->cut)
-        utp_show_flushed(tvb, pinfo, tree, utp_tree, fa->conn, fa->dir, rd->cut);
+        utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, fa->dir, rd->cut);
 
     /* Follow Stream gets each new in-order byte exactly once */
     if (fa->rkind == UTP_RF_DELIVER || fa->rkind == UTP_RF_SEGMENT) {

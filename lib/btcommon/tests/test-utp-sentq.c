@@ -9,7 +9,7 @@ static void t_release(void *ctx, void *p) { (void)ctx; free(p); }
 
 int main(void)
 {
-    utp_allocator_t a = { t_alloc, t_release, NULL };
+    bt_allocator_t a = { t_alloc, t_release, NULL };
     utp_sentq_t q;
     utp_sent_t e = { 0 }, last;
 

@@ -8,7 +8,7 @@
 
 static void *t_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
 static void t_release(void *ctx, void *p) { (void)ctx; free(p); }
-static const utp_allocator_t A = { t_alloc, t_release, NULL };
+static const bt_allocator_t A = { t_alloc, t_release, NULL };
 
 /* Two sides of one connection: 0 sends data, 1 acknowledges. */
 static utp_seqside_t side[2];
