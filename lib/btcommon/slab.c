@@ -1,6 +1,7 @@
 /* slab.c
  * Fixed-size records by 32-bit handle, and a dense 32-bit index by frame
- * number (slab.h): the per-frame stores of the uTP analysis.  Not tied to
+ * number (slab.h): the per-frame stores of the uTP analysis and of the
+ * peer wire's PDU records.  Not tied to
  * any BEP.
  */
 #include <string.h>
@@ -71,6 +72,31 @@ void bt_slab_unnew(bt_slab_t *s, uint32_t h)
         return;
     memset(bt_slab_get(s, h), 0, s->size);
     s->used--;
+}
+
+static uint32_t slab_key(const bt_slab_t *s, uint32_t h)
+{
+    uint32_t key;
+    memcpy(&key, bt_slab_get(s, h), sizeof key);
+    return key;
+}
+
+uint32_t bt_slab_find(const bt_slab_t *s, uint32_t key)
+{
+    uint32_t lo = 1, hi = s->used;     /* the handles still in question */
+
+    if (s->size < sizeof(uint32_t))
+        return 0;
+    while (lo <= hi) {
+        uint32_t mid = lo + (hi - lo) / 2, k = slab_key(s, mid);
+        if (k == key)
+            return mid;
+        if (k < key)
+            lo = mid + 1;
+        else
+            hi = mid - 1;              /* mid >= 1: hi never wraps below 0 */
+    }
+    return 0;
 }
 
 void bt_index_init(bt_index_t *x, const bt_allocator_t *a)

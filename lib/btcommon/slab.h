@@ -4,7 +4,8 @@
  * millions of frames): a slab hands out fixed-size zeroed records from
  * chunks that never move, so a record's address stays valid; a handle is
  * 1 + its rank (0 means none).  A dense index maps a frame number to a
- * handle in 4 bytes.  Not tied to any BEP; memory comes from the caller's
+ * handle in 4 bytes; a slab of records kept in key order is searched
+ * without an index.  Not tied to any BEP; memory comes from the caller's
  * allocator (btalloc.h), freed all at once with it (Wireshark's file scope).
  */
 #ifndef BTCOMMON_SLAB_H
@@ -34,6 +35,12 @@ void *bt_slab_get(const bt_slab_t *s, uint32_t h);
 /* Takes back the latest record when h is it (zeroed, its handle handed
  * out again next); any other handle is left as it is. */
 void bt_slab_unnew(bt_slab_t *s, uint32_t h);
+/* For a slab whose records start with a uint32_t key and were handed out in
+ * ascending key order (records of frames made on the first pass, which
+ * visits frames in order): the handle of the record with that key, 0 when
+ * none.  A binary search, O(log n), and no memory per record beyond the
+ * record: a sparse set of frames costs only its own records. */
+uint32_t bt_slab_find(const bt_slab_t *s, uint32_t key);
 
 typedef struct {
     bt_allocator_t a;

@@ -440,9 +440,11 @@ void btpeer_dissect_extended(btpeer_ctx_t *ctx, int offset)
     if (!PINFO_FD_VISITED(ctx->pinfo)) {
         /* the receiver (the other side) chose the ids of what it receives */
         wmem_map_t *ids = ctx->conn->side[!ctx->dir].ext_by_id;
-        ctx->pdu->ext_name = ids ? (const char *)wmem_map_lookup(ids, GUINT_TO_POINTER(id)) : NULL;
+        name = ids ? (const char *)wmem_map_lookup(ids, GUINT_TO_POINTER(id)) : NULL;
+        if (name)
+            btpeer_pdu_rare_new(ctx->pdu)->ext_name = name;
     }
-    name = ctx->pdu->ext_name;
+    name = btpeer_pdu_rare(ctx->pdu)->ext_name;
     if (!name) {
         expert_add_info_format(ctx->pinfo, id_item, &ei_btpeer_ext_unknown_id,
                                "Extension id %u was not announced by the receiving peer", id);

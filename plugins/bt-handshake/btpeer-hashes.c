@@ -256,9 +256,14 @@ static guint8 check_hashes(btpeer_ctx_t *ctx, guint32 base, guint32 index, guint
 void btpeer_v2_hashes(btpeer_ctx_t *ctx, guint32 base, guint32 index, guint32 length, int hashes_off, guint32 n)
 {
     proto_item *it;
-    if (!PINFO_FD_VISITED(ctx->pinfo))
-        ctx->pdu->hash_verdict = check_hashes(ctx, base, index, length, hashes_off, n);
-    if (ctx->pdu->hash_verdict == HASH_UNKNOWN_TOP) {
+    guint8 verdict;
+    if (!PINFO_FD_VISITED(ctx->pinfo)) {
+        verdict = check_hashes(ctx, base, index, length, hashes_off, n);
+        if (verdict)
+            btpeer_pdu_rare_new(ctx->pdu)->hash_verdict = verdict;
+    }
+    verdict = btpeer_pdu_rare(ctx->pdu)->hash_verdict;
+    if (verdict == HASH_UNKNOWN_TOP) {
         /* where the proof stops (the shape was checked on the first pass) */
         guint64 width = bt_merkle_width(length);
         guint32 proofs = n - length;
@@ -270,12 +275,12 @@ void btpeer_v2_hashes(btpeer_ctx_t *ctx, guint32 base, guint32 index, guint32 le
         proto_item_set_generated(it);
         return;
     }
-    if (!ctx->pdu->hash_verdict)
+    if (!verdict)
         return;
     it = proto_tree_add_boolean(ctx->tree, hf_hash_verified, ctx->tvb, BT_MSG_PAYLOAD_OFF, BT_MERKLE_HASH,
-                                ctx->pdu->hash_verdict == HASH_OK);
+                                verdict == HASH_OK);
     proto_item_set_generated(it);
-    if (ctx->pdu->hash_verdict == HASH_FAILED)
+    if (verdict == HASH_FAILED)
         expert_add_info(ctx->pinfo, it, &ei_hash_failed);
 }
 

@@ -250,7 +250,7 @@ static void piece_complete(btpeer_ctx_t *ctx, btpeer_torrent_t *t, guint32 index
     done->count = wmem_array_get_count(pb->frames);
     done->frames = (guint32 *)wmem_memdup(wmem_file_scope(), wmem_array_get_raw(pb->frames),
                                           done->count * sizeof(guint32));
-    ctx->pdu->piece = done;
+    btpeer_pdu_rare_new(ctx->pdu)->piece = done;
     if (done->verified)
         piece_verified(ctx, t, index, pb);
     else if (t->piece_state[index] == BTPEER_PIECE_NONE)
@@ -330,7 +330,7 @@ void btpeer_piece_block(btpeer_ctx_t *ctx, guint32 index, guint32 begin, int off
         piece_gather(ctx, index, begin, offset, len);
     else if (ctx->pdu->copy && btpeer_export_wanted())
         piece_refill(ctx, index, begin, offset, len);
-    done = ctx->pdu->piece;
+    done = btpeer_pdu_rare(ctx->pdu)->piece;
     if (!done)
         return;
     it = proto_tree_add_boolean(ctx->tree, hf_piece_verified, ctx->tvb, 0, 0, done->verified);

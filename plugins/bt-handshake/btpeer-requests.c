@@ -56,7 +56,6 @@ static void link_request(btpeer_ctx_t *ctx, bt_req_kind_t kind, guint32 index, g
     btpeer_request_t *req;
 
     if (kind == BT_REQ_REQUEST) {
-        guint64 *stored;
         if (!bt_req_fits(wmem_map_size(table), wmem_map_contains(table, &key))) {
             ctx->pdu->untracked = TRUE;
             return;
@@ -64,10 +63,10 @@ static void link_request(btpeer_ctx_t *ctx, bt_req_kind_t kind, guint32 index, g
         req = wmem_new0(wmem_file_scope(), btpeer_request_t);
         bt_req_init(&req->r, index, begin, length, pinfo->num);
         req->request_time = pinfo->abs_ts;
-        stored = wmem_new(wmem_file_scope(), guint64);
-        *stored = key;
-        /* A repeated request replaces the older one, which stays unanswered. */
-        wmem_map_insert(table, stored, req);
+        req->key = key;
+        /* A repeated request replaces the older one, which stays unanswered
+         * (the map keeps the older record's key: equal, and never freed). */
+        wmem_map_insert(table, &req->key, req);
         ctx->pdu->req = req;
         return;
     }

@@ -153,8 +153,8 @@ static void fill_torrent(btpeer_tap_t *t, const struct btpeer_ctx *ctx)
         t->torrent_size = pdu->torrent->info.total;
         t->torrent_pieces = pdu->torrent->info.num_pieces;
     }
-    if (pdu->piece) {
-        if (pdu->piece->verified)
+    if (btpeer_pdu_rare(pdu)->piece) {
+        if (btpeer_pdu_rare(pdu)->piece->verified)
             t->pieces_verified = 1;
         else
             t->pieces_failed = 1;
@@ -180,7 +180,7 @@ void btpeer_tap_pdu(struct btpeer_ctx *ctx, btpeer_tap_kind_t kind, guint count)
         fill_message(ctx->pinfo, t, tvb, len, kind == BTPEER_TAP_MESSAGE);
         if (t->msg_id == BT_MSG_EXTENDED && len > BT_MSG_PAYLOAD_OFF)
             t->ext_name = tvb_get_uint8(tvb, BT_MSG_PAYLOAD_OFF) == 0 ? "handshake"
-                        : ctx->pdu ? ctx->pdu->ext_name : NULL;
+                        : ctx->pdu ? btpeer_pdu_rare(ctx->pdu)->ext_name : NULL;
     }
     fill_torrent(t, ctx);
     tap_queue_packet(btpeer_tap_id, ctx->pinfo, t);

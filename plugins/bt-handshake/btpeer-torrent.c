@@ -237,12 +237,13 @@ static void show_files(btpeer_ctx_t *ctx, const btpeer_torrent_t *t)
 void btpeer_torrent_show(btpeer_ctx_t *ctx)
 {
     const btpeer_torrent_t *t = ctx->pdu->torrent;
-    const btpeer_md_done_t *md = ctx->pdu->md;
+    const btpeer_pdu_rare_t *rare = btpeer_pdu_rare(ctx->pdu);
+    const btpeer_md_done_t *md = rare->md;
     proto_item *it;
     guint32 i;
 
-    if (ctx->pdu->md_unused)
-        expert_add_info_format(ctx->pinfo, ctx->pdu_item, &ei_md_bad_piece, "%s", ctx->pdu->md_unused);
+    if (rare->md_unused)
+        expert_add_info_format(ctx->pinfo, ctx->pdu_item, &ei_md_bad_piece, "%s", rare->md_unused);
     if (md) {
         it = proto_tree_add_boolean(ctx->tree, hf_torrent_md_verified, ctx->tvb, 0, 0, md->verified);
         proto_item_set_generated(it);
@@ -278,7 +279,7 @@ static void metadata_complete(btpeer_ctx_t *ctx, btpeer_torrent_t *t)
                    memcmp(h2, t->info_hash, BT_INFO_HASH_LEN) == 0;
     md->count = t->md_count;
     md->frames = (guint32 *)wmem_memdup(wmem_file_scope(), t->md_frames, t->md_count * sizeof(guint32));
-    ctx->pdu->md = md;
+    btpeer_pdu_rare_new(ctx->pdu)->md = md;
     if (md->verified && bt_info_parse(t->md_buf, t->md_size, &parsed) == BT_INFO_OK) {
         torrent_set_info(t, &parsed, t->md_buf, t->md_size, "ut_metadata");
         t->known_frame = ctx->pinfo->num;
@@ -304,7 +305,7 @@ void btpeer_torrent_metadata(btpeer_ctx_t *ctx, gint64 piece, gint64 total, int 
         return;
     if (total <= 0 || total > (gint64)MD_MAX_SIZE || piece < 0 ||
         (t->md_buf && (guint32)total != t->md_size) || (guint64)piece * MD_PIECE_LEN >= (guint64)total) {
-        ctx->pdu->md_unused = wmem_strdup_printf(wmem_file_scope(),
+        btpeer_pdu_rare_new(ctx->pdu)->md_unused = wmem_strdup_printf(wmem_file_scope(),
             "ut_metadata piece %" G_GINT64_FORMAT " of total size %" G_GINT64_FORMAT
             " not used: out of range, above %u bytes, or another size than earlier pieces",
             piece, total, MD_MAX_SIZE);
@@ -312,7 +313,7 @@ void btpeer_torrent_metadata(btpeer_ctx_t *ctx, gint64 piece, gint64 total, int 
     }
     want = MIN(MD_PIECE_LEN, (guint32)total - (guint32)piece * MD_PIECE_LEN);
     if ((guint32)data_len != want || tvb_captured_length_remaining(ctx->tvb, data_off) < data_len) {
-        ctx->pdu->md_unused = wmem_strdup_printf(wmem_file_scope(),
+        btpeer_pdu_rare_new(ctx->pdu)->md_unused = wmem_strdup_printf(wmem_file_scope(),
             "ut_metadata piece %" G_GINT64_FORMAT " holds %d bytes, %u expected: not used", piece, data_len, want);
         return;
     }

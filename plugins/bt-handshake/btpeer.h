@@ -87,6 +87,7 @@ typedef struct btpeer_conn {
 /* Per-request record shared by the request, piece, cancel and reject PDUs
  * that concern it; filled on the first pass. */
 typedef struct btpeer_request {
+    guint64  key;                /* bt_req_key(index, begin): its table key    */
     bt_req_t r;                  /* frames and block (lib/btcommon/peerwire-requests.h) */
     nstime_t request_time;
 } btpeer_request_t;
@@ -148,21 +149,29 @@ typedef struct btpeer_piece_done {
     guint32  *frames;             /* frames that carried its blocks            */
 } btpeer_piece_done_t;
 
-/* Per-PDU analysis, computed on the first pass and looked up afterwards. */
+/* Per-PDU analysis, computed on the first pass and looked up afterwards
+ * (btpeer-records.c keeps them).  What every kind of PDU may have is here;
+ * what only a few have is in a side record (btpeer_pdu_rare_t), so a bulk
+ * transfer's Requests, Pieces and Haves cost 32 bytes each. */
 typedef struct btpeer_pdu {
-    const char       *ext_name;   /* extended messages: name of the id, or NULL */
     btpeer_request_t *req;        /* request/piece/cancel/reject: the request   */
-    gboolean          untracked;  /* a request not remembered (table full)      */
+    btpeer_torrent_t *torrent;    /* the connection's torrent, if known by then */
     guint32           copy;       /* Piece: the copy of its piece this block went
                                      into (btpeer-pieces.c), 0: none            */
-    btpeer_torrent_t *torrent;    /* the connection's torrent, if known by then */
+    guint32           copy_block; /* Piece: its rank (1-based) among that copy's blocks */
+    guint32           rare;       /* handle of its btpeer_pdu_rare_t, 0: none   */
+    guint8            untracked;  /* a request not remembered (table full)      */
+} btpeer_pdu_t;
+
+/* The part of a PDU's analysis few PDUs have. */
+typedef struct btpeer_pdu_rare {
+    const char       *ext_name;   /* extended messages: name of the id, or NULL */
     btpeer_md_done_t *md;         /* this PDU completed the metadata            */
     const char       *md_unused;  /* why this ut_metadata data was not used     */
     btpeer_piece_done_t *piece;   /* this PDU completed a piece                 */
     guint8            hash_verdict; /* Hashes (BEP 52): 0 not checked, 1 ok, 2 failed,
                                        3 proof stops at an unknown node (btpeer-hashes.c) */
-    guint32           copy_block; /* Piece: its rank (1-based) among that copy's blocks */
-} btpeer_pdu_t;
+} btpeer_pdu_rare_t;
 
 /* Everything the decoders of one PDU need. */
 typedef struct btpeer_ctx {
@@ -185,6 +194,16 @@ btpeer_conn_t *btpeer_conn_new(void);
  * before them (first pass). */
 int btpeer_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, btpeer_conn_t *conn, int dir,
                           const char *why, guint32 gap);
+
+/* btpeer-records.c: the first pass's records of frames and PDUs */
+void btpeer_register_records(void);
+/* The idx-th (0-based) PDU record of this frame: made on the first pass,
+ * found on later ones (an empty packet-scope record when none was kept). */
+btpeer_pdu_t *btpeer_pdu_record(packet_info *pinfo, guint idx);
+/* A PDU's rare part to read (all zero when it has none) / to fill on the
+ * first pass (made on first use). */
+const btpeer_pdu_rare_t *btpeer_pdu_rare(const btpeer_pdu_t *pdu);
+btpeer_pdu_rare_t *btpeer_pdu_rare_new(btpeer_pdu_t *pdu);
 /* Whether a heuristic accepted this frame on the first pass / mark it so. */
 gboolean btpeer_frame_claimed(packet_info *pinfo);
 void btpeer_claim_frame(packet_info *pinfo);

@@ -45,11 +45,12 @@ guint    btpeer_pref_max_msg_len = BTPEER_DEFAULT_MAX_MSG_LEN;
 bt_pref_bool btpeer_pref_client_names = TRUE;
 bt_pref_bool btpeer_pref_track_requests = TRUE;
 
-/* Keys of the per-frame data: one packet-scope counter record, one
- * file-scope analysis record. */
+/* Keys of the per-frame data: the packet-scope counters and Info flag, and
+ * the file-scope list of how calls of the frame start (few frames have
+ * one; the PDU records are in btpeer-records.c). */
 #define BTPEER_KEY_PACKET  0
 #define BTPEER_KEY_INFO    1
-#define BTPEER_KEY_FRAME   2
+#define BTPEER_KEY_STARTS  2
 
 /* What an MSE connection's call holds (btpeer_start_t.mse). */
 enum {
@@ -69,15 +70,6 @@ typedef struct btpeer_start {
     struct btpeer_start *next;
 } btpeer_start_t;
 
-/* What was decided on the first pass for one frame, so that later passes
- * (and the GUI) show the same tree. */
-typedef struct {
-    wmem_array_t *pdus;        /* btpeer_pdu_t *, in dissection order         */
-    btpeer_start_t *starts;    /* how calls of this frame start, when not at
-                                  a boundary (few: usually none or one)       */
-    gboolean      claimed;     /* a heuristic accepted this frame             */
-} btpeer_frame_t;
-
 /* Packet scope: counters of this dissection of the frame. */
 typedef struct {
     guint pdus;
@@ -87,16 +79,6 @@ typedef struct {
 btpeer_conn_t *btpeer_conn_new(void)
 {
     return wmem_new0(wmem_file_scope(), btpeer_conn_t);
-}
-
-static btpeer_frame_t *frame_record(packet_info *pinfo, gboolean create)
-{
-    btpeer_frame_t *fr = (btpeer_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_FRAME);
-    if (!fr && create) {
-        fr = wmem_new0(wmem_file_scope(), btpeer_frame_t);
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_FRAME, fr);
-    }
-    return fr;
 }
 
 static btpeer_packet_t *packet_record(packet_info *pinfo)
@@ -109,24 +91,12 @@ static btpeer_packet_t *packet_record(packet_info *pinfo)
     return pk;
 }
 
-/* The analysis record of the next PDU in this frame.  PDUs are counted in
- * the order they are dissected within a frame, which is the same on every
- * pass because only complete PDUs are counted.  An array indexed by that
- * count keeps the lookup O(1) however many PDUs a frame holds. */
+/* The analysis record of the next PDU in this frame (btpeer-records.c).
+ * PDUs are counted in the order they are dissected within a frame, which is
+ * the same on every pass because only complete PDUs are counted. */
 static btpeer_pdu_t *pdu_record(packet_info *pinfo)
 {
-    btpeer_frame_t *fr = frame_record(pinfo, TRUE);
-    btpeer_packet_t *pk = packet_record(pinfo);
-    btpeer_pdu_t *pdu;
-    guint idx = pk->pdus++;
-
-    if (!fr->pdus)
-        fr->pdus = wmem_array_new(wmem_file_scope(), sizeof(btpeer_pdu_t *));
-    if (idx < wmem_array_get_count(fr->pdus))
-        return *(btpeer_pdu_t **)wmem_array_index(fr->pdus, idx);
-    pdu = wmem_new0(wmem_file_scope(), btpeer_pdu_t);
-    wmem_array_append_one(fr->pdus, pdu);
-    return pdu;
+    return btpeer_pdu_record(pinfo, packet_record(pinfo)->pdus++);
 }
 
 /* Appends one PDU's summary to the Info column (and to its tree item),
@@ -207,13 +177,12 @@ static btpeer_start_t call_start(tvbuff_t *tvb, packet_info *pinfo, btpeer_conn_
     btpeer_packet_t *pk = packet_record(pinfo);
     guint call = ++pk->calls;
     btpeer_side_t *side = &conn->side[dir];
-    btpeer_frame_t *fr;
     btpeer_start_t st = { NULL, 0, 0, 0, BTPEER_MSE_NONE, 0, NULL };
     btpeer_start_t *rec;
 
     if (PINFO_FD_VISITED(pinfo)) {
-        fr = frame_record(pinfo, FALSE);
-        for (rec = fr ? fr->starts : NULL; rec; rec = rec->next) {
+        rec = (btpeer_start_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_STARTS);
+        for (; rec; rec = rec->next) {
             if (rec->call == call)
                 return *rec;
         }
@@ -233,11 +202,10 @@ static btpeer_start_t call_start(tvbuff_t *tvb, packet_info *pinfo, btpeer_conn_
     if (!st.why && !st.gap && !st.skip && !st.mse)
         return st;
     st.call = call;
-    fr = frame_record(pinfo, TRUE);
     rec = wmem_new(wmem_file_scope(), btpeer_start_t);
     *rec = st;
-    rec->next = fr->starts;
-    fr->starts = rec;
+    rec->next = (btpeer_start_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_STARTS);
+    p_set_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_STARTS, rec);
     return st;
 }
 
@@ -378,17 +346,6 @@ int btpeer_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, b
     return dissect_btpeer_stream(tvb, pinfo, tree, conn, dir, call_start(tvb, pinfo, conn, dir, why, gap));
 }
 
-gboolean btpeer_frame_claimed(packet_info *pinfo)
-{
-    btpeer_frame_t *fr = frame_record(pinfo, FALSE);
-    return fr && fr->claimed;
-}
-
-void btpeer_claim_frame(packet_info *pinfo)
-{
-    frame_record(pinfo, TRUE)->claimed = TRUE;
-}
-
 /* ---- registration ---- */
 
 void proto_register_btpeer(void)
@@ -410,6 +367,7 @@ void proto_register_btpeer(void)
     btpeer_register_pieces(proto_btpeer, em);
     btpeer_register_hashes(proto_btpeer, em);
     btpeer_register_export(proto_btpeer);
+    btpeer_register_records();
 
     module = prefs_register_protocol(proto_btpeer, NULL);
     prefs_register_uint_preference(module, "max_message_length", "Largest message accepted (bytes)",

@@ -29,7 +29,7 @@ typedef struct { uint32_t a, b; uint8_t c; } rec_t;
 
 int main(void)
 {
-    bt_slab_t s;
+    bt_slab_t s, k;
     bt_index_t x;
     rec_t *first, *r;
     uint32_t h, i;
@@ -74,6 +74,23 @@ int main(void)
     CHECK_EQ_INT(s.nchunks, 25);
     fail_after = -1;
 
+    /* a slab in key order is searched: keys 3, 10, 17, ... (sparse), every
+     * one found, nothing between, before or after them */
+    bt_slab_init(&k, &ta, sizeof(rec_t), 8);
+    CHECK_EQ_INT(bt_slab_find(&k, 3), 0);          /* empty */
+    for (i = 0; i < 50; i++)
+        ((rec_t *)bt_slab_get(&k, bt_slab_new(&k)))->a = 3 + 7 * i;
+    for (i = 0; i < 50; i++) {
+        CHECK_EQ_INT(bt_slab_find(&k, 3 + 7 * i), i + 1);
+        CHECK_EQ_INT(bt_slab_find(&k, 4 + 7 * i), 0);
+    }
+    CHECK_EQ_INT(bt_slab_find(&k, 0), 0);
+    CHECK_EQ_INT(bt_slab_find(&k, 2), 0);
+    CHECK_EQ_INT(bt_slab_find(&k, UINT32_MAX), 0);
+    bt_slab_unnew(&k, 50);                         /* key 346 taken back */
+    CHECK_EQ_INT(bt_slab_find(&k, 346), 0);
+    CHECK_EQ_INT(bt_slab_find(&k, 339), 49);
+
     bt_index_init(&x, &ta);
     CHECK_EQ_INT(bt_index_get(&x, 0), 0);
     CHECK_EQ_INT(bt_index_get(&x, 5000000), 0);
@@ -98,6 +115,9 @@ int main(void)
     for (i = 0; i < s.nchunks; i++)
         t_release(NULL, to_free[i]);
     t_release(NULL, s.chunks);
+    for (i = 0; i < k.nchunks; i++)
+        t_release(NULL, k.chunks[i]);
+    t_release(NULL, k.chunks);
     t_release(NULL, x.v);
     CHECK_EQ_INT(allocs, releases);
     return check_summary("test-slab");
