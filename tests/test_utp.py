@@ -118,6 +118,26 @@ def test_one_pass_equals_two_pass(tshark, name):
     assert one == [r for r in two if r[0] not in late]
 
 
+@pytest.mark.parametrize("extra", [["-o", "utp.reassemble:FALSE"], ["--disable-protocol", "btpeer"]],
+                         ids=["reassembly-off", "btpeer-off"])
+@pytest.mark.parametrize("name", UTP_CAPTURES)
+def test_payload_handed_on_alike_on_every_pass(tshark, name, extra):
+    """A DATA frame whose payload is handed on alone keeps no reassembly
+    record, only how it was handed on: a later pass must hand every payload
+    to the same dissector as the first pass did."""
+    cap = tshark.capture(f"{name}.pcap")
+    # what the payload became (forward links such as utp.reassembled_in are
+    # known to a second pass only, so they are not compared)
+    fields = ["frame.number", "frame.protocols", "data.len", "btpeer.msg_type", "_ws.col.Info"]
+    dfilter = "utp.type == 0 && utp.len > 0"
+    one = tshark.fields(cap, fields, dfilter, extra=extra, two_pass=False)
+    two = tshark.fields(cap, fields, dfilter, extra=extra, two_pass=True)
+    late = {r[0] for r in tshark.fields(cap, ["frame.number"], "utp.analysis.confirmed_in", extra=extra)}
+    assert one == [r for r in two if r[0] not in late]
+    # not vacuous: payloads were handed on past uTP
+    assert any(":utp:" in r[1] for r in two)
+
+
 @pytest.mark.parametrize("name", UTP_CAPTURES)
 def test_relative_numbers_and_rtt(tshark, name):
     f = facts(name)

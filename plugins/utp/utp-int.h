@@ -187,13 +187,24 @@ typedef struct utp_frame {
     guint32  acks_frame;
     guint32  bytes_in_flight;
     guint32  base_delay;       /* UTP_A_DELAY: queuing delay = one-way delay - this */
-    guint32  deliver_frame;    /* DATA held (SEGMENT, BUFFERED): where its bytes are dissected */
-    guint8   rkind;            /* DATA: utp_rf_kind_t; rf is 0 for a SEGMENT, BUFFERED or
-                                * DUPLICATE frame that needs nothing more (most of them) */
+    guint32  deliver_frame;    /* DATA held (SEGMENT, BUFFERED): where its bytes are dissected;
+                                * a DELIVER frame without rf: its stream offset (UTP_PLAIN_SHIFT) */
+    guint8   rkind;            /* DATA: utp_rf_kind_t (UTP_RKIND); rf is 0 for a SEGMENT, BUFFERED
+                                * or DUPLICATE frame that needs nothing more (most of them), and
+                                * for a plain DELIVER frame (UTP_PLAIN_SHIFT) */
     guint8   dir;
     guint8   v0;               /* decoded with the version-0 layout */
     guint8   delay_status;     /* utp_delay_status_t, with UTP_A_DELAY_BAD */
 } utp_frame_t;
+
+/* utp_frame_t.rkind holds the frame's utp_rf_kind_t in its low bits.  A
+ * DELIVER frame whose record would say nothing the frame does not (its own
+ * payload, all of it taken, no tail kept, no gap, no mid-stream start: most
+ * frames of a stream that is not reassembled) keeps no record; the high
+ * bits say how its payload was handed on, and deliver_frame, unused by
+ * DELIVER frames, its stream offset (utp-reassembly.c). */
+#define UTP_RKIND(fa)    ((fa)->rkind & 0x0fu)
+#define UTP_PLAIN_SHIFT  4
 
 /* ---- utp-records.c: the slabs of first-pass records, by handle ---- */
 extern const bt_allocator_t utp_file_allocator;   /* file scope, for the library */

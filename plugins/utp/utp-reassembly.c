@@ -8,6 +8,8 @@
  * frame (utp_reasm_frame_t); later passes replay the record, so the tree is
  * the same whatever the order frames are dissected in.
  */
+#include <string.h>
+
 #include <epan/packet.h>
 #include <epan/tap.h>
 #include <epan/proto_data.h>
@@ -187,7 +189,7 @@ utp_show_not_delivered(packet_info *pinfo, proto_tree *utp_tree, tvbuff_t *own, 
 {
     proto_item *ti;
 
-    switch (fa->rkind) {
+    switch (UTP_RKIND(fa)) {
     case UTP_RF_DUPLICATE:
         ti = proto_tree_add_item(utp_tree, hf_utp_payload_duplicate, own, 0, -1, ENC_NA);
         proto_item_set_generated(ti);
@@ -245,6 +247,56 @@ utp_deliver_rest(tvbuff_t *tvb, tvbuff_t *own, packet_info *pinfo, proto_tree *t
 /* What a frame without a reassembly record has: nothing but its kind. */
 static const utp_reasm_frame_t utp_rf_none;
 
+/* How a plain DELIVER frame's payload was handed on (utp_frame_t.rkind >>
+ * UTP_PLAIN_SHIFT; see UTP_RKIND). */
+enum { UTP_PLAIN_NO = 0, UTP_PLAIN_HEUR, UTP_PLAIN_BITTORRENT, UTP_PLAIN_DATA };
+
+/* First pass, end of a DATA frame: drops the record of a plain DELIVER
+ * frame (96 bytes), keeping what a later pass needs in fa.  A stream offset
+ * past 4 GiB keeps the record. */
+static void
+utp_drop_plain_record(utp_frame_t *fa, const utp_conn_t *conn, const utp_reasm_frame_t *rf,
+                      const utp_header_t *h)
+{
+    guint8 how;
+    guint32 off;
+
+    if (rf->kind != UTP_RF_DELIVER || rf->chunk || rf->data || rf->segments || rf->cut || rf->tail_frame ||
+        rf->skipped || rf->as_data || rf->mid_start || rf->rest_len || rf->data_len != h->payload_len ||
+        rf->consumed != rf->data_len || rf->data_off > G_MAXUINT32)
+        return;
+    if (rf->heur && rf->heur == conn->payload_heur && !rf->handle)
+        how = UTP_PLAIN_HEUR;
+    else if (!rf->heur && rf->handle && rf->handle == bittorrent_utp_handle)
+        how = UTP_PLAIN_BITTORRENT;
+    else if (!rf->heur && rf->handle == data_handle)
+        how = UTP_PLAIN_DATA;
+    else
+        return;
+    off = (guint32)rf->data_off;
+    utp_rf_unnew(fa->rf);     /* the latest record: taken back (else only unused) */
+    fa->rf = 0;
+    fa->deliver_frame = off;
+    fa->rkind = (guint8)(UTP_RF_DELIVER | how << UTP_PLAIN_SHIFT);
+}
+
+/* Later passes: the record a plain DELIVER frame would have had. */
+static utp_reasm_frame_t *
+utp_plain_record(const utp_frame_t *fa, const utp_conn_t *conn, const utp_header_t *h, utp_reasm_frame_t *rf)
+{
+    guint how = fa->rkind >> UTP_PLAIN_SHIFT;
+
+    memset(rf, 0, sizeof *rf);
+    rf->kind = UTP_RF_DELIVER;
+    rf->chunk_len = rf->data_len = rf->consumed = h->payload_len;
+    rf->chunk_off = rf->data_off = fa->deliver_frame;
+    if (how == UTP_PLAIN_HEUR)
+        rf->heur = conn->payload_heur;
+    else
+        rf->handle = how == UTP_PLAIN_BITTORRENT ? bittorrent_utp_handle : data_handle;
+    return rf;
+}
+
 void
 utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp_tree,
             const utp_header_t *h, utp_frame_t *fa, guint64 abs_seq)
@@ -253,6 +305,7 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     utp_reasm_flow_t *r = &conn->flow[fa->dir].reasm;
     utp_reasm_frame_t *rf = utp_frame_rf(fa);
     const utp_reasm_frame_t *rd;
+    utp_reasm_frame_t plain;
     tvbuff_t *own = tvb_new_subset_remaining(tvb, (gint)h->payload_off);
     const guint8 *own_bytes = h->payload;   /* the parser's view of the payload */
     proto_item *ti;
@@ -260,8 +313,10 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     if (!PINFO_FD_VISITED(pinfo)) {
         utp_order_first(pinfo, h, fa, abs_seq, own_bytes);
         rf = utp_frame_rf(fa);
+    } else if (!rf && fa->rkind >> UTP_PLAIN_SHIFT) {
+        rf = utp_plain_record(fa, conn, h, &plain);
     }
-    if (!rf && fa->rkind == UTP_RF_NONE)
+    if (!rf && UTP_RKIND(fa) == UTP_RF_NONE)
         return;
     rd = rf ? rf : &utp_rf_none;
 
@@ -274,7 +329,7 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
         utp_show_flushed(tvb, pinfo, tree, utp_tree, conn, fa->dir, rd->cut);
 
     /* Follow Stream gets each new in-order byte exactly once */
-    if (fa->rkind == UTP_RF_DELIVER || fa->rkind == UTP_RF_SEGMENT) {
+    if (UTP_RKIND(fa) == UTP_RF_DELIVER || UTP_RKIND(fa) == UTP_RF_SEGMENT) {
         tvbuff_t *ctvb = own;
         if (rd->chunk) {
             ctvb = tvb_new_child_real_data(tvb, rd->chunk, rd->chunk_len, rd->chunk_len);
@@ -338,6 +393,8 @@ utp_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, proto_tree *utp
     }
     pinfo->desegment_offset = 0;
     pinfo->desegment_len = 0;
+    if (!PINFO_FD_VISITED(pinfo))
+        utp_drop_plain_record(fa, conn, rf, h);
 }
 
 void
