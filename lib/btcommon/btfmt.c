@@ -3,6 +3,8 @@
  * to a fixed buffer; what does not fit is cut and flagged, never written
  * past the buffer.  Pure C, no epan.
  */
+#include <string.h>
+
 #include "btfmt.h"
 
 void bt_fmt_init(bt_fmt_t *f, char *buf, size_t cap)
@@ -21,18 +23,14 @@ static void put(bt_fmt_t *f, const char *s, size_t n)
         n = room;
         f->truncated = 1;
     }
-    for (size_t i = 0; i < n; i++)
-        f->buf[f->len + i] = s[i];
+    memcpy(f->buf + f->len, s, n);
     f->len += n;
     f->buf[f->len] = '\0';
 }
 
 void bt_fmt_str(bt_fmt_t *f, const char *s)
 {
-    size_t n = 0;
-    while (s[n])
-        n++;
-    put(f, s, n);
+    put(f, s, strlen(s));
 }
 
 void bt_fmt_u32(bt_fmt_t *f, uint32_t v)
