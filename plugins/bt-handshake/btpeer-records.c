@@ -31,6 +31,9 @@ typedef struct {
 #define BTPEER_RARES_PER_CHUNK  256u   /* 40 bytes each */
 
 static bt_slab_t frame_slab, pdu_slab, rare_slab;
+/* The record found last: a frame is asked for several times in a row (each
+ * PDU, each call), so the search runs once per frame and pass. */
+static btpeer_frame_t *found;
 
 static void *file_alloc(void *ctx _U_, size_t size)
 {
@@ -50,6 +53,7 @@ static void records_init(void)
     bt_slab_init(&frame_slab, &file_allocator, sizeof(btpeer_frame_t), BTPEER_FRAMES_PER_CHUNK);
     bt_slab_init(&pdu_slab, &file_allocator, sizeof(btpeer_pdu_t), BTPEER_PDUS_PER_CHUNK);
     bt_slab_init(&rare_slab, &file_allocator, sizeof(btpeer_pdu_rare_t), BTPEER_RARES_PER_CHUNK);
+    found = NULL;
 }
 
 /* Out of memory is not a state a dissector can show: wmem aborts the same way. */
@@ -63,11 +67,16 @@ static guint32 slab_new_or_abort(bt_slab_t *s)
 
 static btpeer_frame_t *frame_find(guint32 num)
 {
+    btpeer_frame_t *last;
+
+    if (found && found->frame == num)
+        return found;
     /* the first pass asks for the latest record: no search */
-    btpeer_frame_t *last = (btpeer_frame_t *)bt_slab_get(&frame_slab, frame_slab.used);
+    last = (btpeer_frame_t *)bt_slab_get(&frame_slab, frame_slab.used);
     if (!last || last->frame == num)
         return last;
-    return (btpeer_frame_t *)bt_slab_get(&frame_slab, bt_slab_find(&frame_slab, num));
+    found = (btpeer_frame_t *)bt_slab_get(&frame_slab, bt_slab_find(&frame_slab, num));
+    return found;
 }
 
 /* This frame's record, made on the first pass; NULL on later passes when
