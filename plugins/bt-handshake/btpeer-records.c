@@ -1,6 +1,7 @@
 /* btpeer-records.c
  * Where the peer wire's (BEP 3) first-pass records live: one record per
- * frame the peer wire claimed or cut PDUs from, one analysis record per PDU
+ * frame the peer wire claimed, cut PDUs from or found encrypted (MSE: which
+ * calls held encrypted bytes only), one analysis record per PDU
  * (btpeer_pdu_t: request links, torrent, piece copy) and the side record of
  * what few PDUs have (btpeer_pdu_rare_t).  All sit
  * in slabs (lib/btcommon/slab.h) in file scope: no allocation of their own
@@ -21,8 +22,14 @@ typedef struct {
     guint32  frame;       /* key: frame number (bt_slab_find needs it first) */
     guint32  first_pdu;   /* handle of its first PDU record, 0: none yet     */
     guint32  pdus;        /* its PDU records, consecutive from first_pdu     */
-    gboolean claimed;     /* a heuristic accepted this frame (TCP)           */
+    guint8   claimed;     /* a heuristic accepted this frame (TCP)           */
+    guint8   encrypted;   /* bit c-1: call c held encrypted bytes only (MSE) */
 } btpeer_frame_t;
+
+/* Calls a frame's record can mark encrypted: a frame is usually one call
+ * (uTP may add one for the rest of a chunk); later calls keep a start
+ * record of their own (packet-btpeer.c). */
+#define BTPEER_ENCRYPTED_CALLS 8u
 
 /* Records per chunk: chunks of about 8-16 KiB, so the last, partly used
  * chunk of each kind wastes at most that. */
@@ -141,6 +148,26 @@ void btpeer_claim_frame(packet_info *pinfo)
     btpeer_frame_t *f = frame_record(pinfo);
     if (f)
         f->claimed = TRUE;
+}
+
+gboolean btpeer_frame_encrypted_call(packet_info *pinfo, guint call)
+{
+    btpeer_frame_t *f;
+
+    if (call == 0 || call > BTPEER_ENCRYPTED_CALLS)
+        return FALSE;
+    f = frame_find(pinfo->num);
+    return f && (f->encrypted >> (call - 1)) & 1u;
+}
+
+gboolean btpeer_frame_mark_encrypted_call(packet_info *pinfo, guint call)
+{
+    btpeer_frame_t *f;
+
+    if (call == 0 || call > BTPEER_ENCRYPTED_CALLS || !(f = frame_record(pinfo)))
+        return FALSE;
+    f->encrypted |= (guint8)(1u << (call - 1));
+    return TRUE;
 }
 
 void btpeer_register_records(void)

@@ -207,6 +207,11 @@ btpeer_pdu_rare_t *btpeer_pdu_rare_new(btpeer_pdu_t *pdu);
 /* Whether a heuristic accepted this frame on the first pass / mark it so. */
 gboolean btpeer_frame_claimed(packet_info *pinfo);
 void btpeer_claim_frame(packet_info *pinfo);
+/* Whether call `call` (1-based) of this frame holds encrypted bytes only /
+ * mark it so on the first pass (FALSE when the record has no room for that
+ * call: the caller keeps it another way). */
+gboolean btpeer_frame_encrypted_call(packet_info *pinfo, guint call);
+gboolean btpeer_frame_mark_encrypted_call(packet_info *pinfo, guint call);
 
 /* btpeer-tcp.c, btpeer-utp.c */
 void btpeer_tcp_handoff(void);

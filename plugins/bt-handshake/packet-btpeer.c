@@ -181,6 +181,12 @@ static btpeer_start_t call_start(tvbuff_t *tvb, packet_info *pinfo, btpeer_conn_
     btpeer_start_t *rec;
 
     if (PINFO_FD_VISITED(pinfo)) {
+        if (btpeer_frame_encrypted_call(pinfo, call)) {
+            st.mse = BTPEER_MSE_ALL;
+            st.mse_at = -1;
+            st.call = call;
+            return st;
+        }
         rec = (btpeer_start_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_STARTS);
         for (; rec; rec = rec->next) {
             if (rec->call == call)
@@ -202,6 +208,11 @@ static btpeer_start_t call_start(tvbuff_t *tvb, packet_info *pinfo, btpeer_conn_
     if (!st.why && !st.gap && !st.skip && !st.mse)
         return st;
     st.call = call;
+    /* the usual start on an encrypted connection (encrypted bytes only) is
+     * a bit in the frame's record, not a record of its own */
+    if (st.mse == BTPEER_MSE_ALL && st.mse_at == -1 && !st.why && !st.gap && !st.skip &&
+        btpeer_frame_mark_encrypted_call(pinfo, call))
+        return st;
     rec = wmem_new(wmem_file_scope(), btpeer_start_t);
     *rec = st;
     rec->next = (btpeer_start_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_btpeer, BTPEER_KEY_STARTS);
