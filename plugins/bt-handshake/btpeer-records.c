@@ -17,6 +17,7 @@
 
 #include "btpeer.h"
 #include "slab.h"
+#include "common/bt-file-slab.h"
 
 typedef struct {
     guint32  frame;       /* key: frame number (bt_slab_find needs it first) */
@@ -42,34 +43,18 @@ static bt_slab_t frame_slab, pdu_slab, rare_slab;
  * PDU, each call), so the search runs once per frame and pass. */
 static btpeer_frame_t *found;
 
-static void *file_alloc(void *ctx _U_, size_t size)
-{
-    return wmem_alloc(wmem_file_scope(), size);
-}
-
-static void file_release(void *ctx _U_, void *ptr)
-{
-    wmem_free(wmem_file_scope(), ptr);
-}
-
-static const bt_allocator_t file_allocator = { file_alloc, file_release, NULL };
-
 static void records_init(void)
 {
     /* the previous file's records went with its file scope */
-    bt_slab_init(&frame_slab, &file_allocator, sizeof(btpeer_frame_t), BTPEER_FRAMES_PER_CHUNK);
-    bt_slab_init(&pdu_slab, &file_allocator, sizeof(btpeer_pdu_t), BTPEER_PDUS_PER_CHUNK);
-    bt_slab_init(&rare_slab, &file_allocator, sizeof(btpeer_pdu_rare_t), BTPEER_RARES_PER_CHUNK);
+    bt_slab_init(&frame_slab, &bt_file_allocator, sizeof(btpeer_frame_t), BTPEER_FRAMES_PER_CHUNK);
+    bt_slab_init(&pdu_slab, &bt_file_allocator, sizeof(btpeer_pdu_t), BTPEER_PDUS_PER_CHUNK);
+    bt_slab_init(&rare_slab, &bt_file_allocator, sizeof(btpeer_pdu_rare_t), BTPEER_RARES_PER_CHUNK);
     found = NULL;
 }
 
-/* Out of memory is not a state a dissector can show: wmem aborts the same way. */
 static guint32 slab_new_or_abort(bt_slab_t *s)
 {
-    guint32 h = bt_slab_new(s);
-    if (!h)
-        g_error("btpeer: no room for another record");
-    return h;
+    return bt_file_slab_new(s, "btpeer");
 }
 
 static btpeer_frame_t *frame_find(guint32 num)

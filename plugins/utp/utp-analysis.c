@@ -17,6 +17,7 @@
 #include "utp-int.h"
 #include "utp-seq.h"
 #include "bt-discovery.h"
+#include "common/bt-file-slab.h"
 #include "ws-compat.h"
 
 void
@@ -79,7 +80,7 @@ utp_conn_new(packet_info *pinfo, int dir)
     c->port[dir] = pinfo->srcport;
     c->port[!dir] = pinfo->destport;
     for (int i = 0; i < 2; i++)
-        utp_seqside_init(&c->flow[i].seq, &utp_file_allocator);
+        utp_seqside_init(&c->flow[i].seq, &bt_file_allocator);
     return c;
 }
 

@@ -207,7 +207,6 @@ typedef struct utp_frame {
 #define UTP_PLAIN_SHIFT  4
 
 /* ---- utp-records.c: the slabs of first-pass records, by handle ---- */
-extern const bt_allocator_t utp_file_allocator;   /* file scope, for the library */
 void        utp_records_init(void);
 /* A new zeroed record for frame num, found by utp_frame_lookup(num) from now
  * on (also for a frame claimed after the fact, utp-midstream.c). */

@@ -11,6 +11,7 @@
  */
 #include "utp-int.h"
 #include "slab.h"
+#include "common/bt-file-slab.h"
 
 /* Records per slab chunk: a chunk is about 16-32 KiB, so a file's last,
  * partly used chunk of each kind wastes at most that. */
@@ -22,39 +23,21 @@
 static bt_slab_t utp_frame_slab, utp_rf_slab, utp_rare_slab, utp_conn_slab;
 static bt_index_t utp_frame_index;   /* frame number -> utp_frame_slab handle */
 
-static void *
-utp_file_alloc(void *ctx _U_, size_t size)
-{
-    return wmem_alloc(wmem_file_scope(), size);
-}
-
-static void
-utp_file_release(void *ctx _U_, void *ptr)
-{
-    wmem_free(wmem_file_scope(), ptr);
-}
-
-const bt_allocator_t utp_file_allocator = { utp_file_alloc, utp_file_release, NULL };
-
 void
 utp_records_init(void)
 {
     /* the previous file's records went with its file scope */
-    bt_slab_init(&utp_frame_slab, &utp_file_allocator, sizeof(utp_frame_t), UTP_FRAMES_PER_CHUNK);
-    bt_slab_init(&utp_rf_slab, &utp_file_allocator, sizeof(utp_reasm_frame_t), UTP_RFS_PER_CHUNK);
-    bt_slab_init(&utp_rare_slab, &utp_file_allocator, sizeof(utp_frame_rare_t), UTP_RARES_PER_CHUNK);
-    bt_slab_init(&utp_conn_slab, &utp_file_allocator, sizeof(utp_conn_t), UTP_CONNS_PER_CHUNK);
-    bt_index_init(&utp_frame_index, &utp_file_allocator);
+    bt_slab_init(&utp_frame_slab, &bt_file_allocator, sizeof(utp_frame_t), UTP_FRAMES_PER_CHUNK);
+    bt_slab_init(&utp_rf_slab, &bt_file_allocator, sizeof(utp_reasm_frame_t), UTP_RFS_PER_CHUNK);
+    bt_slab_init(&utp_rare_slab, &bt_file_allocator, sizeof(utp_frame_rare_t), UTP_RARES_PER_CHUNK);
+    bt_slab_init(&utp_conn_slab, &bt_file_allocator, sizeof(utp_conn_t), UTP_CONNS_PER_CHUNK);
+    bt_index_init(&utp_frame_index, &bt_file_allocator);
 }
 
-/* Out of memory is not a state a dissector can show: wmem aborts the same way. */
 static guint32
 utp_slab_new_or_abort(bt_slab_t *s)
 {
-    guint32 h = bt_slab_new(s);
-    if (!h)
-        g_error("uTP: no room for another record");
-    return h;
+    return bt_file_slab_new(s, "uTP");
 }
 
 utp_frame_t *
